@@ -1,0 +1,123 @@
+"""Command line: `python -m queue_server serve | user add | device add`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from queue_server import config as config_mod
+from queue_server.errors import SothutuError
+from queue_server.services.auth import AuthService
+from queue_server.store.accounts import DEVICE_KINDS, ROLES, Accounts
+from queue_server.store.connection import RedisHandle
+
+T = TypeVar("T")
+
+
+def _with_redis(cfg: config_mod.Config, work: Callable[[AuthService], Awaitable[T]]) -> T:
+    async def run() -> T:
+        handle = RedisHandle(cfg.redis, cfg.server.data_dir)
+        client = await handle.start(attach=True)
+        try:
+            return await work(AuthService(Accounts(client)))
+        finally:
+            await handle.stop()
+
+    return asyncio.run(run())
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != first:
+            raise SothutuError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _urls(cfg: config_mod.Config) -> str:
+    base = cfg.server.public_url
+    lines = [f"sothutu on {base}  (API: {base}/api/v1/openapi.json)"]
+    for o in cfg.offices:
+        lines += [
+            f"  {o.name}",
+            f"    kiosk:    {base}/kiosk/{o.slug}",
+            f"    counter:  {base}/counter/{o.slug}/{o.counters[0].number}",
+            f"    board:    {base}/board/{o.slug}",
+            f"    manager:  {base}/manage/{o.slug}",
+            f"    booking:  {base}/book/{o.slug}",
+        ]
+    return "\n".join(lines)
+
+
+def serve(cfg: config_mod.Config, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from queue_server.web.app import create_app
+
+    print(_urls(cfg), flush=True)
+    uvicorn.run(
+        create_app(cfg),
+        host=host or cfg.server.host,
+        port=port or cfg.server.port,
+        log_level="info",
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m queue_server", description="sothutu")
+    parser.add_argument("--config", type=Path, default=Path("config.toml"))
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_serve = sub.add_parser("serve", help="start the server")
+    p_serve.add_argument("--host")
+    p_serve.add_argument("--port", type=int)
+    p_serve.add_argument("--config", type=Path, dest="config_sub")
+    p_user = sub.add_parser("user", help="manage users").add_subparsers(
+        dest="action", required=True
+    )
+    p_add = p_user.add_parser("add", help="add or update a user; the password is read from stdin")
+    p_add.add_argument("name")
+    p_add.add_argument("--role", choices=ROLES, required=True)
+    p_add.add_argument("--config", type=Path, dest="config_sub")
+    p_dev = sub.add_parser("device", help="manage devices").add_subparsers(
+        dest="action", required=True
+    )
+    p_dadd = p_dev.add_parser("add", help="register a device and print its token")
+    p_dadd.add_argument("name")
+    p_dadd.add_argument("--kind", choices=DEVICE_KINDS, required=True)
+    p_dadd.add_argument("--office", help="limit the device to one office")
+    p_dadd.add_argument("--config", type=Path, dest="config_sub")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    path: Path = getattr(args, "config_sub", None) or args.config
+    try:
+        cfg = config_mod.load(path)
+        if args.command == "serve":
+            serve(cfg, args.host, args.port)
+        elif args.command == "user":
+            password = _read_password()
+            _with_redis(cfg, lambda auth: auth.add_user(args.name, args.role, password))
+            print(f"user {args.name} ({args.role}) saved")
+        elif args.command == "device":
+            if args.office and cfg.office(args.office) is None:
+                raise SothutuError(f"no office {args.office!r} in {path}")
+            token = _with_redis(
+                cfg, lambda auth: auth.add_device(args.name, args.kind, args.office)
+            )
+            print(token)
+    except SothutuError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,353 @@
+"""Configuration: `config.toml` read once at start into frozen, validated objects.
+
+A wrong or missing value raises `ConfigError(file, key, reason)`, so the start stops with a
+message such as ``config.toml: offices[0].fields[2].prefix: must be one capital letter``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from queue_server.errors import ConfigError
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+FIELD_CODE_RE = re.compile(r"^[A-Z0-9]{1,8}$")
+PRIORITY_CODE_RE = re.compile(r"^[a-z][a-z_]{0,31}$")
+APPOINTMENT = "appointment"
+AnnounceStyle = Literal["digits", "number"]
+FsyncPolicy = Literal["always", "everysec", "no"]
+
+
+@dataclass(frozen=True)
+class Procedure:
+    code: str
+    name_vi: str
+    name_en: str
+    legal_days: int
+    no_wait: bool = False
+    documents: tuple[str, ...] = ()
+    fee: str = ""
+
+
+@dataclass(frozen=True)
+class Field:
+    code: str
+    prefix: str
+    name_vi: str
+    name_en: str
+    first_number: int
+    last_number: int
+    service_minutes: float
+    target_wait_minutes: int
+    procedures: tuple[Procedure, ...] = ()
+
+    def format_number(self, n: int) -> str:
+        width = max(3, len(str(self.last_number)))
+        return f"{self.prefix}{n:0{width}d}"
+
+
+@dataclass(frozen=True)
+class Counter:
+    number: int
+    name: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PriorityClass:
+    code: str
+    name_vi: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Office:
+    slug: str
+    name: str
+    address: str
+    timezone: str
+    open_kiosk: bool
+    interleave: int
+    announce: AnnounceStyle
+    fields: tuple[Field, ...]
+    counters: tuple[Counter, ...]
+    priorities: tuple[PriorityClass, ...]
+    ticket_footer: str = ""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def field(self, code: str) -> Field | None:
+        return next((f for f in self.fields if f.code == code), None)
+
+    def counter(self, number: int) -> Counter | None:
+        return next((c for c in self.counters if c.number == number), None)
+
+    def priority(self, code: str) -> PriorityClass | None:
+        return next((p for p in self.priorities if p.code == code), None)
+
+
+@dataclass(frozen=True)
+class RedisConfig:
+    url: str | None
+    appendfsync: FsyncPolicy
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str
+    port: int
+    public_url: str
+    data_dir: Path
+    max_body_bytes: int
+    heartbeat_s: float
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    server: ServerConfig
+    redis: RedisConfig
+    offices: tuple[Office, ...] = field(default=())
+
+    def office(self, slug: str) -> Office | None:
+        return next((o for o in self.offices if o.slug == slug), None)
+
+
+class _Reader:
+    """Typed access to one TOML table, naming the full key in every error."""
+
+    def __init__(self, file: str, table: Mapping[str, Any], prefix: str) -> None:
+        self.file = file
+        self.data = table
+        self.prefix = prefix
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def fail(self, name: str, reason: str) -> ConfigError:
+        return ConfigError(self.file, self.key(name), reason)
+
+    def _get(self, name: str, kind: type | tuple[type, ...], default: Any, what: str) -> Any:
+        if name not in self.data:
+            if default is _REQUIRED:
+                raise self.fail(name, "is missing")
+            return default
+        value = self.data[name]
+        if isinstance(value, bool) and kind is not bool:
+            raise self.fail(name, f"must be {what}, not true/false")
+        if not isinstance(value, kind):
+            raise self.fail(name, f"must be {what}, not {type(value).__name__}")
+        return value
+
+    def text(self, name: str, default: Any = None) -> str:
+        d = _REQUIRED if default is None else default
+        value: str = self._get(name, str, d, "a string")
+        return value
+
+    def opt_str(self, name: str) -> str | None:
+        value: str | None = self._get(name, str, None, "a string")
+        return value
+
+    def integer(
+        self, name: str, default: Any = None, lo: int | None = None, hi: int | None = None
+    ) -> int:
+        value: int = self._get(name, int, _REQUIRED if default is None else default, "an integer")
+        if lo is not None and value < lo:
+            raise self.fail(name, f"must be at least {lo}, not {value}")
+        if hi is not None and value > hi:
+            raise self.fail(name, f"must be at most {hi}, not {value}")
+        return value
+
+    def number(self, name: str, default: Any = None, lo: float = 0.0) -> float:
+        d = _REQUIRED if default is None else default
+        value = self._get(name, (int, float), d, "a number")
+        if value <= lo:
+            raise self.fail(name, f"must be greater than {lo:g}")
+        return float(value)
+
+    def flag(self, name: str, default: bool) -> bool:
+        value: bool = self._get(name, bool, default, "true or false")
+        return value
+
+    def str_list(self, name: str, default: Any = None) -> tuple[str, ...]:
+        value = self._get(name, list, _REQUIRED if default is None else default, "a list")
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise self.fail(f"{name}[{i}]", "must be a string")
+        return tuple(value)
+
+    def tables(self, name: str, required: bool = True) -> list[_Reader]:
+        value = self._get(name, list, _REQUIRED if required else [], "an array of tables")
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise self.fail(f"{name}[{i}]", "must be a table")
+            out.append(_Reader(self.file, item, f"{self.key(name)}[{i}]"))
+        return out
+
+    def table(self, name: str) -> _Reader:
+        value = self._get(name, dict, {}, "a table")
+        return _Reader(self.file, value, self.key(name))
+
+
+_REQUIRED = object()
+
+
+def _procedure(r: _Reader) -> Procedure:
+    return Procedure(
+        code=r.text("code"),
+        name_vi=r.text("name_vi"),
+        name_en=r.text("name_en", r.data.get("name_vi", "")),
+        legal_days=r.integer("legal_days", lo=0, hi=365),
+        no_wait=r.flag("no_wait", False),
+        documents=r.str_list("documents", []),
+        fee=r.text("fee", ""),
+    )
+
+
+def _field(r: _Reader) -> Field:
+    code = r.text("code")
+    if not FIELD_CODE_RE.match(code):
+        raise r.fail("code", "must be 1-8 capital letters or digits, e.g. HT")
+    prefix = r.text("prefix")
+    if len(prefix) != 1 or not prefix.isalpha() or not prefix.isupper():
+        raise r.fail("prefix", f"must be one capital letter, not {prefix!r}")
+    first = r.integer("first_number", 1, lo=0, hi=99998)
+    last = r.integer("last_number", 999, lo=1, hi=99999)
+    if last <= first:
+        raise r.fail("last_number", f"must be greater than first_number ({first})")
+    procedures = tuple(_procedure(p) for p in r.tables("procedures", required=False))
+    _unique(r, "procedures", [p.code for p in procedures], "code")
+    return Field(
+        code=code,
+        prefix=prefix,
+        name_vi=r.text("name_vi"),
+        name_en=r.text("name_en"),
+        first_number=first,
+        last_number=last,
+        service_minutes=r.number("service_minutes", 10.0),
+        target_wait_minutes=r.integer("target_wait_minutes", 20, lo=1),
+        procedures=procedures,
+    )
+
+
+def _unique(r: _Reader, name: str, values: list[Any], what: str) -> None:
+    seen: set[Any] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            raise r.fail(f"{name}[{i}].{what}", f"{v!r} is used twice")
+        seen.add(v)
+
+
+DEFAULT_PRIORITIES = (
+    PriorityClass("elderly", "Người cao tuổi", "Elderly"),
+    PriorityClass("disabled", "Người khuyết tật", "Person with disability"),
+    PriorityClass("pregnant", "Phụ nữ mang thai", "Pregnant woman"),
+    PriorityClass("meritorious", "Người có công với cách mạng", "Person with meritorious service"),
+    PriorityClass(APPOINTMENT, "Có lịch hẹn", "Appointment"),
+)
+
+
+def _office(r: _Reader) -> Office:
+    slug = r.text("slug")
+    if not SLUG_RE.match(slug):
+        raise r.fail("slug", "must be lower-case letters, digits and '-', e.g. phuong-ba-dinh")
+    tz = r.text("timezone", "Asia/Ho_Chi_Minh")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise r.fail("timezone", f"unknown time zone {tz!r}") from exc
+    fields = tuple(_field(f) for f in r.tables("fields"))
+    if not fields:
+        raise r.fail("fields", "needs at least one field of service")
+    _unique(r, "fields", [f.code for f in fields], "code")
+    _unique(r, "fields", [f.prefix for f in fields], "prefix")
+    codes = {f.code for f in fields}
+    counters = []
+    for c in r.tables("counters"):
+        served = c.str_list("fields")
+        if not served:
+            raise c.fail("fields", "must name at least one field")
+        for i, code in enumerate(served):
+            if code not in codes:
+                raise c.fail(f"fields[{i}]", f"unknown field {code!r}; known: {sorted(codes)}")
+        counters.append(Counter(c.integer("number", lo=1, hi=999), c.text("name", ""), served))
+    if not counters:
+        raise r.fail("counters", "needs at least one counter")
+    counters = [Counter(c.number, c.name or f"Quầy {c.number}", c.fields) for c in counters]
+    _unique(r, "counters", [c.number for c in counters], "number")
+    prios = [
+        PriorityClass(p.text("code"), p.text("name_vi"), p.text("name_en"))
+        for p in r.tables("priorities", required=False)
+    ]
+    for i, p in enumerate(prios):
+        if not PRIORITY_CODE_RE.match(p.code) or p.code == "normal":
+            raise r.fail(f"priorities[{i}].code", "must be lower-case letters, not 'normal'")
+    _unique(r, "priorities", [p.code for p in prios], "code")
+    announce = r.text("announce", "digits")
+    if announce not in ("digits", "number"):
+        raise r.fail("announce", "must be 'digits' or 'number'")
+    return Office(
+        slug=slug,
+        name=r.text("name"),
+        address=r.text("address", ""),
+        timezone=tz,
+        open_kiosk=r.flag("open_kiosk", False),
+        interleave=r.integer("interleave", 2, lo=1, hi=100),
+        announce="digits" if announce == "digits" else "number",
+        fields=fields,
+        counters=tuple(counters),
+        priorities=tuple(prios) if prios else DEFAULT_PRIORITIES,
+        ticket_footer=r.text("ticket_footer", ""),
+    )
+
+
+def parse(data: Mapping[str, Any], path: Path) -> Config:
+    file = str(path)
+    root = _Reader(file, data, "")
+    s = root.table("server")
+    host = s.text("host", "127.0.0.1")
+    port = s.integer("port", 8000, lo=1, hi=65535)
+    data_dir = Path(s.text("data_dir", "data"))
+    if not data_dir.is_absolute():
+        data_dir = path.parent / data_dir
+    server = ServerConfig(
+        host=host,
+        port=port,
+        public_url=s.text("public_url", f"http://{host}:{port}").rstrip("/"),
+        data_dir=data_dir,
+        max_body_bytes=s.integer("max_body_bytes", 64 * 1024, lo=1024),
+        heartbeat_s=s.number("heartbeat_s", 10.0),
+    )
+    rd = root.table("redis")
+    fsync = rd.text("appendfsync", "everysec")
+    if fsync not in ("always", "everysec", "no"):
+        raise rd.fail("appendfsync", "must be 'always', 'everysec' or 'no'")
+    url = os.environ.get("REDIS_URL") or rd.opt_str("url")
+    redis = RedisConfig(url=url or None, appendfsync=fsync)  # type: ignore[arg-type]
+    offices = tuple(_office(o) for o in root.tables("offices"))
+    if not offices:
+        raise root.fail("offices", "needs at least one office")
+    _unique(root, "offices", [o.slug for o in offices], "slug")
+    return Config(path=path, server=server, redis=redis, offices=offices)
+
+
+def load(path: Path) -> Config:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), "-", f"cannot be read: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), "-", f"is not valid TOML: {exc}") from exc
+    return parse(data, path)

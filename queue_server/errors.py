@@ -1,0 +1,90 @@
+"""The one exception tree of sothutu.
+
+    SothutuError                 code, message (a sentence a person can act on), status
+    ├── ConfigError              a wrong or missing value in config.toml: file, key, reason
+    ├── BadRequest        400    malformed JSON, wrong types, unknown enum values
+    │   └── PayloadTooLarge 413
+    ├── Unauthorized      401    missing or wrong credentials
+    ├── Forbidden         403    the credentials lack the role
+    ├── NotFound          404    unknown office, field, counter, ticket
+    ├── Conflict          409    a transition not allowed from the current state
+    │   └── RangeExhausted 409   the field's ticket numbers for today are used up
+    ├── TooManyRequests   429
+    └── Unavailable       503    Redis or a printer cannot be reached
+
+The web layer maps these to responses in one table (`queue_server.web.errors`).
+"""
+
+from __future__ import annotations
+
+
+class SothutuError(Exception):
+    status = 500
+    code = "internal"
+
+    def __init__(self, message: str, *, vi: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_vi = vi or message
+        if code is not None:
+            self.code = code
+
+    def text(self, lang: str) -> str:
+        """The message in the reader's language ("vi" or "en")."""
+        return self.message_vi if lang == "vi" else self.message
+
+
+class ConfigError(SothutuError):
+    """Raised before anything starts; its text is for the operator, in English."""
+
+    code = "config"
+
+    def __init__(self, file: str, key: str, reason: str) -> None:
+        super().__init__(f"{file}: {key}: {reason}")
+        self.file = file
+        self.key = key
+        self.reason = reason
+
+
+class BadRequest(SothutuError):
+    status = 400
+    code = "bad_request"
+
+
+class PayloadTooLarge(BadRequest):
+    status = 413
+    code = "too_large"
+
+
+class Unauthorized(SothutuError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(SothutuError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(SothutuError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(SothutuError):
+    status = 409
+    code = "conflict"
+
+
+class RangeExhausted(Conflict):
+    code = "numbers_exhausted"
+
+
+class TooManyRequests(SothutuError):
+    status = 429
+    code = "too_many_requests"
+
+
+class Unavailable(SothutuError):
+    status = 503
+    code = "unavailable"

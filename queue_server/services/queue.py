@@ -1,0 +1,301 @@
+"""Queue use cases: issue, call, serve, transfer; counters; the office snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from queue_server.config import APPOINTMENT, Config, Counter, Field, Office
+from queue_server.errors import BadRequest, Conflict, NotFound, Unavailable
+from queue_server.rules.calling import Klass, Waiting, calling_order, choose_next, people_ahead
+from queue_server.rules.waiting import average_service_s, estimated_wait_s
+from queue_server.services.clock import Clock, local_day
+from queue_server.store import keys
+from queue_server.store.queue import QueueStore, counter_lanes
+from queue_server.store.records import CounterState, Ticket
+from queue_server.store.scripts import Moved
+
+CALL_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A ticket with its place in line."""
+
+    ticket: Ticket
+    position: int | None
+    estimated_wait_s: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.ticket.to_json()
+        d["position"] = self.position
+        d["estimated_wait_s"] = self.estimated_wait_s
+        return d
+
+
+class QueueService:
+    def __init__(self, config: Config, store: QueueStore, clock: Clock | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock or Clock()
+
+    # Lookups that turn unknown names into clear 404s.
+
+    def office(self, slug: str) -> Office:
+        office = self.config.office(slug)
+        if office is None:
+            raise NotFound(f"no office {slug!r}", vi=f"Không có đơn vị {slug!r}.")
+        return office
+
+    @staticmethod
+    def field(office: Office, code: str) -> Field:
+        field = office.field(code)
+        if field is None:
+            known = ", ".join(f.code for f in office.fields)
+            raise NotFound(
+                f"no field of service {code!r}; known: {known}",
+                vi=f"Không có lĩnh vực {code!r}. Các lĩnh vực: {known}.",
+            )
+        return field
+
+    @staticmethod
+    def counter(office: Office, number: int) -> Counter:
+        counter = office.counter(number)
+        if counter is None:
+            known = ", ".join(str(c.number) for c in office.counters)
+            raise NotFound(
+                f"no counter {number}; counters: {known}",
+                vi=f"Không có quầy số {number}. Các quầy: {known}.",
+            )
+        return counter
+
+    def day(self, office: Office, now_ms: int | None = None) -> str:
+        return local_day(self.clock.now_ms() if now_ms is None else now_ms, office.tz)
+
+    # Tickets.
+
+    async def issue(
+        self,
+        slug: str,
+        field_code: str,
+        priority: str | None = None,
+        *,
+        due_ms: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Placed:
+        office = self.office(slug)
+        field = self.field(office, field_code)
+        klass: Klass = "normal"
+        if priority is not None:
+            if office.priority(priority) is None:
+                known = ", ".join(p.code for p in office.priorities if p.code != APPOINTMENT)
+                raise BadRequest(
+                    f"unknown priority {priority!r}; known: {known}",
+                    vi=f"Đối tượng ưu tiên {priority!r} không hợp lệ. Hợp lệ: {known}.",
+                )
+            if priority == APPOINTMENT and due_ms is None:
+                raise BadRequest(
+                    "appointment tickets are issued by checking in a booking code",
+                    vi="Số có lịch hẹn chỉ được cấp khi xác nhận mã lịch hẹn.",
+                )
+            klass = "appointment" if priority == APPOINTMENT else "priority"
+        now = self.clock.now_ms()
+        day = self.day(office, now)
+        issued = await self.store.issue(
+            office, field, lane=field.code, priority=priority, klass=klass, now_ms=now, day=day,
+            due_ms=due_ms, idempotency_key=idempotency_key,
+        )  # fmt: skip
+        if issued.new_day:
+            await self.store.rollover(office, day, now)
+        ahead = people_ahead(klass, issued.rank, issued.waiting, office.interleave)
+        avg = average_service_s(issued.samples_ms, field.service_minutes)
+        return Placed(issued.ticket, ahead, estimated_wait_s(ahead, avg, issued.open_counters))
+
+    async def place(self, ticket: Ticket) -> Placed:
+        """A ticket with its current position and estimated wait (when it is waiting)."""
+        if ticket.status != "waiting":
+            return Placed(ticket, None, None)
+        office = self.office(ticket.office)
+        field = self.field(office, ticket.field)
+        lane = (await self.store.waiting(office.slug, [ticket.lane]))[ticket.lane]
+        order = calling_order(lane, office.interleave, self.clock.now_ms())
+        ahead = next((i for i, w in enumerate(order) if w.id == ticket.id), len(order))
+        samples = await self.store.service_samples(office.slug, field.code)
+        open_n = (await self.store.open_counts(office)).get(field.code, 0)
+        avg = average_service_s(samples, field.service_minutes)
+        return Placed(ticket, ahead, estimated_wait_s(ahead, avg, open_n))
+
+    async def get(self, ticket_id: str) -> Placed:
+        ticket = await self.store.ticket(ticket_id)
+        self.office(ticket.office)
+        return await self.place(ticket)
+
+    async def call_next(
+        self, slug: str, number: int, idempotency_key: str | None = None
+    ) -> Ticket | None:
+        """The counter calls the next ticket by the calling policy; None if nobody waits."""
+        office = self.office(slug)
+        counter = self.counter(office, number)
+        lanes = counter_lanes(counter)
+        for _ in range(CALL_ATTEMPTS):
+            state, heads = await self.store.counter_and_heads(slug, number, lanes)
+            self._check_can_call(state)
+            now = self.clock.now_ms()
+            choice = choose_next(heads, state.streak, office.interleave, now)
+            if choice is None:
+                return None
+            try:
+                return await self.store.call(
+                    slug, choice.ticket, choice.lane, number, choice.streak, now, idempotency_key
+                )
+            except Moved:
+                continue  # another counter took it; look again
+        raise Unavailable(
+            "too many counters are calling at once; try again",
+            vi="Nhiều quầy đang gọi cùng lúc, xin thử lại.",
+        )
+
+    @staticmethod
+    def _check_can_call(state: CounterState) -> None:
+        if state.status != "open":
+            raise Conflict(
+                f"counter {state.number} is {state.status}; open it first",
+                vi=f"Quầy {state.number} chưa mở. Hãy mở quầy trước khi gọi số.",
+                code="counter_not_open",
+            )
+        if state.busy:
+            raise Conflict(
+                f"counter {state.number} is still serving {state.current_number};"
+                " finish it or mark it as no-show first",
+                vi=f"Quầy {state.number} đang phục vụ số {state.current_number}. Hãy kết thúc"
+                " hoặc đánh dấu vắng mặt trước.",
+                code="counter_busy",
+            )
+
+    async def call(self, ticket_id: str, number: int, idempotency_key: str | None = None) -> Ticket:
+        """Call one waiting ticket out of order."""
+        ticket = await self.store.ticket(ticket_id)
+        office = self.office(ticket.office)
+        self.counter(office, number)
+        if ticket.status != "waiting":
+            raise _state_conflict(ticket, "call")
+        state = await self.store.counter(office.slug, number)
+        self._check_can_call(state)
+        waiting = Waiting(ticket.id, ticket.klass, ticket.score)
+        try:
+            return await self.store.call(
+                office.slug, waiting, ticket.lane, number, state.streak, self.clock.now_ms(),
+                idempotency_key,
+            )  # fmt: skip
+        except Moved as exc:
+            raise Conflict(str(exc), vi="Số này vừa được quầy khác gọi hoặc chuyển.") from exc
+
+    async def step(
+        self,
+        ticket_id: str,
+        action: str,
+        counter: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        """recall, start, finish or no_show a called or serving ticket."""
+        ticket = await self.store.ticket(ticket_id)
+        office = self.office(ticket.office)
+        if counter is not None:
+            self.counter(office, counter)
+        return await self.store.step(ticket, action, self.clock.now_ms(), counter, idempotency_key)
+
+    async def cancel(self, ticket_id: str, idempotency_key: str | None = None) -> Ticket:
+        ticket = await self.store.ticket(ticket_id)
+        self.office(ticket.office)
+        if ticket.status != "waiting":
+            raise _state_conflict(ticket, "cancel")
+        return await self.store.requeue(
+            ticket, "cancel", self.clock.now_ms(), idempotency_key=idempotency_key
+        )
+
+    async def transfer(
+        self,
+        ticket_id: str,
+        field_code: str | None,
+        counter: int | None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        """Send a waiting or called ticket to another field or counter; it keeps its place by
+        issue order there."""
+        if field_code is None and counter is None:
+            raise BadRequest(
+                "say where to: a field, a counter or both",
+                vi="Hãy chọn lĩnh vực hoặc quầy để chuyển đến.",
+            )
+        ticket = await self.store.ticket(ticket_id)
+        office = self.office(ticket.office)
+        field = self.field(office, field_code) if field_code else self.field(office, ticket.field)
+        lane = field.code
+        if counter is not None:
+            lane = keys.counter_lane(self.counter(office, counter).number)
+        if ticket.status not in ("waiting", "called"):
+            raise _state_conflict(ticket, "transfer")
+        if ticket.status == "waiting" and lane == ticket.lane and field.code == ticket.field:
+            raise Conflict("the ticket is already there", vi="Số này đã ở đúng lĩnh vực/quầy đó.")
+        return await self.store.requeue(
+            ticket, "transfer", self.clock.now_ms(), lane=lane, field=field.code,
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
+
+    # Counters.
+
+    async def counter_action(
+        self, slug: str, number: int, action: str, staff: str = "",
+        idempotency_key: str | None = None,
+    ) -> CounterState:  # fmt: skip
+        office = self.office(slug)
+        counter = self.counter(office, number)
+        return await self.store.counter_action(
+            office, counter, action, self.clock.now_ms(), staff, idempotency_key
+        )
+
+    # Views.
+
+    async def snapshot(self, slug: str) -> dict[str, Any]:
+        """Waiting tickets per lane in calling order, each counter with its current ticket,
+        the last calls, and the id of the last event this state includes."""
+        office = self.office(slug)
+        last, counters, waiting, calls = await self.store.state(office)
+        now = self.clock.now_ms()
+        ordered = {
+            lane: calling_order(items, office.interleave, now) for lane, items in waiting.items()
+        }
+        ids = [w.id for items in ordered.values() for w in items]
+        ids += [c.current for c in counters if c.current]
+        tickets = {t.id: t for t in await self.store.tickets(slug, ids)}
+        return {
+            "office": slug,
+            "last_event": last,
+            "day": self.day(office, now),
+            "lanes": {
+                lane: [tickets[w.id].to_json() for w in items if w.id in tickets]
+                for lane, items in ordered.items()
+            },
+            "counters": [
+                {
+                    **c.to_json(),
+                    "ticket": tickets[c.current].to_json() if c.current in tickets else None,
+                }
+                for c in counters
+            ],
+            "recent_calls": calls,
+        }
+
+    async def start_day(self, slug: str) -> int:
+        """Cancel waiting tickets of earlier days; returns how many. Idempotent."""
+        office = self.office(slug)
+        now = self.clock.now_ms()
+        return await self.store.rollover(office, self.day(office, now), now)
+
+
+def _state_conflict(ticket: Ticket, action: str) -> Conflict:
+    return Conflict(
+        f"cannot {action} ticket {ticket.number}: it is {ticket.status}",
+        vi=f"Không thể thực hiện với số {ticket.number}: số này đang ở trạng thái {ticket.status}.",
+        code="invalid_state",
+    )

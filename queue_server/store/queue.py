@@ -1,0 +1,422 @@
+"""The queue store: tickets, counters and the office event stream in Redis.
+
+Every change is one Lua script (see `lua/`); reads are pipelines. Methods take plain
+values: the services decide, the store applies atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aredis
+
+from queue_server.config import Counter, Field, Office
+from queue_server.errors import NotFound
+from queue_server.rules.calling import CLASSES, Klass, LaneHeads, Waiting
+from queue_server.store import keys
+from queue_server.store.records import CounterState, Ticket
+from queue_server.store.scripts import Scripts
+
+NO_IDEMPOTENCY = "-"
+
+
+@dataclass(frozen=True)
+class Issued:
+    ticket: Ticket
+    event: str
+    new_day: bool
+    waiting: dict[Klass, int]
+    rank: int
+    samples_ms: list[float]
+    open_counters: int
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    office: str
+    data: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "office": self.office, "data": self.data}
+
+
+def new_ticket_id(slug: str) -> str:
+    """Unguessable: 96 random bits after the office slug, which locates the ticket's keys."""
+    return f"{slug}.{secrets.token_urlsafe(12)}"
+
+
+def split_ticket_id(ticket_id: str) -> tuple[str, str]:
+    slug, sep, token = ticket_id.partition(".")
+    if not sep or not slug or len(token) < 8 or len(ticket_id) > 120:
+        raise NotFound(f"no ticket {ticket_id!r}", vi="Không tìm thấy số thứ tự này.")
+    return slug, token
+
+
+def lanes_of(office: Office) -> list[str]:
+    return [keys.counter_lane(c.number) for c in office.counters] + [f.code for f in office.fields]
+
+
+def counter_lanes(counter: Counter) -> list[str]:
+    """The lanes a counter calls from, in preference order."""
+    return [keys.counter_lane(counter.number), *counter.fields]
+
+
+def _normalise(etype: str, data: dict[str, Any]) -> dict[str, Any]:
+    if etype.startswith("ticket.") and "id" in data:
+        return Ticket.from_hash(data).to_json()
+    if etype.startswith("counter.") and "number" in data:
+        return CounterState.from_hash(int(data["number"]), data).to_json()
+    return data
+
+
+def _list(value: Any) -> list[Any]:
+    # cjson encodes an empty Lua table as {}.
+    return value if isinstance(value, list) else []
+
+
+class QueueStore:
+    def __init__(self, client: aredis.Redis) -> None:
+        # Typed loosely: the client decodes responses to str, which its stubs cannot say.
+        self.r: Any = client
+        self.scripts = Scripts(client)
+
+    @staticmethod
+    def _idem(slug: str, key: str | None) -> tuple[str, str]:
+        if key is None:
+            return keys.idempotency(slug, NO_IDEMPOTENCY), "0"
+        return keys.idempotency(slug, key), "1"
+
+    async def issue(
+        self,
+        office: Office,
+        field: Field,
+        *,
+        lane: str,
+        priority: str | None,
+        klass: Klass,
+        now_ms: int,
+        day: str,
+        due_ms: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Issued:
+        slug = office.slug
+        ticket_id = new_ticket_id(slug)
+        idem, use = self._idem(slug, idempotency_key)
+        res = await self.scripts.run(
+            "issue",
+            [
+                idem,
+                keys.sequence(slug, day, field.code),
+                keys.ticket(slug, split_ticket_id(ticket_id)[1]),
+                keys.queue(slug, lane, klass),
+                keys.events(slug),
+                keys.day_tickets(slug, day),
+                keys.current_day(slug),
+                f"{keys.office(slug)}:order",
+                *(keys.queue(slug, lane, k) for k in CLASSES),
+                keys.service_times(slug, field.code),
+                keys.open_counters(slug, field.code),
+            ],
+            [
+                use,
+                now_ms,
+                day,
+                field.first_number,
+                field.last_number,
+                field.prefix,
+                max(3, len(str(field.last_number))),
+                ticket_id,
+                field.code,
+                priority or "",
+                klass,
+                "" if due_ms is None else due_ms,
+                slug,
+                lane,
+            ],
+        )
+        counts = res["waiting"]
+        return Issued(
+            ticket=Ticket.from_hash(res["ticket"]),
+            event=res["event"],
+            new_day=bool(res["newday"]),
+            waiting={"appointment": counts[0], "priority": counts[1], "normal": counts[2]},
+            rank=int(res["rank"]),
+            samples_ms=[float(s) for s in _list(res["samples"])],
+            open_counters=int(res["open"]),
+        )
+
+    async def ticket(self, ticket_id: str) -> Ticket:
+        slug, token = split_ticket_id(ticket_id)
+        h = await self.r.hgetall(keys.ticket(slug, token))
+        if not h:
+            raise NotFound(f"no ticket {ticket_id!r}", vi="Không tìm thấy số thứ tự này.")
+        return Ticket.from_hash(h)
+
+    async def tickets(self, slug: str, ids: Sequence[str]) -> list[Ticket]:
+        async with self.r.pipeline(transaction=False) as p:
+            for tid in ids:
+                p.hgetall(keys.ticket(slug, split_ticket_id(tid)[1]))
+            hashes = await p.execute()
+        return [Ticket.from_hash(h) for h in hashes if h]
+
+    async def counter(self, slug: str, number: int) -> CounterState:
+        return CounterState.from_hash(number, await self.r.hgetall(keys.counter(slug, number)))
+
+    async def counter_and_heads(
+        self, slug: str, number: int, lanes: Sequence[str]
+    ) -> tuple[CounterState, list[tuple[str, LaneHeads]]]:
+        """The counter's state and the first waiting ticket of each class of its lanes."""
+        async with self.r.pipeline(transaction=True) as p:
+            p.hgetall(keys.counter(slug, number))
+            for lane in lanes:
+                for k in CLASSES:
+                    p.zrange(keys.queue(slug, lane, k), 0, 0, withscores=True)
+            res = await p.execute()
+        state = CounterState.from_hash(number, res[0])
+        out: list[tuple[str, LaneHeads]] = []
+        i = 1
+        for lane in lanes:
+            heads: dict[Klass, Waiting | None] = {}
+            for k in CLASSES:
+                head = res[i]
+                i += 1
+                heads[k] = Waiting(head[0][0], k, float(head[0][1])) if head else None
+            out.append((lane, heads))
+        return state, out
+
+    async def waiting(self, slug: str, lanes: Sequence[str]) -> dict[str, list[Waiting]]:
+        """Every waiting ticket per lane (unordered across classes)."""
+        async with self.r.pipeline(transaction=True) as p:
+            for lane in lanes:
+                for k in CLASSES:
+                    p.zrange(keys.queue(slug, lane, k), 0, -1, withscores=True)
+            res = await p.execute()
+        out: dict[str, list[Waiting]] = {}
+        i = 0
+        for lane in lanes:
+            items: list[Waiting] = []
+            for k in CLASSES:
+                items.extend(Waiting(m, k, float(s)) for m, s in res[i])
+                i += 1
+            out[lane] = items
+        return out
+
+    async def call(
+        self,
+        slug: str,
+        ticket: Waiting,
+        lane: str,
+        counter: int,
+        streak: int,
+        now_ms: int,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        idem, use = self._idem(slug, idempotency_key)
+        res = await self.scripts.run(
+            "call",
+            [
+                idem,
+                keys.ticket(slug, split_ticket_id(ticket.id)[1]),
+                keys.counter(slug, counter),
+                keys.events(slug),
+                keys.recent_calls(slug),
+                keys.queue(slug, lane, ticket.klass),
+            ],
+            [use, now_ms, counter, streak, lane, ticket.klass],
+        )
+        return Ticket.from_hash(res["ticket"])
+
+    async def step(
+        self,
+        ticket: Ticket,
+        action: str,
+        now_ms: int,
+        counter: int | None,
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        slug = ticket.office
+        idem, use = self._idem(slug, idempotency_key)
+        holder = ticket.counter if ticket.counter is not None else 0
+        res = await self.scripts.run(
+            "step",
+            [
+                idem,
+                keys.ticket(slug, split_ticket_id(ticket.id)[1]),
+                keys.counter(slug, holder),
+                keys.events(slug),
+                keys.recent_calls(slug),
+                keys.service_times(slug, ticket.field),
+            ],
+            [use, now_ms, action, "" if counter is None else counter],
+        )
+        return Ticket.from_hash(res["ticket"])
+
+    async def requeue(
+        self,
+        ticket: Ticket,
+        action: str,
+        now_ms: int,
+        *,
+        lane: str = "",
+        field: str = "",
+        idempotency_key: str | None = None,
+    ) -> Ticket:
+        slug = ticket.office
+        idem, use = self._idem(slug, idempotency_key)
+        holder = ticket.counter if ticket.counter is not None else 0
+        target = keys.queue(slug, lane or ticket.lane, ticket.klass)
+        res = await self.scripts.run(
+            "requeue",
+            [
+                idem,
+                keys.ticket(slug, split_ticket_id(ticket.id)[1]),
+                keys.events(slug),
+                keys.queue(slug, ticket.lane, ticket.klass),
+                keys.counter(slug, holder),
+                target,
+            ],
+            [use, now_ms, action, lane, field, ticket.score, ticket.status],
+        )
+        return Ticket.from_hash(res["ticket"])
+
+    async def counter_action(
+        self,
+        office: Office,
+        counter: Counter,
+        action: str,
+        now_ms: int,
+        staff: str = "",
+        idempotency_key: str | None = None,
+    ) -> CounterState:
+        slug = office.slug
+        idem, use = self._idem(slug, idempotency_key)
+        res = await self.scripts.run(
+            "counter",
+            [
+                idem,
+                keys.counter(slug, counter.number),
+                keys.events(slug),
+                *(keys.open_counters(slug, f) for f in counter.fields),
+            ],
+            [use, now_ms, action, counter.number, staff],
+        )
+        return CounterState.from_hash(counter.number, res["counter"])
+
+    async def rollover(self, office: Office, day: str, now_ms: int) -> int:
+        slug = office.slug
+        queues = [keys.queue(slug, lane, k) for lane in lanes_of(office) for k in CLASSES]
+        res = await self.scripts.run(
+            "rollover",
+            [keys.idempotency(slug, NO_IDEMPOTENCY), keys.current_day(slug), keys.events(slug),
+             *queues],
+            ["0", now_ms, day, slug],
+        )  # fmt: skip
+        return int(res["expired"])
+
+    async def state(
+        self, office: Office
+    ) -> tuple[str, list[CounterState], dict[str, list[Waiting]], list[dict[str, Any]]]:
+        """The office's state as of one event id, read in one transaction: last event id,
+        counters, waiting tickets per lane, recent calls. A client that applies the events
+        after that id to this state misses nothing and sees nothing twice."""
+        slug = office.slug
+        lanes = lanes_of(office)
+        async with self.r.pipeline(transaction=True) as p:
+            p.xrevrange(keys.events(slug), count=1)
+            for c in office.counters:
+                p.hgetall(keys.counter(slug, c.number))
+            for lane in lanes:
+                for k in CLASSES:
+                    p.zrange(keys.queue(slug, lane, k), 0, -1, withscores=True)
+            p.lrange(keys.recent_calls(slug), 0, 9)
+            res = await p.execute()
+        last = str(res[0][0][0]) if res[0] else "0-0"
+        n = len(office.counters)
+        counters = [
+            CounterState.from_hash(c.number, h)
+            for c, h in zip(office.counters, res[1 : 1 + n], strict=True)
+        ]
+        waiting: dict[str, list[Waiting]] = {}
+        i = 1 + n
+        for lane in lanes:
+            items: list[Waiting] = []
+            for k in CLASSES:
+                items.extend(Waiting(m, k, float(sc)) for m, sc in res[i])
+                i += 1
+            waiting[lane] = items
+        calls = [json.loads(x) for x in res[i]]
+        return last, counters, waiting, calls
+
+    async def counters(self, office: Office) -> list[CounterState]:
+        async with self.r.pipeline(transaction=False) as p:
+            for c in office.counters:
+                p.hgetall(keys.counter(office.slug, c.number))
+            res = await p.execute()
+        return [
+            CounterState.from_hash(c.number, h) for c, h in zip(office.counters, res, strict=True)
+        ]
+
+    async def recent_calls(self, slug: str, count: int = 10) -> list[dict[str, Any]]:
+        raw = await self.r.lrange(keys.recent_calls(slug), 0, count - 1)
+        return [json.loads(x) for x in raw]
+
+    async def service_samples(self, slug: str, field: str) -> list[float]:
+        return [float(x) for x in await self.r.lrange(keys.service_times(slug, field), 0, -1)]
+
+    async def open_counts(self, office: Office) -> dict[str, int]:
+        async with self.r.pipeline(transaction=False) as p:
+            for f in office.fields:
+                p.scard(keys.open_counters(office.slug, f.code))
+            res = await p.execute()
+        return {f.code: int(n) for f, n in zip(office.fields, res, strict=True)}
+
+    # The event stream.
+
+    async def last_event_id(self, slug: str) -> str:
+        last = await self.r.xrevrange(keys.events(slug), count=1)
+        return str(last[0][0]) if last else "0-0"
+
+    async def first_event_id(self, slug: str) -> str | None:
+        first = await self.r.xrange(keys.events(slug), count=1)
+        return str(first[0][0]) if first else None
+
+    async def events_after(self, slug: str, after: str, count: int = 1000) -> list[Event]:
+        raw = await self.r.xrange(keys.events(slug), min=f"({after}", count=count)
+        return [self._event(slug, eid, f) for eid, f in raw]
+
+    async def read_events(
+        self, streams: dict[str, str], block_ms: int, count: int = 500
+    ) -> list[Event]:
+        """Blocking read of several offices' streams after the given ids: {slug: last id}."""
+        res = await self.r.xread(
+            {keys.events(s): i for s, i in streams.items()}, block=block_ms, count=count
+        )
+        out: list[Event] = []
+        for stream, entries in res or []:
+            slug = str(stream).split("{", 1)[1].split("}", 1)[0]
+            out.extend(self._event(slug, eid, f) for eid, f in entries)
+        return out
+
+    @staticmethod
+    def _event(slug: str, eid: str, fields: dict[str, str]) -> Event:
+        etype = fields.get("type", "unknown")
+        data = json.loads(fields.get("data") or "{}")
+        return Event(
+            str(eid), etype, slug, _normalise(etype, data if isinstance(data, dict) else {})
+        )
+
+    async def append_event(self, slug: str, etype: str, data: dict[str, Any]) -> str:
+        """For events that change no queue state (configuration, board messages)."""
+        eid = await self.r.xadd(
+            keys.events(slug),
+            {"type": etype, "data": json.dumps(data, ensure_ascii=False)},
+            maxlen=1_000_000,
+            approximate=True,
+        )
+        return str(eid)

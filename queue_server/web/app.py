@@ -1,0 +1,68 @@
+"""The Starlette application: routes, error table and the lifespan that owns resources."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from queue_server.config import Config
+from queue_server.services.auth import AuthService
+from queue_server.services.clock import Clock
+from queue_server.services.queue import QueueService
+from queue_server.store.accounts import Accounts
+from queue_server.store.connection import RedisHandle
+from queue_server.store.queue import QueueStore
+from queue_server.web import api
+from queue_server.web.errors import HANDLERS
+from queue_server.web.hub import Hub
+from queue_server.web.ws import office_socket
+
+log = logging.getLogger("sothutu")
+
+
+async def healthz(request: Request) -> Response:
+    try:
+        await request.app.state.redis.ping()
+    except redis.RedisError as exc:
+        return JSONResponse({"status": "error", "redis": str(exc)}, 503)
+    return JSONResponse({"status": "ok", "clients": request.app.state.hub.clients()})
+
+
+def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        handle = RedisHandle(config.redis, config.server.data_dir)
+        client = await handle.start()
+        store = QueueStore(client)
+        queue = QueueService(config, store, clock)
+        hub = Hub(store)
+        app.state.config = config
+        app.state.redis = client
+        app.state.store = store
+        app.state.queue = queue
+        app.state.auth = AuthService(Accounts(client))
+        app.state.hub = hub
+        for office in config.offices:
+            expired = await queue.start_day(office.slug)
+            if expired:
+                log.info("%s: %d tickets of earlier days cancelled", office.slug, expired)
+        try:
+            yield {}
+        finally:
+            await hub.close()
+            await handle.stop()
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        *api.routes(),
+        WebSocketRoute("/ws/offices/{office}", office_socket),
+    ]
+    return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)

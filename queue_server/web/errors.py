@@ -1,0 +1,68 @@
+"""Errors to responses, in one table. A message a person can act on, in their language."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from queue_server.errors import SothutuError, Unavailable
+
+log = logging.getLogger("sothutu")
+
+_HTTP_TEXT = {
+    404: ("not_found", "no such address", "Không có địa chỉ này."),
+    405: ("method_not_allowed", "this method is not allowed here", "Phương thức không hợp lệ."),
+}
+
+
+def language(request: Request) -> str:
+    """'en' when the reader asks for English (?lang=en, cookie or Accept-Language), else 'vi'."""
+    lang = request.query_params.get("lang") or request.cookies.get("lang")
+    if lang in ("vi", "en"):
+        return lang
+    accept = request.headers.get("accept-language", "")
+    return "en" if accept.lower().startswith("en") else "vi"
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+async def sothutu_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SothutuError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(
+        error_body(exc.code, exc.text(language(request))), exc.status, headers=headers
+    )
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code, en, vi = _HTTP_TEXT.get(exc.status_code, ("http_error", str(exc.detail), str(exc.detail)))
+    return JSONResponse(error_body(code, vi if language(request) == "vi" else en), exc.status_code)
+
+
+async def redis_error(request: Request, exc: Exception) -> Response:
+    log.error("redis: %s", exc)
+    err = Unavailable("the data store cannot be reached; try again in a moment",
+                      vi="Không kết nối được cơ sở dữ liệu, xin thử lại sau giây lát.")  # fmt: skip
+    return await sothutu_error(request, err)
+
+
+async def json_error(request: Request, exc: Exception) -> Response:
+    err = SothutuError("malformed JSON body", vi="Dữ liệu gửi lên không phải JSON hợp lệ.")
+    err.status, err.code = 400, "bad_json"
+    return await sothutu_error(request, err)
+
+
+HANDLERS = {
+    SothutuError: sothutu_error,
+    HTTPException: http_error,
+    RedisError: redis_error,
+    json.JSONDecodeError: json_error,
+}

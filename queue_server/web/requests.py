@@ -1,0 +1,107 @@
+"""Reading requests: bounded JSON bodies with typed fields, tokens, idempotency keys."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from starlette.requests import HTTPConnection, Request
+
+from queue_server.errors import BadRequest, PayloadTooLarge
+from queue_server.services.auth import AuthService
+from queue_server.store.accounts import Principal
+
+IDEMPOTENCY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+async def json_body(request: Request, limit: int) -> dict[str, Any]:
+    """The request's JSON object; {} for an empty body."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes",
+                              vi=f"Dữ liệu gửi lên vượt quá {limit} byte.")  # fmt: skip
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"the body is larger than {limit} bytes",
+                                  vi=f"Dữ liệu gửi lên vượt quá {limit} byte.")  # fmt: skip
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"malformed JSON body: {exc}",
+                         vi="Dữ liệu gửi lên không phải JSON hợp lệ.") from exc  # fmt: skip
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object", vi="Dữ liệu phải là một đối tượng JSON.")
+    return data
+
+
+def _wrong(name: str, what: str) -> BadRequest:
+    return BadRequest(f"'{name}' must be {what}", vi=f"Trường '{name}' phải là {what}.")
+
+
+def opt_str(data: dict[str, Any], name: str, max_len: int = 200) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > max_len:
+        raise _wrong(name, f"a text of 1-{max_len} characters")
+    return value
+
+
+def req_str(data: dict[str, Any], name: str, max_len: int = 200) -> str:
+    value = opt_str(data, name, max_len)
+    if value is None:
+        raise BadRequest(f"'{name}' is missing", vi=f"Thiếu trường '{name}'.")
+    return value
+
+
+def opt_int(data: dict[str, Any], name: str, lo: int = 0, hi: int = 10**9) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise _wrong(name, f"a whole number from {lo} to {hi}")
+    return value
+
+
+def path_int(request: Request, name: str) -> int:
+    raw = request.path_params[name]
+    if not raw.isdigit() or len(raw) > 6:
+        raise BadRequest(f"'{name}' must be a number", vi=f"'{name}' phải là số.")
+    return int(raw)
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_RE.match(key):
+        raise BadRequest(
+            "Idempotency-Key must be 8-128 letters, digits or . _ : -",
+            vi="Idempotency-Key không hợp lệ.",
+        )
+    return key
+
+
+def bearer(conn: HTTPConnection) -> str | None:
+    header = conn.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return conn.query_params.get("token") or None
+
+
+async def principal(conn: HTTPConnection) -> Principal | None:
+    """Who sent the request: a bearer token, or the page session's token."""
+    cached: Principal | None = conn.scope.get("sothutu.principal")
+    if cached is not None:
+        return cached
+    auth: AuthService = conn.app.state.auth
+    token = bearer(conn) or conn.session.get("token") if "session" in conn.scope else bearer(conn)
+    found = await auth.authenticate(token)
+    if found is not None:
+        conn.scope["sothutu.principal"] = found
+    return found

@@ -1,0 +1,124 @@
+"""WebSocket `/ws/offices/{office}`: a snapshot or the missed events, then live events.
+
+A client reconnecting with `?since=<last id it saw>` gets exactly the events after that id,
+or a fresh snapshot when that id is older than the stream keeps (or unknown). Heartbeat
+both ways: the server sends `ping` every `server.heartbeat_s`; a client `{"type": "ping"}`
+gets `{"type": "pong"}`. Clients without a staff or display token get the public form
+(no ticket ids).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from queue_server.errors import NotFound
+from queue_server.services.queue import QueueService
+from queue_server.web.hub import Hub, Subscription, redact
+from queue_server.web.requests import principal
+
+STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
+BACKLOG_PAGE = 1000
+
+
+def _id_tuple(eid: str) -> tuple[int, int]:
+    ms, _, seq = eid.partition("-")
+    return int(ms), int(seq or 0)
+
+
+async def office_socket(ws: WebSocket) -> None:
+    service: QueueService = ws.app.state.queue
+    hub: Hub = ws.app.state.hub
+    slug = ws.path_params["office"]
+    try:
+        service.office(slug)
+    except NotFound:
+        await ws.close(code=4404, reason="unknown office")
+        return
+    who = await principal(ws)
+    public = who is None or (who.kind == "device" and who.role not in ("display", "kiosk"))
+    await ws.accept()
+    sub = await hub.subscribe(slug)
+    try:
+        last = await _catch_up(ws, service, slug, ws.query_params.get("since"), public)
+        await _live(ws, sub, last, public, ws.app.state.config.server.heartbeat_s)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.unsubscribe(sub)
+
+
+async def _send(ws: WebSocket, message: dict[str, Any], public: bool) -> None:
+    await ws.send_text(json.dumps(redact(message) if public else message, ensure_ascii=False))
+
+
+async def _catch_up(
+    ws: WebSocket, service: QueueService, slug: str, since: str | None, public: bool
+) -> str:
+    """Sends what the client missed, or a snapshot; returns the last id sent."""
+    store = service.store
+    if since is not None and STREAM_ID_RE.match(since):
+        first = await store.first_event_id(slug)
+        newest = await store.last_event_id(slug)
+        # Usable only if nothing after `since` was trimmed (it is not older than the oldest
+        # kept event) and it comes from this stream (not newer than the newest).
+        if first is not None and _id_tuple(first) <= _id_tuple(since) <= _id_tuple(newest):
+            last = since
+            while True:
+                events = await store.events_after(slug, last, BACKLOG_PAGE)
+                for event in events:
+                    await _send(ws, event.to_json(), public)
+                    last = event.id
+                if len(events) < BACKLOG_PAGE:
+                    return last
+    snapshot = await service.snapshot(slug)
+    last = str(snapshot["last_event"])
+    await _send(ws, {"id": last, "type": "snapshot", "office": slug, "data": snapshot}, public)
+    return last
+
+
+async def _live(
+    ws: WebSocket, sub: Subscription, last: str, public: bool, heartbeat_s: float
+) -> None:
+    last_t = _id_tuple(last)
+
+    async def sender() -> None:
+        nonlocal last_t
+        while True:
+            try:
+                out = await asyncio.wait_for(sub.queue.get(), heartbeat_s)
+            except TimeoutError:
+                await ws.send_text('{"type":"ping"}')
+                continue
+            if out is None:  # overflow or shutdown: the client reconnects and resyncs
+                await ws.close(code=4000 if sub.overflowed else 1001)
+                return
+            eid = _id_tuple(out.event.id)
+            if eid <= last_t:
+                continue  # already sent in the catch-up
+            last_t = eid
+            await ws.send_text(out.text(public))
+
+    async def receiver() -> None:
+        while True:
+            text = await ws.receive_text()
+            if len(text) < 200 and '"ping"' in text:
+                await ws.send_text('{"type":"pong"}')
+
+    tasks = [asyncio.create_task(sender()), asyncio.create_task(receiver())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for t in done:
+            exc = t.exception()
+            if exc is not None and not isinstance(exc, WebSocketDisconnect | RuntimeError):
+                raise exc
+    finally:
+        for t in tasks:
+            t.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await t
