@@ -1,0 +1,139 @@
+"""Job payloads to layouts: labels, validation, JSON layouts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from printer.documents import format_wait, format_when
+from printer.errors import InvalidPrintData
+from printer.layout import QR, BigNumber, Columns, Rule, Spacer, Text, layout_to_json
+from printer.render import PrintOptions, document_layout, render_document
+from printer.samples import SAMPLE_APPOINTMENT, SAMPLE_RESULT, SAMPLE_TICKET
+from tests.printer.escpos_stream import decode
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"),
+    [
+        (0, "sắp đến lượt"),
+        (4, "khoảng 4 phút"),
+        (10, "khoảng 10 phút"),
+        (23, "khoảng 25 phút"),
+        (60, "khoảng 1 giờ"),
+        (78, "khoảng 1 giờ 20 phút"),
+        (125, "khoảng 2 giờ 5 phút"),
+    ],
+)
+def test_format_wait(minutes: int, text: str) -> None:
+    assert format_wait(minutes) == text
+
+
+def test_format_when_has_vietnamese_weekday() -> None:
+    from datetime import datetime
+
+    assert format_when(datetime(2025, 12, 7, 7, 30)) == "07:30, Chủ nhật 07/12/2025"
+    assert format_when(datetime(2025, 12, 4, 14, 0)) == "14:00, Thứ Năm 04/12/2025"
+
+
+def test_ticket_layout_has_the_labels() -> None:
+    layout = document_layout("ticket", SAMPLE_TICKET)
+    texts = [b.text for b in layout if isinstance(b, Text)]
+    assert "SỐ THỨ TỰ" in texts
+    assert f"Lĩnh vực: {SAMPLE_TICKET['field']}" in texts
+    assert "Ưu tiên: Người cao tuổi" in texts
+    assert BigNumber("A012") in layout
+    assert Columns("Số người đang chờ", "7") in layout
+    assert Columns("Thời gian chờ dự kiến", "khoảng 25 phút") in layout
+    assert QR(SAMPLE_TICKET["url"], "Quét mã để xem lượt của bạn") in layout
+
+
+def test_ticket_without_wait_or_priority() -> None:
+    data = {**SAMPLE_TICKET, "wait_minutes": None, "priority": "Thương binh"}
+    layout = document_layout("ticket", data)
+    assert not any(isinstance(b, Columns) and b.left.startswith("Thời gian") for b in layout)
+    assert Text("Ưu tiên: Thương binh", bold=True, invert=True) in layout
+
+
+@pytest.mark.parametrize(
+    ("kind", "sample", "title", "labels"),
+    [
+        ("appointment", SAMPLE_APPOINTMENT, "PHIẾU HẸN", ["Thời gian hẹn:", "Địa điểm:"]),
+        ("result", SAMPLE_RESULT, "PHIẾU HẸN TRẢ KẾT QUẢ", ["Ngày hẹn trả kết quả:"]),
+    ],
+)
+def test_slip_layouts(kind: str, sample: dict[str, Any], title: str, labels: list[str]) -> None:
+    texts = [b.text for b in document_layout(kind, sample) if isinstance(b, Text)]
+    assert texts[2] == title
+    for label in ["Họ và tên:", "Thủ tục:", *labels]:
+        assert label in texts
+    assert sample["citizen"] in texts
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"number": None}, "number"),
+        ({"people_ahead": -1}, "people_ahead"),
+        ({"people_ahead": "7"}, "people_ahead"),
+        ({"issued_at": "hôm nay"}, "issued_at"),
+        ({"url": 5}, "url"),
+    ],
+)
+def test_bad_ticket_data_names_the_field(change: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidPrintData) as info:
+        render_document("ticket", {**SAMPLE_TICKET, **change}, PrintOptions())
+    assert info.value.field == field
+
+
+def test_json_layout_is_printable_as_is() -> None:
+    blocks = (
+        Text("Phiếu xin lỗi", size="xlarge", bold=True),
+        Rule(dashed=True),
+        Columns("Mã hồ sơ", "H26-0457", size="small"),
+        Spacer(2),
+        QR("https://example.vn/x", caption="x"),
+        BigNumber("B7"),
+    )
+    data = {"blocks": layout_to_json(blocks)}
+    assert document_layout("layout", data) == blocks
+    printed = decode(render_document("layout", data, PrintOptions(mode="text")))
+    assert "Phiếu xin lỗi" in printed.lines and printed.qr_data == ["https://example.vn/x"]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "field"),
+    [
+        ([{"type": "picture"}], "layout[0].type"),
+        ([{"type": "text", "text": "x", "size": "huge"}], "layout[0].size"),
+        ([{"type": "rule"}, {"type": "text", "text": "x", "colour": "red"}], "layout[1].colour"),
+        ([{"type": "text", "text": 5}], "layout[0].text"),
+        ([{"type": "text"}], "layout[0]"),
+    ],
+)
+def test_bad_json_layout(blocks: list[dict[str, Any]], field: str) -> None:
+    with pytest.raises(InvalidPrintData) as info:
+        document_layout("layout", {"blocks": blocks})
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"paper_width": 76}, "paper_width"),
+        ({"mode": "pdf"}, "mode"),
+        ({"codepage": "viscii"}, "codepage"),
+        ({"codepage_numbers": [30]}, "codepage_numbers"),
+        ({"cutter": True}, "cutter"),
+    ],
+)
+def test_bad_printer_options(options: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidPrintData) as info:
+        PrintOptions.from_dict(options)
+    assert info.value.field == field
+
+
+def test_unknown_document_kind() -> None:
+    with pytest.raises(InvalidPrintData, match="kind"):
+        document_layout("receipt", {})
