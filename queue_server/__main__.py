@@ -41,8 +41,7 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _urls(cfg: config_mod.Config) -> str:
-    base = cfg.server.public_url
+def _urls(cfg: config_mod.Config, base: str) -> str:
     lines = [f"sothutu on {base}  (API: {base}/api/v1/openapi.json)"]
     for o in cfg.offices:
         lines += [
@@ -60,16 +59,15 @@ def serve(cfg: config_mod.Config, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from queue_server.web.app import create_app
+    from queue_server.web.server import uvicorn_config
 
-    print(_urls(cfg), flush=True)
-    uvicorn.run(
-        create_app(cfg),
-        host=host or cfg.server.host,
-        port=port or cfg.server.port,
-        log_level="info",
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
-    )
+    host = host or cfg.server.host
+    port = port or cfg.server.port
+    base = cfg.server.public_url
+    if (host, port) != (cfg.server.host, cfg.server.port):
+        base = f"http://{host}:{port}"
+    print(_urls(cfg, base), flush=True)
+    uvicorn.Server(uvicorn_config(create_app(cfg), host, port)).run()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -106,7 +106,9 @@ class QueueService:
             due_ms=due_ms, idempotency_key=idempotency_key,
         )  # fmt: skip
         if issued.new_day:
+            # The first ticket of a day: earlier days' tickets leave the queue, then count.
             await self.store.rollover(office, day, now)
+            return await self.place(await self.store.ticket(issued.ticket.id))
         ahead = people_ahead(klass, issued.rank, issued.waiting, office.interleave)
         avg = average_service_s(issued.samples_ms, field.service_minutes)
         return Placed(issued.ticket, ahead, estimated_wait_s(ahead, avg, issued.open_counters))
@@ -137,6 +139,8 @@ class QueueService:
         office = self.office(slug)
         counter = self.counter(office, number)
         lanes = counter_lanes(counter)
+        if (done := await self.store.replay(slug, idempotency_key)) is not None:
+            return done
         for _ in range(CALL_ATTEMPTS):
             state, heads = await self.store.counter_and_heads(slug, number, lanes)
             self._check_can_call(state)
@@ -177,6 +181,8 @@ class QueueService:
         ticket = await self.store.ticket(ticket_id)
         office = self.office(ticket.office)
         self.counter(office, number)
+        if (done := await self.store.replay(office.slug, idempotency_key)) is not None:
+            return done
         if ticket.status != "waiting":
             raise _state_conflict(ticket, "call")
         state = await self.store.counter(office.slug, number)
@@ -207,6 +213,8 @@ class QueueService:
     async def cancel(self, ticket_id: str, idempotency_key: str | None = None) -> Ticket:
         ticket = await self.store.ticket(ticket_id)
         self.office(ticket.office)
+        if (done := await self.store.replay(ticket.office, idempotency_key)) is not None:
+            return done
         if ticket.status != "waiting":
             raise _state_conflict(ticket, "cancel")
         return await self.store.requeue(
@@ -233,6 +241,8 @@ class QueueService:
         lane = field.code
         if counter is not None:
             lane = keys.counter_lane(self.counter(office, counter).number)
+        if (done := await self.store.replay(office.slug, idempotency_key)) is not None:
+            return done
         if ticket.status not in ("waiting", "called"):
             raise _state_conflict(ticket, "transfer")
         if ticket.status == "waiting" and lane == ticket.lane and field.code == ticket.field:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import ctypes
 import hashlib
+import logging
 import os
 import signal
 import subprocess
@@ -156,18 +157,21 @@ class EmbeddedRedis:
 
 
 def connect(url: str) -> aredis.Redis:
-    """An asyncio client that retries once on a dropped connection (a Redis restart)."""
+    """An asyncio client whose requests wait for a free connection under load (rather than
+    fail) and retry through a dropped connection (a Redis restart)."""
     from redis.asyncio.retry import Retry
     from redis.backoff import ExponentialBackoff
 
-    return aredis.Redis.from_url(
+    pool = aredis.BlockingConnectionPool.from_url(
         url,
         decode_responses=True,
         health_check_interval=30,
+        max_connections=int(os.environ.get("SOTHUTU_REDIS_POOL", "64")),
+        timeout=20,
         retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=8),
         retry_on_error=[redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError],
-        max_connections=int(os.environ.get("SOTHUTU_REDIS_POOL", "64")),
     )
+    return aredis.Redis.from_pool(pool)
 
 
 class RedisHandle:
@@ -202,6 +206,24 @@ class RedisHandle:
         except redis.RedisError as exc:
             raise Unavailable(f"cannot reach Redis at {self.url}: {exc}") from exc
         return self.client
+
+    async def supervise(self, interval_s: float = 0.5) -> None:
+        """Restart the embedded server if it dies; its append-only file brings the data back.
+        Runs until cancelled."""
+        log = logging.getLogger("sothutu.redis")
+        while True:
+            await asyncio.sleep(interval_s)
+            server = self.embedded
+            if server is None or not self.owns_server or server.process is None:
+                continue
+            code = server.process.poll()
+            if code is None:
+                continue
+            log.error("the embedded redis-server exited with code %s; restarting it", code)
+            try:
+                await asyncio.to_thread(server.start)
+            except Unavailable as exc:
+                log.error("%s", exc.message)
 
     async def stop(self) -> None:
         if self.client is not None:

@@ -151,6 +151,16 @@ class QueueStore:
             open_counters=int(res["open"]),
         )
 
+    async def replay(self, slug: str, idempotency_key: str | None) -> Ticket | None:
+        """The ticket a request with this idempotency key already answered with, if any."""
+        if idempotency_key is None:
+            return None
+        raw = await self.r.get(keys.idempotency(slug, idempotency_key))
+        result = json.loads(raw) if raw else None
+        if not result or "ticket" not in result:
+            return None
+        return Ticket.from_hash(result["ticket"])
+
     async def ticket(self, ticket_id: str) -> Ticket:
         slug, token = split_ticket_id(ticket_id)
         h = await self.r.hgetall(keys.ticket(slug, token))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -30,9 +31,10 @@ log = logging.getLogger("sothutu")
 
 async def healthz(request: Request) -> Response:
     try:
-        await request.app.state.redis.ping()
-    except redis.RedisError as exc:
-        return JSONResponse({"status": "error", "redis": str(exc)}, 503)
+        # Quicker than the client's retries, so a monitor learns of an outage at once.
+        await asyncio.wait_for(request.app.state.redis.ping(), 1.0)
+    except (redis.RedisError, TimeoutError) as exc:
+        return JSONResponse({"status": "error", "redis": str(exc) or "timeout"}, 503)
     return JSONResponse({"status": "ok", "clients": request.app.state.hub.clients()})
 
 
@@ -54,9 +56,13 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
             expired = await queue.start_day(office.slug)
             if expired:
                 log.info("%s: %d tickets of earlier days cancelled", office.slug, expired)
+        supervisor = asyncio.create_task(handle.supervise(), name="sothutu-redis-supervisor")
         try:
             yield {}
         finally:
+            supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await supervisor
             await hub.close()
             await handle.stop()
 

@@ -35,6 +35,7 @@ async def office_socket(ws: WebSocket) -> None:
     service: QueueService = ws.app.state.queue
     hub: Hub = ws.app.state.hub
     slug = ws.path_params["office"]
+    await ws.accept()
     try:
         service.office(slug)
     except NotFound:
@@ -42,7 +43,6 @@ async def office_socket(ws: WebSocket) -> None:
         return
     who = await principal(ws)
     public = who is None or (who.kind == "device" and who.role not in ("display", "kiosk"))
-    await ws.accept()
     sub = await hub.subscribe(slug)
     try:
         last = await _catch_up(ws, service, slug, ws.query_params.get("since"), public)

@@ -1,0 +1,21 @@
+"""How sothutu runs under uvicorn, in one place for the command line, tests and benchmarks."""
+
+from __future__ import annotations
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+def uvicorn_config(app: ASGIApp, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        # The sans-I/O websockets protocol: no deprecated legacy API, less memory per socket.
+        ws="websockets-sansio",
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
