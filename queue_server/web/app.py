@@ -10,9 +10,12 @@ from typing import Any
 
 import redis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from queue_server.config import Config
 from queue_server.services.auth import AuthService
@@ -21,9 +24,11 @@ from queue_server.services.queue import QueueService
 from queue_server.store.accounts import Accounts
 from queue_server.store.connection import RedisHandle
 from queue_server.store.queue import QueueStore
-from queue_server.web import api
+from queue_server.web import api, pages
 from queue_server.web.errors import HANDLERS
 from queue_server.web.hub import Hub
+from queue_server.web.pages import WEB
+from queue_server.web.secrets_file import session_key
 from queue_server.web.ws import office_socket
 
 log = logging.getLogger("sothutu")
@@ -70,5 +75,19 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         Route("/healthz", healthz),
         *api.routes(),
         WebSocketRoute("/ws/offices/{office}", office_socket),
+        *pages.routes(),
+        Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]
-    return Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
+    middleware = [
+        Middleware(
+            SessionMiddleware,
+            secret_key=session_key(config.server.data_dir),
+            session_cookie="sothutu_session",
+            max_age=12 * 3600,
+            same_site="lax",
+            https_only=config.server.public_url.startswith("https://"),
+        )
+    ]
+    return Starlette(
+        routes=routes, middleware=middleware, exception_handlers=HANDLERS, lifespan=lifespan
+    )

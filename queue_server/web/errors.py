@@ -7,7 +7,7 @@ import logging
 
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
 from queue_server.errors import SothutuError, Unavailable
@@ -20,13 +20,17 @@ _HTTP_TEXT = {
 }
 
 
-def language(request: Request) -> str:
-    """'en' when the reader asks for English (?lang=en, cookie or Accept-Language), else 'vi'."""
+def language(request: HTTPConnection) -> str:
+    """'en' when the reader asks for English, else 'vi'. Pages follow only an explicit choice
+    (?lang=, remembered in a cookie): office PCs and kiosks often run an English browser in
+    front of Vietnamese citizens. API clients may also ask with Accept-Language."""
     lang = request.query_params.get("lang") or request.cookies.get("lang")
     if lang in ("vi", "en"):
         return lang
-    accept = request.headers.get("accept-language", "")
-    return "en" if accept.lower().startswith("en") else "vi"
+    if request.url.path.startswith("/api/"):
+        accept = request.headers.get("accept-language", "")
+        return "en" if accept.lower().startswith("en") else "vi"
+    return "vi"
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:

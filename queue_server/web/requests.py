@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 
-from queue_server.errors import BadRequest, PayloadTooLarge
+from queue_server.errors import BadRequest, Forbidden, PayloadTooLarge
 from queue_server.services.auth import AuthService
 from queue_server.store.accounts import Principal
 
@@ -95,12 +96,26 @@ def bearer(conn: HTTPConnection) -> str | None:
 
 
 async def principal(conn: HTTPConnection) -> Principal | None:
-    """Who sent the request: a bearer token, or the page session's token."""
+    """Who sent the request: a bearer token, or a page's session cookie. A state-changing
+    request authenticated by the cookie must carry the session's CSRF token in the
+    `X-CSRF-Token` header, so another site cannot act in the user's name."""
     cached: Principal | None = conn.scope.get("sothutu.principal")
     if cached is not None:
         return cached
     auth: AuthService = conn.app.state.auth
-    token = bearer(conn) or conn.session.get("token") if "session" in conn.scope else bearer(conn)
+    token = bearer(conn)
+    if token is None and "session" in conn.scope:
+        token = conn.session.get("token")
+        method = conn.scope.get("method", "GET")
+        if token and method not in ("GET", "HEAD", "OPTIONS"):
+            expected = conn.session.get("csrf")
+            sent = conn.headers.get("x-csrf-token")
+            if not expected or not sent or not secrets.compare_digest(expected, sent):
+                raise Forbidden(
+                    "missing or wrong X-CSRF-Token; reload the page",
+                    vi="Phiên làm việc đã hết hạn. Vui lòng tải lại trang và thử lại.",
+                    code="csrf",
+                )
     found = await auth.authenticate(token)
     if found is not None:
         conn.scope["sothutu.principal"] = found

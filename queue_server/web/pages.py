@@ -1,0 +1,129 @@
+"""Server-rendered pages: templates, sessions, CSRF, language, login and logout.
+
+Staff pages use a session cookie (signed, HttpOnly, SameSite=Lax) holding the same opaque
+token the API uses, plus a CSRF token. Forms post it as `csrf`; page scripts send it as the
+`X-CSRF-Token` header. Screen modules add their own routes beside these.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.templating import Jinja2Templates
+
+from queue_server.errors import Forbidden, Unauthorized
+from queue_server.services.auth import AuthService, require_role
+from queue_server.store.accounts import Principal
+from queue_server.web.errors import language
+from queue_server.web.i18n import catalogue, translate
+from queue_server.web.requests import principal
+
+WEB = Path(__file__).parent
+TEMPLATE_DIRS = [WEB / "templates", WEB.parent.parent / "display" / "templates"]
+
+
+def _templates() -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader([str(p) for p in TEMPLATE_DIRS]),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return Jinja2Templates(env=env)
+
+
+templates = _templates()
+
+
+def csrf_token(conn: HTTPConnection) -> str:
+    token: str | None = conn.session.get("csrf")
+    if token is None:
+        token = secrets.token_urlsafe(24)
+        conn.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not submitted or not secrets.compare_digest(expected, submitted):
+        raise Forbidden(
+            translate("csrf.failed", "en"), vi=translate("csrf.failed", "vi"), code="csrf"
+        )
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    """A page with the language, its texts and the CSRF token in its context."""
+    lang = language(request)
+    base = {
+        "lang": lang,
+        "t": lambda key: translate(key, lang),
+        "texts": lambda prefix: catalogue(prefix, lang),
+        "csrf": csrf_token(request),
+        "other_lang": "en" if lang == "vi" else "vi",
+    }
+    response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
+    if request.query_params.get("lang") in ("vi", "en"):
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+async def page_user(request: Request, role: str = "staff") -> Principal | Response:
+    """The logged-in user with at least `role`, or a redirect to the login page."""
+    who = await principal(request)
+    try:
+        return require_role(who, role)
+    except Unauthorized:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: never redirect a login to another site.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+async def login_page(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "login.html", {"next": _safe_next(request.query_params.get("next"))})
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf") or ""))
+    auth: AuthService = request.app.state.auth
+    target = _safe_next(str(form.get("next") or ""))
+    try:
+        token, who = await auth.login(
+            str(form.get("username") or ""), str(form.get("password") or "")
+        )
+    except Unauthorized:
+        return render(
+            request, "login.html",
+            {"next": target, "error": translate("login.failed", language(request)),
+             "username": str(form.get("username") or "")},
+            status=401,
+        )  # fmt: skip
+    request.session.clear()
+    request.session["token"] = token
+    request.session["user"] = who.name
+    csrf_token(request)
+    return RedirectResponse(target, 303)
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf") or ""))
+    request.session.clear()
+    return RedirectResponse("/login", 303)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/login", login_page, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+    ]
