@@ -55,7 +55,9 @@ def _urls(cfg: config_mod.Config, base: str) -> str:
     return "\n".join(lines)
 
 
-def serve(cfg: config_mod.Config, host: str | None, port: int | None) -> None:
+def serve(
+    cfg: config_mod.Config, host: str | None, port: int | None, access_log: bool = True
+) -> None:
     import uvicorn
 
     from queue_server.web.app import create_app
@@ -67,7 +69,7 @@ def serve(cfg: config_mod.Config, host: str | None, port: int | None) -> None:
     if (host, port) != (cfg.server.host, cfg.server.port):
         base = f"http://{host}:{port}"
     print(_urls(cfg, base), flush=True)
-    uvicorn.Server(uvicorn_config(create_app(cfg), host, port)).run()
+    uvicorn.Server(uvicorn_config(create_app(cfg), host, port, access_log=access_log)).run()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve = sub.add_parser("serve", help="start the server")
     p_serve.add_argument("--host")
     p_serve.add_argument("--port", type=int)
+    p_serve.add_argument(
+        "--no-access-log", action="store_true", help="do not log every request (busy sites)"
+    )
     p_serve.add_argument("--config", type=Path, dest="config_sub")
     p_user = sub.add_parser("user", help="manage users").add_subparsers(
         dest="action", required=True
@@ -99,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = config_mod.load(path)
         if args.command == "serve":
-            serve(cfg, args.host, args.port)
+            serve(cfg, args.host, args.port, access_log=not args.no_access_log)
         elif args.command == "user":
             password = _read_password()
             _with_redis(cfg, lambda auth: auth.add_user(args.name, args.role, password))

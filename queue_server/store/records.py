@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from queue_server.rules.calling import Klass
@@ -69,7 +69,8 @@ class Ticket:
         return float(self.order)
 
     def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
+        # Flat fields only: a plain copy is several times cheaper than asdict()'s deep copy.
+        d = dict(self.__dict__)
         d["class"] = d.pop("klass")
         return d
 
@@ -104,4 +105,4 @@ class CounterState:
         return self.current is not None and self.current_status in ("called", "serving")
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self.__dict__)

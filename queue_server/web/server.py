@@ -6,12 +6,15 @@ import uvicorn
 from starlette.types import ASGIApp
 
 
-def uvicorn_config(app: ASGIApp, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
+def uvicorn_config(
+    app: ASGIApp, host: str, port: int, log_level: str = "info", access_log: bool = True
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level=log_level,
+        access_log=access_log,
         # The sans-I/O websockets protocol: no deprecated legacy API, less memory per socket.
         ws="websockets-sansio",
         ws_ping_interval=20,

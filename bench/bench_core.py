@@ -1,0 +1,247 @@
+"""Core benchmark: tickets over HTTP, call-to-board latency, memory per idle board.
+
+    .venv/bin/python bench/bench_core.py [--seconds 10] [--connections 32] [--boards 100,1000]
+
+Starts its own Redis (the embedded redis-server, AOF on, appendfsync everysec) and one
+server process (`python -m queue_server serve`), then measures in one run:
+
+(a) tickets issued per second over HTTP (POST .../tickets) with p50/p99 latency at
+    `--connections` concurrent clients (wrk, one thread), against the no-op endpoint of the
+    same server and a bare Redis round trip (PING from redis-py, same concurrency);
+(b) time from `call-next` (request sent) to the `ticket.called` event arriving at each of
+    N connected WebSocket boards, p50/p99;
+(c) resident memory of the server per idle board connection.
+
+Needs Debian's `wrk` (installed by this script when missing and running as root).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import httpx
+import tomli_w
+from websockets.asyncio.client import ClientConnection, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from queue_server.store.connection import EmbeddedRedis  # noqa: E402
+from queue_server.store.connection import connect as redis_connect  # noqa: E402
+
+OFFICE = "phuong-ba-dinh"
+WRK_POST = """wrk.method = "POST"
+wrk.body = '{"field": "HT"}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path is None and os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+        path = shutil.which("wrk")
+    if path is None:
+        sys.exit("bench needs Debian's wrk: apt-get install wrk")
+    return path
+
+
+def run_wrk(url: str, seconds: int, connections: int, script: Path | None) -> dict[str, float]:
+    args = [ensure_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if script is not None:
+        args[1:1] = ["-s", str(script)]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result = {"rate": rate, "non_2xx": float(errors.group(1)) if errors else 0.0}
+    for q in ("50", "99"):
+        m = re.search(rf"\s{q}%\s+([\d.]+)(us|ms|s)", out)
+        assert m, out
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+        result[f"p{q}_ms"] = float(m.group(1)) * scale
+    return result
+
+
+async def redis_baseline(url: str, seconds: float, concurrency: int) -> dict[str, float]:
+    client = redis_connect(url)
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            await client.ping()
+            latencies.append((time.perf_counter() - t0) * 1000)
+
+    t_start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t_start
+    await client.aclose()
+    return {
+        "rate": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99),
+    }
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+async def open_boards(ws_url: str, n: int) -> list[ClientConnection]:
+    boards: list[ClientConnection] = []
+    for i in range(0, n, 100):
+        batch = await asyncio.gather(
+            *(connect(ws_url, max_size=2**22) for _ in range(min(100, n - i)))
+        )
+        for b in batch:
+            snap = json.loads(await b.recv())
+            assert snap["type"] == "snapshot"
+        boards.extend(batch)
+    return boards
+
+
+async def board_latency(
+    base: str, headers: dict[str, str], boards: list[ClientConnection], rounds: int
+) -> list[float]:
+    latencies: list[float] = []
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
+        api = f"/api/v1/offices/{OFFICE}"
+        for _ in range(rounds):
+            ticket = (await http.post(f"{api}/tickets", json={"field": "CT"})).json()
+            await drain(boards, "ticket.issued")
+            t0 = time.perf_counter()
+            waits = [asyncio.create_task(arrival(b, "ticket.called")) for b in boards]
+            resp = await http.post(f"{api}/counters/3/call-next")
+            assert resp.status_code == 200, resp.text
+            arrivals = await asyncio.gather(*waits)
+            latencies.extend((t - t0) * 1000 for t in arrivals)
+            await http.post(f"/api/v1/tickets/{ticket['id']}/finish", json={})
+            await drain(boards, "ticket.finished")
+    return latencies
+
+
+async def arrival(board: ClientConnection, etype: str) -> float:
+    while True:
+        msg = json.loads(await board.recv())
+        if msg["type"] == etype:
+            return time.perf_counter()
+
+
+async def drain(boards: list[ClientConnection], etype: str) -> None:
+    await asyncio.gather(*(arrival(b, etype) for b in boards))
+
+
+async def boards_phase(
+    base: str, headers: dict[str, str], redis_url: str, pid: int, args: argparse.Namespace
+) -> None:
+    # (a) left tens of thousands of HT tickets waiting, which no office has: empty the
+    # queue so the boards' snapshots are of a realistic size.
+    cleanup = redis_connect(redis_url)
+    await cleanup.delete(f"sq:{{{OFFICE}}}:q:HT:normal")
+    await cleanup.aclose()
+    ws_url = base.replace("http://", "ws://") + f"/ws/offices/{OFFICE}"
+    print("\n(b) call-next to ticket.called on every board; (c) memory per idle board")
+    print(f"{'boards':>8}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}{'KB/board':>10}")
+    for n in (int(x) for x in args.boards.split(",")):
+        before = rss_kb(pid)
+        boards = await open_boards(ws_url, n)
+        await asyncio.sleep(1.0)
+        per_board = (rss_kb(pid) - before) / n
+        lat = await board_latency(base, headers, boards, args.rounds)
+        print(f"{n:>8}{percentile(lat, 0.5):>10.1f}{percentile(lat, 0.99):>10.1f}"
+              f"{max(lat):>10.1f}{per_board:>10.1f}")  # fmt: skip
+        await asyncio.gather(*(b.close() for b in boards))
+        await asyncio.sleep(1.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--boards", default="100,1000")
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="sothutu-bench-"))
+    redis = EmbeddedRedis(tmp / "redis", appendfsync="everysec")
+    redis.start()
+    port = free_port()
+    data = tomllib.loads((ROOT / "config.toml").read_text("utf-8"))
+    data["server"].update(port=port, data_dir=str(tmp / "data"), heartbeat_s=60.0)
+    data["redis"]["url"] = redis.url()
+    for field in data["offices"][0]["fields"]:
+        field["last_number"] = 99999
+    config = tmp / "config.toml"
+    config.write_text(tomli_w.dumps(data), "utf-8")
+    cli = [sys.executable, "-m", "queue_server", "--config", str(config)]
+    subprocess.run([*cli, "user", "add", "bench", "--role", "staff"], input=b"bench-password\n",
+                   check=True, capture_output=True, cwd=ROOT)  # fmt: skip
+    server = subprocess.Popen([*cli, "serve", "--no-access-log"], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        print(f"machine: {os.cpu_count()} cores, {sys.version.split()[0]}, server pid {server.pid}")
+        script = tmp / "post.lua"
+        script.write_text(WRK_POST)
+        run_wrk(f"{base}/api/v1/noop", 2, args.connections, None)  # warm up
+        base_redis = asyncio.run(redis_baseline(redis.url(), args.seconds, args.connections))
+        noop = run_wrk(f"{base}/api/v1/noop", args.seconds, args.connections, None)
+        issue = run_wrk(
+            f"{base}/api/v1/offices/{OFFICE}/tickets", args.seconds, args.connections, script
+        )
+        print(f"\n(a) HTTP at {args.connections} concurrent clients, {args.seconds} s each")
+        print(f"{'':28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+        for name, r in (("redis PING (redis-py)", base_redis), ("no-op endpoint", noop),
+                        ("issue ticket", issue)):  # fmt: skip
+            print(f"{name:28}{r['rate']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}")
+        print(f"issue / no-op rate: {issue['rate'] / noop['rate']:.2f}; "
+              f"issue p50 / redis p50: {issue['p50_ms'] / base_redis['p50_ms']:.1f}; "
+              f"non-2xx answers: {issue['non_2xx']:.0f}")  # fmt: skip
+
+        login = httpx.post(f"{base}/api/v1/auth/token",
+                           json={"username": "bench", "password": "bench-password"})  # fmt: skip
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        httpx.post(f"{base}/api/v1/offices/{OFFICE}/counters/3/open", headers=headers)
+        asyncio.run(boards_phase(base, headers, redis.url(), server.pid, args))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        redis.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
