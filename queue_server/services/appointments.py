@@ -1,0 +1,418 @@
+"""Appointment use cases: free slots, booking, cancel, reschedule, kiosk check-in, result
+pickups (hẹn trả kết quả), the walk-in gate and rate limits."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from queue_server.config import APPOINTMENT, Config, Field, Office, Procedure
+from queue_server.errors import BadRequest, Conflict, NotFound, TooManyRequests
+from queue_server.rules.calendar import add_working_days, hours_on
+from queue_server.rules.slots import (
+    CheckInStatus,
+    FreeSlot,
+    SlotRule,
+    bookable_slots,
+    check_in_status,
+    day_slots,
+    free_slots,
+    slot_capacity,
+)
+from queue_server.services.clock import Clock
+from queue_server.services.queue import Placed, QueueService
+from queue_server.store.bookings import Booking, BookingStore, CodeTaken
+
+# No 0/O, 1/I: a code is read aloud and typed on a kiosk keypad. 32**8 = 2**40 codes.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+PHONE_RE = re.compile(r"^0[35789]\d{8}$")
+CCCD_RE = re.compile(r"^\d{12}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(raw: str) -> str:
+    """What a citizen typed or a scanner sent: case, spaces, dashes, a scanned URL."""
+    text = raw.strip().rsplit("/", 1)[-1].upper()
+    return re.sub(r"[\s-]", "", text)
+
+
+def normalise_phone(raw: str) -> str:
+    digits = re.sub(r"[\s.()-]", "", raw)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+class InvalidInput(BadRequest):
+    """Form input a citizen must correct; `fields` maps a form field to its problem."""
+
+    code = "invalid_input"
+
+    def __init__(self, fields: dict[str, tuple[str, str]]) -> None:
+        en = "; ".join(f"{k}: {v[1]}" for k, v in fields.items())
+        vi = " ".join(v[0] for v in fields.values())
+        super().__init__(en, vi=vi)
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    status: CheckInStatus
+    booking: Booking
+    placed: Placed | None
+    again: bool = False
+
+
+@dataclass(frozen=True)
+class Citizen:
+    name: str
+    phone: str
+    cccd: str = ""
+    email: str = ""
+
+
+def validate_citizen(name: str, phone: str, cccd: str = "", email: str = "") -> Citizen:
+    errors: dict[str, tuple[str, str]] = {}
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= 100:
+        errors["name"] = ("Vui lòng nhập họ và tên (2-100 ký tự).", "enter a name of 2-100 letters")
+    phone = normalise_phone(phone)
+    if not PHONE_RE.match(phone):
+        errors["phone"] = (
+            "Số điện thoại không hợp lệ (10 chữ số, ví dụ 0912345678).",
+            "enter a Vietnamese mobile number of 10 digits, e.g. 0912345678",
+        )
+    cccd = cccd.strip()
+    if cccd and not CCCD_RE.match(cccd):
+        errors["cccd"] = ("Số CCCD gồm 12 chữ số.", "a citizen ID number has 12 digits")
+    email = email.strip()
+    if email and not EMAIL_RE.match(email):
+        errors["email"] = ("Địa chỉ e-mail không hợp lệ.", "not a valid e-mail address")
+    if errors:
+        raise InvalidInput(errors)
+    return Citizen(name, phone, cccd, email)
+
+
+class AppointmentService:
+    def __init__(
+        self, config: Config, store: BookingStore, queue: QueueService, clock: Clock | None = None
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.queue = queue
+        self.clock = clock or Clock()
+
+    # Time in the office's wall clock, as the pure rules want it.
+
+    def local_now(self, office: Office, now_ms: int | None = None) -> datetime:
+        ms = self.clock.now_ms() if now_ms is None else now_ms
+        return datetime.fromtimestamp(ms / 1000, office.tz).replace(tzinfo=None)
+
+    @staticmethod
+    def to_ms(office: Office, local: datetime) -> int:
+        return int(local.replace(tzinfo=office.tz).timestamp() * 1000)
+
+    def to_local(self, office: Office, ms: int) -> datetime:
+        return self.local_now(office, ms)
+
+    # Slots.
+
+    def rule(self, office: Office, field: Field) -> SlotRule:
+        a = office.appointments
+        capacity = a.capacity
+        if capacity is None:
+            serving = sum(1 for c in office.counters if field.code in c.fields)
+            capacity = slot_capacity(
+                serving, a.slot_minutes, max(1, round(field.service_minutes))
+            )
+        return SlotRule(
+            length_minutes=a.slot_minutes, capacity=capacity, walk_in_share=a.walk_in_share,
+            horizon_days=a.horizon_days, min_notice_minutes=a.min_notice_minutes,
+        )  # fmt: skip
+
+    async def free(self, office: Office, field: Field, day: date) -> tuple[FreeSlot, ...]:
+        rule = self.rule(office, field)
+        slots = bookable_slots(day_slots(office.calendar, day, rule), self.local_now(office), rule)
+        starts = [self.to_ms(office, s.start) for s in slots]
+        counts = await self.store.slot_counts(office.slug, field.code, starts)
+        booked = {s.start: counts[ms] for s, ms in zip(slots, starts, strict=True)}
+        return free_slots(slots, booked)
+
+    def days(self, office: Office, field: Field) -> list[date]:
+        """The days of the booking horizon on which the desk has hours."""
+        rule = self.rule(office, field)
+        now = self.local_now(office)
+        out = []
+        for offset in range(rule.horizon_days + 1):
+            day = now.date() + timedelta(days=offset)
+            if bookable_slots(day_slots(office.calendar, day, rule), now, rule):
+                out.append(day)
+        return out
+
+    async def _slot(self, office: Office, field: Field, start: datetime) -> FreeSlot:
+        for free in await self.free(office, field, start.date()):
+            if free.slot.start == start:
+                return free
+        raise Conflict(
+            f"{start:%H:%M %d/%m/%Y} is not a free slot of {field.code}; choose another",
+            vi=f"Khung giờ {start:%H:%M} ngày {start:%d/%m/%Y} không còn trống hoặc không"
+            " nhận đặt lịch. Vui lòng chọn khung giờ khác.",
+            code="slot_unavailable",
+        )
+
+    # Booking.
+
+    @staticmethod
+    def procedure(office: Office, code: str) -> tuple[Field, Procedure]:
+        for f in office.fields:
+            for p in f.procedures:
+                if p.code == code:
+                    return f, p
+        raise NotFound(f"no procedure {code!r}", vi=f"Không có thủ tục {code!r}.")
+
+    async def limit(self, office: Office, ip: str, phone: str | None) -> None:
+        """429 when one client or one phone books abusively often."""
+        a = office.appointments
+        now = self.clock.now_ms()
+        if await self.store.hit(office.slug, "ip", ip, 3600, now) > a.bookings_per_ip_per_hour:
+            raise TooManyRequests(
+                "too many booking requests from this address; try again in an hour",
+                vi="Quá nhiều yêu cầu đặt lịch từ thiết bị này. Vui lòng thử lại sau một giờ.",
+            )
+        if phone is not None:
+            n = await self.store.hit(office.slug, "phone", phone, 86400, now)
+            if n > a.bookings_per_phone_per_day:
+                raise TooManyRequests(
+                    "too many booking requests for this phone today; try again tomorrow",
+                    vi="Số điện thoại này đã đặt lịch quá nhiều lần hôm nay. Vui lòng thử lại"
+                    " vào ngày mai.",
+                )
+
+    async def book(
+        self, slug: str, field_code: str, procedure_code: str, start: datetime,
+        citizen: Citizen, *, idempotency_key: str | None = None,
+    ) -> Booking:  # fmt: skip
+        office = self.queue.office(slug)
+        field = self.queue.field(office, field_code)
+        if procedure_code and procedure_code not in {p.code for p in field.procedures}:
+            raise InvalidInput({"procedure": ("Thủ tục không thuộc lĩnh vực đã chọn.",
+                                              "the procedure is not of this field")})  # fmt: skip
+        free = await self._slot(office, field, start)
+        for _ in range(5):
+            code = new_code()
+            if not await self.store.reserve_code(code, slug):
+                continue
+            try:
+                return await self.store.create(
+                    slug, code, capacity=free.slot.capacity,
+                    max_per_phone=office.appointments.max_active_per_phone,
+                    now_ms=self.clock.now_ms(), start_ms=self.to_ms(office, free.slot.start),
+                    end_ms=self.to_ms(office, free.slot.end), day=start.date().isoformat(),
+                    field=field.code, procedure=procedure_code, name=citizen.name,
+                    phone=citizen.phone, cccd=citizen.cccd, email=citizen.email,
+                    idempotency_key=idempotency_key,
+                )  # fmt: skip
+            except CodeTaken:
+                continue
+            except Exception:
+                await self.store.release_code(code)
+                raise
+        raise Conflict("could not draw a free booking code; try again",
+                       vi="Không tạo được mã lịch hẹn, xin thử lại.")  # fmt: skip
+
+    async def find(self, code: str, slug: str | None = None) -> Booking:
+        code = normalise_code(code)
+        if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+            raise NotFound(f"no booking {code!r}", vi="Mã lịch hẹn không đúng. Vui lòng kiểm tra"
+                           " lại (8 ký tự, không có số 0, số 1, chữ O, chữ I).")  # fmt: skip
+        office_slug = await self.store.office_of(code)
+        if office_slug is None or (slug is not None and office_slug != slug):
+            raise NotFound(f"no booking {code!r}", vi="Không tìm thấy lịch hẹn với mã này.")
+        return await self.store.get(office_slug, code)
+
+    async def cancel(self, slug: str, code: str, by: str = "citizen",
+                     idempotency_key: str | None = None) -> Booking:  # fmt: skip
+        b = await self.find(code, slug)
+        return await self.store.cancel(b, self.clock.now_ms(), by, idempotency_key)
+
+    async def reschedule(self, slug: str, code: str, start: datetime,
+                         idempotency_key: str | None = None) -> Booking:  # fmt: skip
+        b = await self.find(code, slug)
+        office = self.queue.office(slug)
+        field = self.queue.field(office, b.field)
+        if b.status != "booked" or b.kind != "visit":
+            raise Conflict(f"booking {b.code} is {b.status}", vi="Lịch hẹn này không thể đổi.",
+                           code="invalid_state")  # fmt: skip
+        free = await self._slot(office, field, start)
+        return await self.store.reschedule(
+            b, capacity=free.slot.capacity, start_ms=self.to_ms(office, free.slot.start),
+            end_ms=self.to_ms(office, free.slot.end), day=start.date().isoformat(),
+            now_ms=self.clock.now_ms(), idem=idempotency_key,
+        )  # fmt: skip
+
+    # Kiosk check-in.
+
+    async def check_in(self, slug: str, code: str) -> CheckIn:
+        """Issue the appointment ticket when in the window; else say early or late.
+
+        Idempotent: the ticket is issued with an idempotency key derived from the code, and
+        the booking keeps its ticket, so a second check-in returns the same ticket."""
+        office = self.queue.office(slug)
+        b = await self.find(code, slug)
+        if b.status == "checked_in":
+            return CheckIn("ok", b, await self.queue.get(b.ticket), again=True)
+        if b.status != "booked":
+            raise Conflict(
+                f"booking {b.code} is {b.status}",
+                vi="Lịch hẹn này đã bị hủy hoặc đã quá hạn. Vui lòng lấy số thường.",
+                code="booking_" + b.status,
+            )
+        now = self.local_now(office)
+        status: CheckInStatus
+        if b.kind == "visit":
+            a = office.appointments
+            start = self.to_local(office, b.start)
+            status = check_in_status(start, now, a.check_in_early_minutes, a.check_in_late_minutes)
+        else:
+            # A result waits for its owner: only coming before the pickup day is refused.
+            status = "early" if now.date().isoformat() < b.day else "ok"
+        if status != "ok":
+            return CheckIn(status, b, None)
+        due = b.start if b.kind == "visit" else self.clock.now_ms()
+        placed = await self.queue.issue(
+            slug, b.field, APPOINTMENT, due_ms=due, idempotency_key=f"checkin.{b.code}"
+        )
+        booked, again = await self.store.check_in(
+            b, self.clock.now_ms(), placed.ticket.id, placed.ticket.number,
+            self.queue.day(office),
+        )  # fmt: skip
+        if booked.ticket != placed.ticket.id:
+            placed = await self.queue.get(booked.ticket)
+        return CheckIn("ok", booked, placed, again)
+
+    # Result pickups.
+
+    def result_date(self, office: Office, procedure: Procedure, received: datetime) -> date:
+        if procedure.no_wait:
+            return received.date()
+        return add_working_days(office.calendar, received, procedure.legal_days, office.cutoff)
+
+    def _day_bounds(self, office: Office, day: date) -> tuple[int, int]:
+        sessions = hours_on(office.calendar, day)
+        first = sessions[0].start if sessions else time(0, 0)
+        last = sessions[-1].end if sessions else time(23, 59)
+        return (self.to_ms(office, datetime.combine(day, first)),
+                self.to_ms(office, datetime.combine(day, last)))  # fmt: skip
+
+    async def record_result(
+        self, ticket_id: str, procedure_code: str, name: str, phone: str, staff: str,
+        idempotency_key: str | None = None,
+    ) -> Booking:  # fmt: skip
+        placed = await self.queue.get(ticket_id)
+        ticket = placed.ticket
+        if ticket.status not in ("serving", "done"):
+            raise Conflict(
+                f"ticket {ticket.number} is {ticket.status}; record a result for a ticket"
+                " being served or finished",
+                vi=f"Số {ticket.number} chưa được phục vụ, chưa thể hẹn trả kết quả.",
+                code="invalid_state",
+            )
+        office = self.queue.office(ticket.office)
+        field, procedure = self.procedure(office, procedure_code)
+        received = self.local_now(office)
+        day = self.result_date(office, procedure, received)
+        start_ms, end_ms = self._day_bounds(office, day)
+        idem = idempotency_key or f"result.{ticket.id}.{procedure.code}"
+        for _ in range(5):
+            code = new_code()
+            if not await self.store.reserve_code(code, office.slug):
+                continue
+            try:
+                made = await self.store.create_result(
+                    office.slug, code, now_ms=self.clock.now_ms(), start_ms=start_ms,
+                    end_ms=end_ms, day=day.isoformat(), field=field.code,
+                    procedure=procedure.code, name=name, phone=phone, ticket_id=ticket.id,
+                    received_ms=self.to_ms(office, received), staff=staff,
+                    idempotency_key=idem,
+                )  # fmt: skip
+            except CodeTaken:
+                continue
+            if made.code != code:
+                # A replayed request answers the first code; the new one is not used.
+                await self.store.release_code(code)
+            return made
+        raise Conflict("could not draw a free booking code; try again",
+                       vi="Không tạo được mã hẹn, xin thử lại.")  # fmt: skip
+
+    async def postpone_result(
+        self, code: str, new_day: date, reason: str, staff: str,
+        idempotency_key: str | None = None,
+    ) -> Booking:  # fmt: skip
+        b = await self.find(code)
+        office = self.queue.office(b.office)
+        if not hours_on(office.calendar, new_day):
+            raise BadRequest(
+                f"{new_day:%d/%m/%Y} is not a working day of the office",
+                vi=f"Ngày {new_day:%d/%m/%Y} không phải ngày làm việc.",
+            )
+        if not reason.strip():
+            raise BadRequest("give the reason for the delay", vi="Vui lòng ghi lý do chậm trả.")
+        start_ms, end_ms = self._day_bounds(office, new_day)
+        return await self.store.postpone_result(
+            b, now_ms=self.clock.now_ms(), start_ms=start_ms, end_ms=end_ms,
+            day=new_day.isoformat(), reason=reason.strip(), staff=staff, idem=idempotency_key,
+        )  # fmt: skip
+
+    def slip_data(self, b: Booking) -> dict[str, Any]:
+        """The print payload of a result-pickup (or apology) slip, for printer.render."""
+        office = self.queue.office(b.office)
+        field, procedure = self.procedure(office, b.procedure)
+        counters = ", ".join(str(c.number) for c in office.counters if field.code in c.fields)
+        when = self.to_local(office, b.start)
+        notes = [f"Mang theo phiếu này và mã {b.code} khi đến nhận kết quả."]
+        subtitle = ""
+        if b.reschedules:
+            subtitle = "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
+            notes = [
+                "Cơ quan chân thành xin lỗi ông/bà vì hồ sơ chưa có kết quả đúng hẹn.",
+                f"Lý do: {b.reason}",
+                *notes,
+            ]
+        return {
+            "office": office.name,
+            "subtitle": subtitle,
+            "code": b.code,
+            "citizen": b.name,
+            "procedure": procedure.name_vi,
+            "when": when.isoformat(),
+            "received_at": self.to_local(office, b.received_at).isoformat()
+            if b.received_at
+            else None,
+            "place": f"Quầy {counters}" + (f" — {office.address}" if office.address else ""),
+            "url": f"{self.config.server.public_url}/appointments/{b.code}",
+            "staff": b.staff,
+            "notes": notes,
+            "footer": office.ticket_footer,
+        }
+
+    # The walk-in gate.
+
+    async def check_walk_in(self, slug: str) -> None:
+        if await self.store.gate(slug) == "closed":
+            raise Conflict(
+                "the office has stopped issuing tickets for today; tickets already issued"
+                " are still served",
+                vi="Đã hết giờ lấy số hôm nay. Các số đã cấp vẫn được phục vụ. Mời quay lại vào"
+                " ngày làm việc tiếp theo.",
+                code="walk_in_closed",
+            )
