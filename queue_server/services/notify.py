@@ -1,0 +1,138 @@
+"""Notifications: the outbox (a Redis stream per office) and the adapters that send it.
+
+Jobs put reminders in the outbox (`BookingStore.remind`); `OutboxSender` reads them with a
+consumer group, hands each to the adapter, and acknowledges it only once sent, so a crash
+between the two sends it again rather than never. The adapter is chosen by `[notify] url`:
+
+* ``log:`` (default) writes each message to the log;
+* ``smtp://host:port?from=a@b&to={phone}@sms-gateway`` sends e-mail (to the booking's
+  address, else to `to` with the phone filled in: many SMS gateways take e-mail).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any, Protocol, cast
+from urllib.parse import parse_qs, urlsplit
+
+import redis.asyncio as aredis
+
+from queue_server.store import keys
+
+log = logging.getLogger("sothutu.notify")
+GROUP = "notify"
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    code: str
+    phone: str
+    email: str
+    text: str
+
+
+class Adapter(Protocol):
+    async def send(self, message: Message) -> bool:
+        """Deliver one message; False when it cannot be delivered to anyone (dropped)."""
+
+
+class LogAdapter:
+    async def send(self, message: Message) -> bool:
+        log.info("reminder to %s (%s): %s", message.phone, message.code, message.text)
+        return True
+
+
+class EmailAdapter:
+    """E-mail through an SMTP server; smtplib blocks, so it runs in a thread."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        self.tls = parts.scheme == "smtps"
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (465 if self.tls else 25)
+        self.user = parts.username
+        self.password = parts.password
+        self.sender = query.get("from", ["sothutu@localhost"])[0]
+        self.to_template = query.get("to", [""])[0]
+        self.subject = query.get("subject", ["Nhắc lịch hẹn"])[0]
+
+    def recipient(self, message: Message) -> str | None:
+        if message.email:
+            return message.email
+        if self.to_template and message.phone:
+            return self.to_template.replace("{phone}", message.phone)
+        return None
+
+    async def send(self, message: Message) -> bool:
+        to = self.recipient(message)
+        if to is None:
+            log.warning("reminder %s has no e-mail address; dropped", message.code)
+            return False
+        mail = EmailMessage()
+        mail["From"] = self.sender
+        mail["To"] = to
+        mail["Subject"] = self.subject
+        mail.set_content(message.text)
+        await asyncio.to_thread(self._deliver, mail)
+        return True
+
+    def _deliver(self, mail: EmailMessage) -> None:
+        smtp_class = smtplib.SMTP_SSL if self.tls else smtplib.SMTP
+        with smtp_class(self.host, self.port, timeout=10) as smtp:
+            if self.user and self.password:
+                smtp.login(self.user, self.password)
+            smtp.send_message(mail)
+
+
+def adapter_from_url(url: str) -> Adapter:
+    if url.startswith(("smtp://", "smtps://")):
+        return EmailAdapter(url)
+    return LogAdapter()
+
+
+class OutboxSender:
+    def __init__(self, client: aredis.Redis, adapter: Adapter, consumer: str = "sender") -> None:
+        self.client = client
+        self.adapter = adapter
+        self.consumer = consumer
+
+    async def _group(self, stream: str) -> None:
+        try:
+            await self.client.xgroup_create(stream, GROUP, id="0", mkstream=True)
+        except aredis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def send_pending(self, slug: str, count: int = 100) -> int:
+        """Sends what waits in the office's outbox (first what a crash left unacknowledged);
+        returns how many were sent. A failed send stays pending for the next run."""
+        stream = keys.outbox(slug)
+        await self._group(stream)
+        sent = 0
+        for start in ("0", ">"):
+            reply = cast(
+                list[Any],
+                await self.client.xreadgroup(GROUP, self.consumer, {stream: start}, count=count),
+            )
+            for _, entries in reply:
+                for eid, fields in entries:
+                    if not fields:
+                        continue  # acknowledged and trimmed meanwhile
+                    message = Message(
+                        eid, fields.get("code", ""), fields.get("phone", ""),
+                        fields.get("email", ""), fields.get("text", ""),
+                    )  # fmt: skip
+                    try:
+                        delivered = await self.adapter.send(message)
+                    except (OSError, smtplib.SMTPException) as exc:
+                        log.warning("reminder %s not sent, will retry: %s", message.code, exc)
+                        continue
+                    await self.client.xack(stream, GROUP, eid)
+                    sent += int(delivered)
+        return sent

@@ -1,0 +1,241 @@
+"""Jobs the server runs on its own, and the one runner per deployment that runs them.
+
+The jobs are plain async methods of `Jobs` taking `now_ms`, so tests call them with a given
+time. `Scheduler` runs `Jobs.tick` every `interval_s` with APScheduler, on one process of the
+deployment only: processes compete for a Redis lock with an expiry that the holder renews;
+the others stand by and take over within one expiry when the holder dies.
+
+Day transitions (open the day: numbering rollover and walk-in kiosk open; stop walk-ins
+`walk_in_stop_minutes` before closing) are run for each boundary passed since the last tick,
+recorded per office in Redis, so a restart or a change of runner neither misses nor repeats
+one. The first tick of a deployment only records the time.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import date, datetime, timedelta
+from typing import cast
+
+import redis.asyncio as aredis
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from queue_server.config import Config, Office
+from queue_server.rules.calendar import hours_on
+from queue_server.rules.slots import is_no_show
+from queue_server.services.appointments import AppointmentService
+from queue_server.services.clock import Clock
+from queue_server.services.notify import OutboxSender
+from queue_server.store import keys
+
+log = logging.getLogger("sothutu.scheduler")
+# Boundaries older than this are not replayed after a long stop: they no longer matter.
+CATCH_UP = timedelta(days=2)
+SNAPSHOT_HOUR = 22
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class Jobs:
+    def __init__(self, config: Config, appointments: AppointmentService, outbox: OutboxSender):
+        self.config = config
+        self.appointments = appointments
+        self.queue = appointments.queue
+        self.bookings = appointments.store
+        self.client = appointments.store.client
+        self.outbox = outbox
+
+    def _local(self, office: Office, now_ms: int) -> datetime:
+        return self.appointments.local_now(office, now_ms)
+
+    # Day transitions.
+
+    def boundaries(
+        self, office: Office, after: datetime, upto: datetime
+    ) -> list[tuple[datetime, str]]:
+        """(local time, "open"|"stop") boundaries in (after, upto], in time order."""
+        out: list[tuple[datetime, str]] = []
+        day = after.date()
+        while day <= upto.date():
+            sessions = hours_on(office.calendar, day)
+            if sessions:
+                opening = datetime.combine(day, sessions[0].start)
+                closing = datetime.combine(day, sessions[-1].end)
+                stop = closing - timedelta(minutes=office.walk_in_stop_minutes)
+                out += [(opening, "open"), (stop, "stop")]
+            day += timedelta(days=1)
+        return sorted(b for b in out if after < b[0] <= upto)
+
+    async def open_day(self, slug: str, now_ms: int) -> None:
+        """Start the office day: earlier days' waiting tickets leave, the kiosk opens."""
+        office = self.queue.office(slug)
+        await self.queue.store.rollover(office, self.queue.day(office, now_ms), now_ms)
+        await self.bookings.set_gate(slug, "open", now_ms)
+
+    async def stop_walk_ins(self, slug: str, now_ms: int) -> None:
+        """No more walk-in tickets today; those issued are still served."""
+        await self.bookings.set_gate(slug, "closed", now_ms)
+
+    async def day_transitions(self, now_ms: int) -> None:
+        for office in self.config.offices:
+            mark = keys.schedule_mark(office.slug)
+            last = cast(str | None, await self.client.get(mark))
+            now = self._local(office, now_ms)
+            if last is not None:
+                after = max(self._local(office, int(last)), now - CATCH_UP)
+                for at, what in self.boundaries(office, after, now):
+                    log.info("%s: %s at %s", office.slug, what, at)
+                    if what == "open":
+                        await self.open_day(office.slug, now_ms)
+                    else:
+                        await self.stop_walk_ins(office.slug, now_ms)
+            await self.client.set(mark, now_ms)
+
+    # Appointments.
+
+    async def release_no_shows(self, now_ms: int) -> int:
+        """Visits not checked in within the grace time become no-shows; returns how many."""
+        released = 0
+        for office in self.config.offices:
+            grace = office.appointments.no_show_grace_minutes
+            now = self._local(office, now_ms)
+            overdue = self.appointments.to_ms(office, now - timedelta(minutes=grace))
+            for day in (now.date() - timedelta(days=1), now.date()):
+                codes = await self.bookings.day_codes(office.slug, day.isoformat(), hi=overdue)
+                for b in await self.bookings.many(office.slug, codes):
+                    start = self.appointments.to_local(office, b.start)
+                    if b.kind == "visit" and is_no_show(start, now, grace, b.status != "booked"):
+                        released += await self.bookings.no_show(b, now_ms, overdue)
+        return released
+
+    async def send_reminders(self, now_ms: int) -> int:
+        """From the reminder hour on, one reminder per appointment of the next open day."""
+        queued = 0
+        for office in self.config.offices:
+            now = self._local(office, now_ms)
+            if now.hour < office.appointments.reminder_hour:
+                continue
+            day = _next_open_day(office, now.date())
+            if day is None:
+                continue
+            codes = await self.bookings.day_codes(office.slug, day.isoformat())
+            for b in await self.bookings.many(office.slug, codes):
+                at = self.appointments.to_local(office, b.start)
+                if b.kind == "visit":
+                    text = (
+                        f"{office.name}: nhắc lịch hẹn {at:%H:%M} ngày {at:%d/%m/%Y}, mã {b.code}."
+                        " Vui lòng đến trước giờ hẹn và nhập mã tại máy lấy số."
+                    )
+                else:
+                    text = (
+                        f"{office.name}: kết quả hồ sơ của ông/bà có thể nhận từ ngày"
+                        f" {at:%d/%m/%Y}, mã {b.code}."
+                    )
+                queued += await self.bookings.remind(b, now_ms, text)
+        return queued
+
+    async def send_outbox(self, now_ms: int) -> int:
+        sent = 0
+        for office in self.config.offices:
+            sent += await self.outbox.send_pending(office.slug)
+        return sent
+
+    # Reports.
+
+    async def snapshot_day(self, slug: str, day: str, now_ms: int) -> dict[str | bytes, int | str]:
+        """The day's figures into the report hash (kept with the counters the scripts add)."""
+        self.queue.office(slug)
+        ids = cast(list[str], await self.client.zrange(keys.day_tickets(slug, day), 0, -1))
+        tickets = await self.queue.store.tickets(slug, ids)
+        figures: dict[str | bytes, int | str] = {"tickets": len(tickets)}
+        for t in tickets:
+            for name in (f"status:{t.status}", f"field:{t.field}", f"class:{t.klass}"):
+                figures[name] = int(figures.get(name, 0)) + 1
+        codes = await self.bookings.day_codes(slug, day)
+        for b in await self.bookings.many(slug, codes):
+            name = f"{b.kind}:{b.status}"
+            figures[name] = int(figures.get(name, 0)) + 1
+        report = keys.day_report(slug, day)
+        figures["snapshot_at"] = now_ms
+        await self.client.hset(report, mapping=figures)  # type: ignore[arg-type]
+        await self.client.expire(report, 400 * 86400)
+        return figures
+
+    async def nightly_snapshot(self, now_ms: int) -> int:
+        done = 0
+        for office in self.config.offices:
+            now = self._local(office, now_ms)
+            if now.hour >= SNAPSHOT_HOUR:
+                await self.snapshot_day(office.slug, now.date().isoformat(), now_ms)
+                done += 1
+        return done
+
+    async def tick(self, now_ms: int) -> None:
+        await self.day_transitions(now_ms)
+        await self.release_no_shows(now_ms)
+        await self.send_reminders(now_ms)
+        await self.send_outbox(now_ms)
+        await self.nightly_snapshot(now_ms)
+
+
+def _next_open_day(office: Office, today: date) -> date | None:
+    for offset in range(1, 15):
+        day = today + timedelta(days=offset)
+        if hours_on(office.calendar, day):
+            return day
+    return None
+
+
+class Scheduler:
+    """Runs `jobs.tick` every `interval_s` on the process that holds the lock."""
+
+    def __init__(
+        self, client: aredis.Redis, jobs: Jobs, clock: Clock, interval_s: float = 30.0,
+        lock_ttl_s: float = 90.0,
+    ) -> None:  # fmt: skip
+        self.client = client
+        self.jobs = jobs
+        self.clock = clock
+        self.interval_s = interval_s
+        self.lock_ttl_ms = int(lock_ttl_s * 1000)
+        self.owner = secrets.token_hex(8)
+        self._renew = client.register_script(_RENEW)
+        self._release = client.register_script(_RELEASE)
+        self._aps = AsyncIOScheduler()
+
+    async def leader(self) -> bool:
+        """Takes or renews the deployment's lock; True while this process holds it."""
+        return bool(await self._renew(keys=[keys.scheduler_lock()],
+                                      args=[self.owner, self.lock_ttl_ms]))  # fmt: skip
+
+    async def run_once(self) -> bool:
+        if not await self.leader():
+            return False
+        try:
+            await self.jobs.tick(self.clock.now_ms())
+        except Exception:
+            log.exception("scheduled jobs failed; next try in %.0f s", self.interval_s)
+        return True
+
+    def start(self) -> None:
+        self._aps.add_job(
+            self.run_once, "interval", seconds=self.interval_s, next_run_time=datetime.now(),
+            max_instances=1, coalesce=True, id="sothutu-tick",
+        )  # fmt: skip
+        self._aps.start()
+
+    async def stop(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
+        # Hand over at once rather than after the expiry.
+        await self._release(keys=[keys.scheduler_lock()], args=[self.owner])

@@ -1,0 +1,102 @@
+"""Result-pickup dates (hẹn trả kết quả) for a table of procedures and receipt times, and
+postponing a late result."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from queue_server.config import Config
+from queue_server.errors import BadRequest, Conflict
+from queue_server.services.appointments import AppointmentService
+from queue_server.services.clock import FixedClock
+
+OFFICE = "phuong-ba-dinh"
+
+
+@pytest.mark.parametrize(
+    ("procedure", "received", "result"),
+    [
+        # Marital status confirmation: 2 working days.
+        ("1.004873", datetime(2025, 12, 1, 10, 0), date(2025, 12, 3)),
+        ("1.004873", datetime(2025, 12, 5, 14, 59), date(2025, 12, 9)),
+        ("1.004873", datetime(2025, 12, 5, 15, 0), date(2025, 12, 10)),  # at the cut-off
+        ("1.004873", datetime(2025, 12, 31, 16, 0), date(2026, 1, 7)),  # 1-4/1/2026 off
+        ("1.004873", datetime(2026, 1, 9, 10, 0), date(2026, 1, 12)),  # Sat 10/01 worked
+        ("1.004873", datetime(2025, 4, 29, 14, 0), date(2025, 5, 6)),  # 30/4-2/5/2025
+        # First land-use certificate: 20 working days, across Tết 2026 (14-22/02).
+        ("1.012755", datetime(2026, 2, 2, 9, 0), date(2026, 3, 9)),
+        ("1.012755", datetime(2026, 2, 13, 15, 30), date(2026, 3, 23)),
+        # Monthly social allowance: 7 working days.
+        ("1.001776", datetime(2026, 2, 11, 9, 0), date(2026, 2, 27)),
+        # "Không chờ": the same day, even after the cut-off.
+        ("1.000656", datetime(2026, 2, 11, 16, 0), date(2026, 2, 11)),
+        ("2.000815", datetime(2026, 2, 11, 9, 0), date(2026, 2, 11)),
+        # Legal time 0 but not "không chờ": the receipt day, after the cut-off the next one.
+        ("1.000894", datetime(2026, 2, 13, 15, 30), date(2026, 2, 23)),
+    ],
+)
+def test_result_dates(
+    appointments: AppointmentService, procedure: str, received: datetime, result: date
+) -> None:
+    office = appointments.queue.office(OFFICE)
+    _, proc = appointments.procedure(office, procedure)
+    assert appointments.result_date(office, proc, received) == result
+
+
+async def served_ticket(appointments: AppointmentService) -> str:
+    queue = appointments.queue
+    await queue.counter_action(OFFICE, 4, "open", "lan")
+    placed = await queue.issue(OFFICE, "DD")
+    await queue.call_next(OFFICE, 4)
+    await queue.step(placed.ticket.id, "start")
+    return placed.ticket.id
+
+
+async def test_result_pickup_recorded_then_postponed_with_apology(
+    appointments: AppointmentService, clock: FixedClock, cap3: Config
+) -> None:
+    office = appointments.queue.office(OFFICE)
+    clock.ms = appointments.to_ms(office, datetime(2026, 2, 2, 9, 0))
+    ticket_id = await served_ticket(appointments)
+    who = ("Phạm Thị D", "0944444444", "lan")
+    b = await appointments.record_result(ticket_id, "1.012755", *who)
+    assert (b.kind, b.day, b.status) == ("result", "2026-03-09", "booked")
+    again = await appointments.record_result(ticket_id, "1.012755", *who)
+    assert again.code == b.code  # a double click records one pickup
+    slip = appointments.slip_data(b)
+    assert slip["when"].startswith("2026-03-09T07:30") and slip["subtitle"] == ""
+    assert slip["place"].startswith("Quầy 4, 5")
+
+    with pytest.raises(BadRequest):
+        await appointments.postpone_result(b.code, date(2026, 3, 14), "thiếu xác minh", "lan")
+    with pytest.raises(Conflict):
+        await appointments.postpone_result(b.code, date(2026, 3, 6), "thiếu xác minh", "lan")
+    moved = await appointments.postpone_result(
+        b.code, date(2026, 3, 16), "Chờ kết quả đo đạc thửa đất", "lan"
+    )
+    assert moved.day == "2026-03-16" and moved.reschedules == 1
+    assert moved.history[-1] == {
+        "at": clock.ms, "action": "postponed", "from": "2026-03-09", "to": "2026-03-16",
+        "reason": "Chờ kết quả đo đạc thửa đất", "by": "lan",
+    }  # fmt: skip
+    slip = appointments.slip_data(moved)
+    assert slip["subtitle"] == "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
+    assert "Lý do: Chờ kết quả đo đạc thửa đất" in slip["notes"]
+
+    # On the pickup day the code checks the citizen in for the return counter; not before.
+    clock.ms = appointments.to_ms(office, datetime(2026, 3, 13, 9, 0))
+    assert (await appointments.check_in(OFFICE, b.code)).status == "early"
+    clock.ms = appointments.to_ms(office, datetime(2026, 3, 16, 14, 0))
+    done = await appointments.check_in(OFFICE, b.code)
+    assert done.status == "ok" and done.placed is not None
+    assert (done.placed.ticket.field, done.placed.ticket.klass) == ("DD", "appointment")
+
+
+async def test_a_waiting_ticket_gets_no_result_appointment(
+    appointments: AppointmentService,
+) -> None:
+    placed = await appointments.queue.issue(OFFICE, "DD")
+    with pytest.raises(Conflict):
+        await appointments.record_result(placed.ticket.id, "1.012755", "A", "0944444444", "lan")
