@@ -1,0 +1,343 @@
+"""Printing use cases: enqueue documents and tickets, show printers, clear jobs; and the task
+that drives a network printer from the server.
+
+The crash rule: a job is marked "on the wire" (`PrintJobs.begin`) just before its bytes go
+out and acknowledged only after the printer took them. A driver that finds the mark left by a
+predecessor (the process died between the two) does not print that job again: it may be on
+paper already, and a ticket printed twice hands out one number to two citizens. The job is
+held as "uncertain" for a person, who reprints it (`{"reprint": ticket}`) or clears it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+from datetime import datetime
+from typing import Any
+
+import redis
+
+from printer.agent import RETRYABLE, describe
+from printer.connections import connection_from_url
+from printer.errors import InvalidPrintData, PrinterError, StatusUnsupported, UnencodableText
+from printer.render import DOCUMENT_KINDS, document_layout, render_document
+from printer.worker import PrinterWorker
+from queue_server.config import Config, Office, Printer
+from queue_server.errors import BadRequest, NotFound
+from queue_server.services.clock import Clock
+from queue_server.services.queue import Placed, QueueService
+from queue_server.store.printjobs import PrintJob, PrintJobs
+
+log = logging.getLogger("sothutu.printing")
+
+
+class PrintService:
+    def __init__(
+        self, config: Config, jobs: PrintJobs, queue: QueueService, clock: Clock | None = None
+    ) -> None:
+        self.config = config
+        self.jobs = jobs
+        self.queue = queue
+        self.clock = clock or Clock()
+
+    def printer(self, slug: str, name: str) -> tuple[Office, Printer]:
+        office = self.queue.office(slug)
+        printer = office.printer(name)
+        if printer is None:
+            known = ", ".join(p.name for p in office.printers) or "-"
+            raise NotFound(
+                f"no printer {name!r} in this office; printers: {known}",
+                vi=f"Không có máy in {name!r} tại đơn vị này. Các máy in: {known}.",
+            )
+        return office, printer
+
+    async def submit(
+        self,
+        slug: str,
+        name: str,
+        kind: str,
+        data: dict[str, Any],
+        *,
+        requested_by: str,
+        ticket: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PrintJob:
+        """Checks that the document can be laid out, then puts it in the printer's line."""
+        office, printer = self.printer(slug, name)
+        if kind not in DOCUMENT_KINDS:
+            raise BadRequest(
+                f"'kind' must be one of {', '.join(DOCUMENT_KINDS)}",
+                vi=f"Loại giấy in ('kind') phải là một trong: {', '.join(DOCUMENT_KINDS)}.",
+            )
+        try:
+            document_layout(kind, data)
+        except InvalidPrintData as exc:
+            raise BadRequest(
+                f"cannot print this {kind}: {exc}",
+                vi=f"Không in được: trường '{exc.field}' không hợp lệ ({exc.reason}).",
+            ) from exc
+        now = self.clock.now_ms()
+        job_id = await self.jobs.enqueue(
+            office.slug, printer.name, kind, data, ticket=ticket, requested_by=requested_by,
+            now_ms=now, idempotency_key=idempotency_key,
+        )  # fmt: skip
+        return PrintJob(job_id, "", kind, data, ticket, requested_by, now)
+
+    def ticket_data(self, office: Office, placed: Placed, subtitle: str = "") -> dict[str, Any]:
+        """The `ticket` document of an issued ticket: what the citizen holds in hand."""
+        ticket = placed.ticket
+        field = office.field(ticket.field)
+        priority = office.priority(ticket.priority) if ticket.priority else None
+        data: dict[str, Any] = {
+            "office": office.name,
+            "number": ticket.number,
+            "field": field.name_vi if field else ticket.field,
+            "issued_at": _local(ticket.issued_at, office).isoformat(timespec="seconds"),
+            "people_ahead": placed.position or 0,
+            "url": f"{self.config.server.public_url}/t/{ticket.id}",
+        }
+        if placed.estimated_wait_s is not None:
+            data["wait_minutes"] = round(placed.estimated_wait_s / 60)
+        if priority is not None:
+            data["priority"] = priority.name_vi
+        if subtitle:
+            data["subtitle"] = subtitle
+        if office.ticket_footer:
+            data["footer"] = office.ticket_footer
+        return data
+
+    async def print_ticket(
+        self,
+        slug: str,
+        name: str,
+        placed: Placed,
+        *,
+        requested_by: str,
+        idempotency_key: str | None = None,
+        reprint: bool = False,
+    ) -> PrintJob:
+        office, printer = self.printer(slug, name)
+        subtitle = ""
+        if reprint:
+            at = _local(self.clock.now_ms(), office)
+            subtitle = f"Bản in lại lúc {at:%H:%M %d/%m/%Y}"
+        data = self.ticket_data(office, placed, subtitle)
+        return await self.submit(
+            office.slug, printer.name, "ticket", data, requested_by=requested_by,
+            ticket=placed.ticket.id, idempotency_key=idempotency_key,
+        )  # fmt: skip
+
+    async def reprint(
+        self, slug: str, name: str, ticket_id: str, requested_by: str, idem: str | None
+    ) -> PrintJob:
+        """A person asks for a ticket again (lost, or held as uncertain)."""
+        self.printer(slug, name)
+        placed = await self.queue.get(ticket_id)
+        if placed.ticket.office != slug:
+            raise NotFound(f"no ticket {ticket_id!r}", vi="Không tìm thấy số thứ tự này.")
+        return await self.print_ticket(
+            slug, name, placed, requested_by=requested_by, idempotency_key=idem, reprint=True
+        )
+
+    async def clear(
+        self, slug: str, name: str, job_id: str, by: str, idempotency_key: str | None
+    ) -> str:
+        office, printer = self.printer(slug, name)
+        return await self.jobs.clear(
+            office.slug, printer.name, job_id, by, self.clock.now_ms(), idempotency_key
+        )
+
+    async def overview(self, slug: str) -> list[dict[str, Any]]:
+        """Every printer of the office with its state, waiting and held jobs."""
+        office = self.queue.office(slug)
+        out = []
+        for printer in office.printers:
+            waiting = await self.jobs.waiting(office.slug, printer.name)
+            state = await self.jobs.state(office.slug, printer.name)
+            driven = await self.jobs.driven(office.slug, printer.name)
+            recorded = state.get("state") or "unknown"
+            shown = recorded if driven or printer.driver == "server" else "disconnected"
+            out.append({
+                "name": printer.name,
+                "driver": printer.driver,
+                "paper": printer.options.paper_width,
+                "mode": printer.options.mode,
+                "state": shown,
+                "problems": _problems(state.get("problems")),
+                "driven": bool(driven),
+                "last_ok": _int(state.get("last_ok")),
+                "last_error": state.get("last_error") or None,
+                "last_error_at": _int(state.get("last_error_at")),
+                "updated_at": _int(state.get("updated_at")),
+                "sending": state.get("sending") or None,
+                "pending": [j.to_json() for j in waiting],
+                "held": [j.to_json() for j in await self.jobs.held(office.slug, printer.name)],
+            })  # fmt: skip
+        return out
+
+    async def render(self, printer: Printer, job: PrintJob) -> bytes:
+        """The job's bytes for this printer, rendered in a thread (tens of milliseconds)."""
+        return await asyncio.to_thread(render_document, job.kind, job.data, printer.options)
+
+
+class ServerDriver:
+    """Drives one network printer from this process, while it holds the printer's lock.
+
+    Several server processes each run one per printer; the first takes the lock (SET NX PX)
+    and renews it, the others stand by and take over within `lock_ttl_ms` if it dies.
+    """
+
+    retry_first_s = 0.25
+    retry_max_s = 5.0
+    lock_ttl_ms = 10_000
+    idle_poll_s = 30.0
+    block_ms = 2_000
+
+    def __init__(self, service: PrintService, office: Office, printer: Printer) -> None:
+        self.service = service
+        self.jobs = service.jobs
+        self.office = office
+        self.printer = printer
+        self.owner = f"server:{secrets.token_hex(6)}"
+        self.worker = PrinterWorker(connection_from_url(printer.url))
+        self.holding = False
+
+    async def run(self) -> None:
+        while True:
+            try:
+                if await self.jobs.acquire(
+                    self.office.slug, self.printer.name, self.owner, self.lock_ttl_ms
+                ):
+                    await self._hold()
+                else:
+                    await asyncio.sleep(self.lock_ttl_ms / 3000)
+            except redis.RedisError as exc:
+                log.warning("printer %s: redis: %s; retrying", self.printer.name, exc)
+                await asyncio.sleep(1.0)
+
+    async def _hold(self) -> None:
+        self.holding = True
+        renewer = asyncio.create_task(self._renew())
+        try:
+            await self._drive()
+        finally:
+            self.holding = False
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
+            with contextlib.suppress(redis.RedisError):  # else it expires by itself
+                await self.jobs.release(self.office.slug, self.printer.name, self.owner)
+
+    async def _renew(self) -> None:
+        while self.holding:
+            await asyncio.sleep(self.lock_ttl_ms / 3000)
+            try:
+                ok = await self.jobs.renew(
+                    self.office.slug, self.printer.name, self.owner, self.lock_ttl_ms
+                )
+            except redis.RedisError:
+                continue  # the lock lasts a while longer; try again
+            if not ok:
+                log.warning("printer %s: lost the lock; standing by", self.printer.name)
+                self.holding = False
+
+    async def _drive(self) -> None:
+        slug, name = self.office.slug, self.printer.name
+        await self.jobs.ensure_group(slug, name)
+        await self._recover()
+        await self._poll()
+        polled = time.monotonic()
+        while self.holding:
+            job = await self.jobs.next_job(slug, name, self.block_ms)
+            if job is not None:
+                await self._print(job)
+                polled = time.monotonic()
+            elif time.monotonic() - polled > self.idle_poll_s:
+                await self._poll()
+                polled = time.monotonic()
+
+    async def _recover(self) -> None:
+        """The crash rule (module docstring): a job left on the wire is held, not reprinted."""
+        slug, name = self.office.slug, self.printer.name
+        sending = (await self.jobs.state(slug, name)).get("sending")
+        if not sending:
+            return
+        now = self.service.clock.now_ms()
+        detail = "the server stopped while sending it; it may have printed"
+        if await self.jobs.hold(slug, name, sending, "uncertain", detail, now):
+            log.warning("printer %s: job %s held as uncertain", name, sending)
+        else:
+            await self.jobs.clear_sending(slug, name)
+
+    async def _report(self, what: str, job: str | None, outcome: Any) -> None:
+        state, problems, error = describe(outcome) if outcome is not None else ("ok", [], "")
+        await self.jobs.report(
+            self.office.slug, self.printer.name, job_id=job, state=state, problems=problems,
+            error=error, now_ms=self.service.clock.now_ms(), what=what,  # type: ignore[arg-type]
+            driver="server",
+        )  # fmt: skip
+
+    async def _poll(self) -> bool:
+        """Queries the printer's status (DLE EOT) and records it; True if it is ready."""
+        try:
+            status = await self.worker.status_async()
+        except StatusUnsupported:
+            return True  # a write-only link: try the job itself
+        except PrinterError as exc:
+            await self._report("status", None, exc)
+            return False
+        await self._report("status", None, status)
+        return status.ready
+
+    async def _print(self, job: PrintJob) -> None:
+        slug, name = self.office.slug, self.printer.name
+        try:
+            data = await self.service.render(self.printer, job)
+        except (InvalidPrintData, UnencodableText) as exc:
+            now = self.service.clock.now_ms()
+            await self.jobs.hold(slug, name, job.id, "invalid", str(exc), now)
+            return
+        delay = self.retry_first_s
+        while self.holding:
+            if not await self.jobs.begin(slug, name, job.id, self.service.clock.now_ms()):
+                return  # a manager cleared it
+            try:
+                status = await self.worker.print_async(data)
+            except RETRYABLE as exc:
+                await self._report("attempt", job.id, exc)
+                # Wait with growing pauses, asking the printer (DLE EOT) whether it is back.
+                while self.holding:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.retry_max_s)
+                    if await self._poll():
+                        break
+                continue
+            await self._done(job, status)
+            return
+
+    async def _done(self, job: PrintJob, status: Any) -> None:
+        # The job is on paper: record it even through a Redis outage, or it would print again.
+        while True:
+            try:
+                await self._report("done", job.id, status)
+                return
+            except redis.RedisError as exc:
+                log.warning("printer %s: cannot record job %s yet: %s", self.printer.name,
+                            job.id, exc)  # fmt: skip
+                await asyncio.sleep(0.5)
+
+
+def _local(ms: int, office: Office) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, office.tz)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value else None
+
+
+def _problems(value: str | None) -> list[str]:
+    problems = json.loads(value) if value else []
+    return [str(p) for p in problems] if isinstance(problems, list) else []

@@ -1,0 +1,269 @@
+"""Printers on the web: the JSON API (list, print, clear) and the print agent's WebSocket.
+
+The agent's socket `/ws/printers/[OFFICE/]NAME` (protocol in `printer/agent.py`) sends the
+printer's jobs one at a time, already rendered, and moves to the next only when the agent
+acknowledged the job, reported it uncertain, or the job was cleared. Jobs the agent did not
+acknowledge stay pending in the stream and are sent again on its next connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import re
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from printer.errors import InvalidPrintData, UnencodableText
+from queue_server.config import Office, Printer
+from queue_server.errors import BadRequest, NotFound
+from queue_server.services.auth import require_device_or_role, require_role
+from queue_server.services.printing import PrintService
+from queue_server.store.accounts import Principal
+from queue_server.store.printjobs import PrintJob
+from queue_server.web.requests import idempotency_key, json_body, principal, req_str
+
+JOB_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
+LOCK_TTL_MS = 10_000
+BLOCK_MS = 1_000
+
+
+def _printing(conn: Request | WebSocket) -> PrintService:
+    service: PrintService = conn.app.state.printing
+    return service
+
+
+async def list_printers(request: Request) -> Response:
+    service = _printing(request)
+    office = service.queue.office(request.path_params["office"])
+    require_device_or_role(await principal(request), ("kiosk",), "staff", office.slug)
+    return JSONResponse({"office": office.slug, "printers": await service.overview(office.slug)})
+
+
+async def submit_job(request: Request) -> Response:
+    service = _printing(request)
+    slug, name = request.path_params["office"], request.path_params["name"]
+    who = require_role(await principal(request), "staff")
+    data = await json_body(request, request.app.state.config.server.max_body_bytes)
+    key = idempotency_key(request)
+    if "reprint" in data:
+        job = await service.reprint(slug, name, req_str(data, "reprint", 120), who.name, key)
+    else:
+        kind = req_str(data, "kind", 32)
+        payload = data.get("data")
+        if not isinstance(payload, dict):
+            raise BadRequest(
+                "'data' must be the document as a JSON object",
+                vi="Trường 'data' phải là nội dung giấy in (đối tượng JSON).",
+            )
+        job = await service.submit(
+            slug, name, kind, payload, requested_by=who.name, idempotency_key=key
+        )
+    return JSONResponse({"printer": name, "job": job.to_json()}, 202)
+
+
+async def clear_job(request: Request) -> Response:
+    service = _printing(request)
+    slug, name, job = (request.path_params[k] for k in ("office", "name", "job"))
+    who = require_role(await principal(request), "manager")
+    if not JOB_ID_RE.match(job):
+        raise NotFound(f"no print job {job!r}", vi="Không tìm thấy lệnh in này.")
+    where = await service.clear(slug, name, job, who.name, idempotency_key(request))
+    return JSONResponse({"printer": name, "cleared": job, "from": where})
+
+
+async def printer_socket(ws: WebSocket) -> None:
+    await ws.accept()
+    who = await principal(ws)
+    if who is None:
+        await ws.close(4401, "a printer device token is needed")
+        return
+    if who.kind != "device" or who.role != "printer":
+        await ws.close(4403, "only a printer device may drive a printer")
+        return
+    try:
+        office, printer = _resolve(_printing(ws), who, ws.path_params)
+    except (NotFound, BadRequest) as exc:
+        await ws.close(4404 if isinstance(exc, NotFound) else 4400, exc.message[:120])
+        return
+    if printer.driver != "agent":
+        await ws.close(4404, "this printer is driven by the server, not by an agent")
+        return
+    await AgentSession(ws, _printing(ws), office, printer, who).run()
+
+
+def _resolve(
+    service: PrintService, who: Principal, params: dict[str, Any]
+) -> tuple[Office, Printer]:
+    name = params["printer"]
+    slug = params.get("office") or who.office
+    if slug is None:
+        offices = [o for o in service.config.offices if o.printer(name) is not None]
+        if len(offices) > 1:
+            raise BadRequest("several offices have this printer; give OFFICE/NAME")
+        if not offices:
+            raise NotFound(f"no printer {name!r}")
+        slug = offices[0].slug
+    if who.office not in (None, slug):
+        raise NotFound(f"no printer {name!r} for this device")
+    return service.printer(slug, name)
+
+
+class AgentGone(Exception):
+    """The agent's socket closed, or another connection of the agent took the printer."""
+
+
+class AgentSession:
+    def __init__(
+        self, ws: WebSocket, service: PrintService, office: Office, printer: Printer, who: Principal
+    ) -> None:
+        self.ws, self.service, self.jobs = ws, service, service.jobs
+        self.office, self.printer = office, printer
+        self.owner = f"agent:{who.name}:{secrets.token_hex(6)}"
+        self.inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self.holding = True
+
+    async def run(self) -> None:
+        slug, name = self.office.slug, self.printer.name
+        await self.jobs.take_over(slug, name, self.owner, LOCK_TTL_MS)
+        # The agent's journal, not the server, knows whether a job on the wire printed.
+        await self.jobs.clear_sending(slug, name)
+        await self.jobs.ensure_group(slug, name)
+        tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._renew())]
+        try:
+            await self._send({"type": "hello", "office": slug, "printer": name,
+                              "url": self.printer.url})  # fmt: skip
+            await self._serve()
+        except (AgentGone, WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if await self.jobs.release(slug, name, self.owner):
+                await self._report("status", None, "disconnected", ["no_agent"], "")
+            with contextlib.suppress(RuntimeError):
+                await self.ws.close()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self.ws.send_text(json.dumps(message, ensure_ascii=False))
+
+    async def _receive(self) -> None:
+        try:
+            while True:
+                text = await self.ws.receive_text()
+                with contextlib.suppress(ValueError):
+                    message = json.loads(text)
+                    if isinstance(message, dict):
+                        await self.inbox.put(message)
+        finally:
+            await self.inbox.put(None)
+
+    async def _renew(self) -> None:
+        slug, name = self.office.slug, self.printer.name
+        while True:
+            await asyncio.sleep(LOCK_TTL_MS / 3000)
+            if not await self.jobs.renew(slug, name, self.owner, LOCK_TTL_MS):
+                self.holding = False
+                await self.inbox.put(None)
+                return
+
+    async def _next_message(self, wait: float | None) -> dict[str, Any] | None:
+        try:
+            message = await asyncio.wait_for(self.inbox.get(), wait)
+        except TimeoutError:
+            return None
+        if message is None or not self.holding:
+            raise AgentGone
+        return message
+
+    async def _serve(self) -> None:
+        slug, name = self.office.slug, self.printer.name
+        while self.holding:
+            while not self.inbox.empty():
+                message = await self._next_message(0)
+                if message is not None:
+                    await self._other(message)
+            job = await self.jobs.next_job(slug, name, BLOCK_MS)
+            if job is None:
+                continue
+            try:
+                data = await self.service.render(self.printer, job)
+            except (InvalidPrintData, UnencodableText) as exc:
+                now = self.service.clock.now_ms()
+                await self.jobs.hold(slug, name, job.id, "invalid", str(exc), now)
+                continue
+            await self._send({
+                "type": "job", "job": job.id, "uid": job.uid, "kind": job.kind,
+                "ticket": job.ticket, "bytes": base64.b64encode(data).decode("ascii"),
+            })  # fmt: skip
+            await self._follow(job)
+
+    async def _follow(self, job: PrintJob) -> None:
+        """Answers the agent about `job` until it is printed, held or cleared."""
+        slug, name = self.office.slug, self.printer.name
+        while True:
+            message = await self._next_message(None)
+            assert message is not None
+            kind = message.get("type")
+            if message.get("job") != job.id:
+                await self._other(message)
+            elif kind == "begin":
+                ok = await self.jobs.begin(slug, name, job.id, self.service.clock.now_ms())
+                await self._send({"type": "go" if ok else "cancel", "job": job.id})
+                if not ok:
+                    return
+            elif kind == "failed":
+                await self._report_from(message, job.id, "attempt")
+            elif kind == "ack":
+                await self._report("done", job.id, "ok", _problems(message), "")
+                return
+            elif kind == "uncertain":
+                detail = "the print agent stopped while printing it; it may have printed"
+                now = self.service.clock.now_ms()
+                await self.jobs.hold(slug, name, job.id, "uncertain", detail, now)
+                return
+
+    async def _other(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "status":
+            await self._report_from(message, None, "status")
+
+    async def _report_from(self, message: dict[str, Any], job: str | None, what: str) -> None:
+        state = str(message.get("state") or "error")
+        if state not in ("ok", "paper_out", "cover_open", "error", "offline"):
+            state = "error"
+        await self._report(what, job, state, _problems(message), str(message.get("error", "")))
+
+    async def _report(
+        self, what: str, job: str | None, state: str, problems: list[str], error: str
+    ) -> None:
+        await self.jobs.report(
+            self.office.slug, self.printer.name, job_id=job, state=state, problems=problems,
+            error=error[:300], now_ms=self.service.clock.now_ms(), what=what,  # type: ignore[arg-type]
+            driver="agent",
+        )  # fmt: skip
+
+
+def _problems(message: dict[str, Any]) -> list[str]:
+    problems = message.get("problems")
+    if not isinstance(problems, list):
+        return []
+    return [str(p)[:40] for p in problems[:10]]
+
+
+def routes() -> list[BaseRoute]:
+    o = "/api/v1/offices/{office}/printers"
+    return [
+        Route(o, list_printers),
+        Route(f"{o}/{{name}}/jobs", submit_job, methods=["POST"]),
+        Route(f"{o}/{{name}}/jobs/{{job}}", clear_job, methods=["DELETE"]),
+        WebSocketRoute("/ws/printers/{printer}", printer_socket),
+        WebSocketRoute("/ws/printers/{office}/{printer}", printer_socket),
+    ]
