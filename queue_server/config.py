@@ -6,16 +6,29 @@ message such as ``config.toml: offices[0].fields[2].prefix: must be one capital 
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from printer.errors import InvalidPrintData
+from printer.render import PrintOptions
 from queue_server.errors import ConfigError
+from queue_server.rules.calendar import (
+    NORTHERN_SEASONS,
+    Calendar,
+    DayHours,
+    Season,
+    Session,
+    WorkdaySwap,
+    apply_swaps,
+)
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 FIELD_CODE_RE = re.compile(r"^[A-Z0-9]{1,8}$")
@@ -23,6 +36,7 @@ PRIORITY_CODE_RE = re.compile(r"^[a-z][a-z_]{0,31}$")
 APPOINTMENT = "appointment"
 AnnounceStyle = Literal["digits", "number"]
 FsyncPolicy = Literal["always", "everysec", "no"]
+PrinterDriver = Literal["server", "agent"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,41 @@ class PriorityClass:
 
 
 @dataclass(frozen=True)
+class Appointments:
+    """How an office offers appointments (`[offices.appointments]`).
+
+    `capacity` None means derived per field from the counters serving it
+    (`rules.slots.slot_capacity`)."""
+
+    slot_minutes: int = 30
+    capacity: int | None = None
+    walk_in_share: float = 0.3
+    horizon_days: int = 30
+    min_notice_minutes: int = 60
+    max_active_per_phone: int = 2
+    check_in_early_minutes: int = 30
+    check_in_late_minutes: int = 15
+    no_show_grace_minutes: int = 30
+    reminder_hour: int = 17
+    bookings_per_ip_per_hour: int = 20
+    bookings_per_phone_per_day: int = 5
+
+
+@dataclass(frozen=True)
+class Printer:
+    """A thermal printer of an office (`[[offices.printers]]`).
+
+    `driver` "server": a network printer the server drives itself; "agent": a USB or serial
+    printer on a kiosk PC, driven by `python -m printer.agent` there (`url` is then the
+    agent's default device address)."""
+
+    name: str
+    url: str
+    driver: PrinterDriver
+    options: PrintOptions = field(default_factory=PrintOptions)
+
+
+@dataclass(frozen=True)
 class Office:
     slug: str
     name: str
@@ -80,6 +129,14 @@ class Office:
     counters: tuple[Counter, ...]
     priorities: tuple[PriorityClass, ...]
     ticket_footer: str = ""
+    calendar: Calendar = field(default_factory=lambda: Calendar(NORTHERN_SEASONS))
+    cutoff: time = time(15, 0)
+    walk_in_stop_minutes: int = 15
+    appointments: Appointments = field(default_factory=Appointments)
+    printers: tuple[Printer, ...] = ()
+    # The TOML table this office was read from: what a manager's change edits and what an
+    # export writes back, so a round trip goes through the same validation as the file.
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -93,6 +150,9 @@ class Office:
 
     def priority(self, code: str) -> PriorityClass | None:
         return next((p for p in self.priorities if p.code == code), None)
+
+    def printer(self, name: str) -> Printer | None:
+        return next((p for p in self.printers if p.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -117,6 +177,8 @@ class Config:
     server: ServerConfig
     redis: RedisConfig
     offices: tuple[Office, ...] = field(default=())
+    # Where reminders go: "log:" (default), or "smtp://host:port?from=…&to={phone}@gateway".
+    notify_url: str = "log:"
 
     def office(self, slug: str) -> Office | None:
         return next((o for o in self.offices if o.slug == slug), None)
@@ -185,6 +247,40 @@ class _Reader:
                 raise self.fail(f"{name}[{i}]", "must be a string")
         return tuple(value)
 
+    def clock_time(self, name: str, default: str) -> time:
+        value = self.text(name, default)
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            raise self.fail(name, f"must be a time like \"15:00\", not {value!r}") from None
+
+    def date_list(self, name: str) -> frozenset[date]:
+        value = self._get(name, list, [], "a list of dates")
+        for i, item in enumerate(value):
+            if not isinstance(item, date) or hasattr(item, "hour"):
+                raise self.fail(f"{name}[{i}]", "must be a TOML date such as 2026-01-02")
+        return frozenset(value)
+
+    def sessions(self, name: str, default: Any = None) -> DayHours:
+        """A list of ["HH:MM", "HH:MM"] pairs, e.g. [["07:30", "12:00"], ["13:00", "16:30"]]."""
+        value = self._get(name, list, _REQUIRED if default is None else default, "a list")
+        out = []
+        for i, pair in enumerate(value):
+            if (
+                not isinstance(pair, list)
+                or len(pair) != 2
+                or not all(isinstance(x, str) for x in pair)
+            ):
+                raise self.fail(f"{name}[{i}]", 'must be a pair like ["07:30", "12:00"]')
+            try:
+                out.append(Session(time.fromisoformat(pair[0]), time.fromisoformat(pair[1])))
+            except ValueError as exc:
+                raise self.fail(f"{name}[{i}]", str(exc)) from None
+        try:
+            return DayHours(tuple(out))
+        except ValueError as exc:
+            raise self.fail(name, str(exc)) from None
+
     def tables(self, name: str, required: bool = True) -> list[_Reader]:
         value = self._get(name, list, _REQUIRED if required else [], "an array of tables")
         out = []
@@ -200,6 +296,94 @@ class _Reader:
 
 
 _REQUIRED = object()
+
+
+def _month_day(r: _Reader, name: str) -> tuple[int, int]:
+    value = r.text(name)
+    m = re.fullmatch(r"(\d{2})-(\d{2})", value)
+    if m is None:
+        raise r.fail(name, f'must be "MM-DD", e.g. "10-16", not {value!r}')
+    try:
+        date(2000, int(m[1]), int(m[2]))
+    except ValueError:
+        raise r.fail(name, f"{value!r} is not a day of the year") from None
+    return int(m[1]), int(m[2])
+
+
+def _calendar(r: _Reader) -> tuple[Calendar, time, int]:
+    """`[offices.calendar]`: seasons, Saturday sessions, overrides, swaps, cut-off."""
+    seasons = []
+    for s in r.tables("seasons", required=False):
+        weekdays = dict.fromkeys(range(5), s.sessions("weekdays"))
+        saturday = s.sessions("saturday", [])
+        if saturday.sessions:
+            weekdays[5] = saturday
+        seasons.append(Season(s.text("name"), _month_day(s, "from"), _month_day(s, "to"), weekdays))
+    swaps = []
+    for w in r.tables("swaps", required=False):
+        day_off, worked_on = w.data.get("day_off"), w.data.get("worked_on")
+        for name, value in (("day_off", day_off), ("worked_on", worked_on)):
+            if not isinstance(value, date) or hasattr(value, "hour"):
+                raise w.fail(name, "must be a TOML date such as 2026-01-10")
+        assert isinstance(day_off, date) and isinstance(worked_on, date)
+        swaps.append(WorkdaySwap(day_off, worked_on, w.text("note", "")))
+    try:
+        cal = Calendar(
+            seasons=tuple(seasons) or NORTHERN_SEASONS,
+            extra_days_off=r.date_list("extra_days_off"),
+            extra_working_days=r.date_list("extra_working_days"),
+        )
+        cal = apply_swaps(cal, swaps)
+    except ValueError as exc:
+        raise r.fail("seasons" if "season" in str(exc) else "swaps", str(exc)) from None
+    return cal, r.clock_time("cutoff", "15:00"), r.integer("walk_in_stop_minutes", 15, lo=0)
+
+
+def _appointments(r: _Reader) -> Appointments:
+    share = r._get("walk_in_share", (int, float), 0.3, "a number")
+    if not 0 <= share < 1:
+        raise r.fail("walk_in_share", f"must be from 0 up to (not including) 1, not {share}")
+    capacity = r.data.get("capacity")
+    return Appointments(
+        slot_minutes=r.integer("slot_minutes", 30, lo=5, hi=240),
+        capacity=None if capacity is None else r.integer("capacity", lo=0, hi=1000),
+        walk_in_share=float(share),
+        horizon_days=r.integer("horizon_days", 30, lo=0, hi=365),
+        min_notice_minutes=r.integer("min_notice_minutes", 60, lo=0),
+        max_active_per_phone=r.integer("max_active_per_phone", 2, lo=1, hi=50),
+        check_in_early_minutes=r.integer("check_in_early_minutes", 30, lo=0, hi=600),
+        check_in_late_minutes=r.integer("check_in_late_minutes", 15, lo=0, hi=600),
+        no_show_grace_minutes=r.integer("no_show_grace_minutes", 30, lo=0, hi=600),
+        reminder_hour=r.integer("reminder_hour", 17, lo=0, hi=23),
+        bookings_per_ip_per_hour=r.integer("bookings_per_ip_per_hour", 20, lo=1),
+        bookings_per_phone_per_day=r.integer("bookings_per_phone_per_day", 5, lo=1),
+    )
+
+
+def _printer(r: _Reader) -> Printer:
+    name = r.text("name")
+    if not SLUG_RE.match(name):
+        raise r.fail("name", "must be lower-case letters, digits and '-', e.g. kiosk-1")
+    url = r.text("url")
+    if not re.match(r"^(tcp|serial|usb|file|dummy):", url):
+        raise r.fail("url", "must be tcp://HOST:9100, serial://…, usb://VID:PID, file://…")
+    driver = r.text("driver", "server" if url.startswith("tcp:") else "agent")
+    if driver not in ("server", "agent"):
+        raise r.fail("driver", "must be 'server' (network printer) or 'agent' (kiosk PC)")
+    options: dict[str, Any] = {
+        "paper_width": r.integer("paper", 80),
+        "mode": r.text("mode", "raster"),
+        "codepage": r.text("codepage", "tcvn3"),
+        "cut": r.text("cut", "partial"),
+    }
+    if "codepage_numbers" in r.data:
+        options["codepage_numbers"] = r.data["codepage_numbers"]
+    try:
+        print_options = PrintOptions.from_dict(options)
+    except InvalidPrintData as exc:
+        key = {"paper_width": "paper"}.get(exc.field, exc.field)
+        raise r.fail(key, exc.reason) from None
+    return Printer(name, url, "server" if driver == "server" else "agent", print_options)
 
 
 def _procedure(r: _Reader) -> Procedure:
@@ -296,6 +480,9 @@ def _office(r: _Reader) -> Office:
     announce = r.text("announce", "digits")
     if announce not in ("digits", "number"):
         raise r.fail("announce", "must be 'digits' or 'number'")
+    calendar, cutoff, walk_in_stop = _calendar(r.table("calendar"))
+    printers = tuple(_printer(p) for p in r.tables("printers", required=False))
+    _unique(r, "printers", [p.name for p in printers], "name")
     return Office(
         slug=slug,
         name=r.text("name"),
@@ -308,7 +495,19 @@ def _office(r: _Reader) -> Office:
         counters=tuple(counters),
         priorities=tuple(prios) if prios else DEFAULT_PRIORITIES,
         ticket_footer=r.text("ticket_footer", ""),
+        calendar=calendar,
+        cutoff=cutoff,
+        walk_in_stop_minutes=walk_in_stop,
+        appointments=_appointments(r.table("appointments")),
+        printers=printers,
+        raw=copy.deepcopy(dict(r.data)),
     )
+
+
+def parse_office(data: Mapping[str, Any], source: str) -> Office:
+    """One office from its TOML table (as a manager's change or a stored override gives
+    it), validated exactly as in the file; errors name `source` and the key."""
+    return _office(_Reader(source, data, "office"))
 
 
 def parse(data: Mapping[str, Any], path: Path) -> Config:
@@ -338,7 +537,10 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
     if not offices:
         raise root.fail("offices", "needs at least one office")
     _unique(root, "offices", [o.slug for o in offices], "slug")
-    return Config(path=path, server=server, redis=redis, offices=offices)
+    notify_url = root.table("notify").text("url", "log:")
+    if not notify_url.startswith(("log:", "smtp://", "smtps://")):
+        raise root.table("notify").fail("url", "must start with log:, smtp:// or smtps://")
+    return Config(path=path, server=server, redis=redis, offices=offices, notify_url=notify_url)
 
 
 def load(path: Path) -> Config:

@@ -10,6 +10,7 @@ from queue_server.errors import BadRequest, Conflict, NotFound, Unavailable
 from queue_server.rules.calling import Klass, Waiting, calling_order, choose_next, people_ahead
 from queue_server.rules.waiting import average_service_s, estimated_wait_s
 from queue_server.services.clock import Clock, local_day
+from queue_server.services.offices import OfficeRegistry
 from queue_server.store import keys
 from queue_server.store.queue import QueueStore, counter_lanes
 from queue_server.store.records import CounterState, Ticket
@@ -34,15 +35,22 @@ class Placed:
 
 
 class QueueService:
-    def __init__(self, config: Config, store: QueueStore, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: QueueStore,
+        clock: Clock | None = None,
+        offices: OfficeRegistry | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.clock = clock or Clock()
+        self.offices = offices or OfficeRegistry(config)
 
     # Lookups that turn unknown names into clear 404s.
 
     def office(self, slug: str) -> Office:
-        office = self.config.office(slug)
+        office = self.offices.get(slug)
         if office is None:
             raise NotFound(f"no office {slug!r}", vi=f"Không có đơn vị {slug!r}.")
         return office

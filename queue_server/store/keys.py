@@ -63,6 +63,26 @@ def recent_calls(slug: str) -> str:
     return f"{office(slug)}:calls"
 
 
+def print_jobs(slug: str, printer: str) -> str:
+    """Stream of a printer's print jobs, read by its driver through a consumer group."""
+    return f"{office(slug)}:print:{printer}"
+
+
+def print_held(slug: str, printer: str) -> str:
+    """Hash job id -> job JSON: jobs taken out of the line for a person (uncertain, invalid)."""
+    return f"{office(slug)}:print:{printer}:held"
+
+
+def printer_state(slug: str, printer: str) -> str:
+    """Hash: state, problems, last_ok, last_error, updated_at, sending (the job on the wire)."""
+    return f"{office(slug)}:printer:{printer}"
+
+
+def printer_lock(slug: str, printer: str) -> str:
+    """Who drives the printer now: a server process or an agent's socket (SET PX, renewed)."""
+    return f"{office(slug)}:printer:{printer}:lock"
+
+
 def user(name: str) -> str:
     return f"{PREFIX}:user:{name}"
 
@@ -81,3 +101,58 @@ def device(name: str) -> str:
 
 def devices() -> str:
     return f"{PREFIX}:devices"
+
+
+def booking(slug: str, code: str) -> str:
+    """One appointment (a visit slot or a result pickup), by its booking code."""
+    return f"{office(slug)}:b:{code}"
+
+
+def booking_code(code: str) -> str:
+    """Deployment-wide: which office a booking code belongs to (keeps codes unique)."""
+    return f"{PREFIX}:bcode:{code}"
+
+
+def slot_bookings(slug: str, field: str, start_ms: int) -> str:
+    """Set of the active booking codes of one slot of a field."""
+    return f"{office(slug)}:slot:{field}:{start_ms}"
+
+
+def phone_bookings(slug: str, phone: str) -> str:
+    return f"{office(slug)}:phone:{phone}"
+
+
+def day_bookings(slug: str, day: str) -> str:
+    """Booking codes of a day (visits and result pickups), scored by their time in ms."""
+    return f"{office(slug)}:bday:{day}"
+
+
+def rate(slug: str, what: str, who: str, window: int) -> str:
+    return f"{office(slug)}:rate:{what}:{who}:{window}"
+
+
+def walk_in_gate(slug: str) -> str:
+    """"closed" from the walk-in stop before closing until the next day opens."""
+    return f"{office(slug)}:walkin"
+
+
+def schedule_mark(slug: str) -> str:
+    """The instant (ms) up to which the scheduler has run this office's day transitions."""
+    return f"{office(slug)}:sched"
+
+
+def outbox(slug: str) -> str:
+    return f"{office(slug)}:outbox"
+
+
+def day_report(slug: str, day: str) -> str:
+    return f"{office(slug)}:report:{day}"
+
+
+def scheduler_lock() -> str:
+    return f"{PREFIX}:scheduler:lock"
+
+
+def office_config(slug: str) -> str:
+    """The office's TOML table as a manager last saved it (JSON); overrides config.toml."""
+    return f"{office(slug)}:config"

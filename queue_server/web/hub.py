@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,24 +81,40 @@ class Subscription:
     overflowed: bool = False
 
 
+Listener = Callable[[Event], Awaitable[None]]
+
+
 class Hub:
-    def __init__(self, store: QueueStore, block_ms: int = 5000) -> None:
+    def __init__(
+        self, store: QueueStore, block_ms: int = 5000, listeners: Sequence[Listener] = ()
+    ) -> None:
         self.store = store
         self.block_ms = block_ms
+        # Called for every event of every watched office, before it reaches the sockets
+        # (e.g. to reload an office whose settings a manager changed).
+        self.listeners = list(listeners)
         self.subs: dict[str, set[Subscription]] = {}
         self.cursors: dict[str, str] = {}
         self._reader: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._closed = False
 
+    async def watch(self, office: str) -> None:
+        """Read the office's stream from now on, with or without sockets listening."""
+        async with self._lock:
+            await self._watch(office)
+
+    async def _watch(self, office: str) -> None:
+        if office not in self.cursors:
+            self.cursors[office] = await self.store.last_event_id(office)
+            self.subs[office] = set()
+            self._restart_reader()
+
     async def subscribe(self, office: str) -> Subscription:
-        """Register a listener. Every event after the moment this returns reaches it."""
+        """Register a socket. Every event after the moment this returns reaches it."""
         async with self._lock:
             sub = Subscription(office)
-            if office not in self.cursors:
-                self.cursors[office] = await self.store.last_event_id(office)
-                self.subs[office] = set()
-                self._restart_reader()
+            await self._watch(office)
             self.subs[office].add(sub)
             return sub
 
@@ -128,6 +145,11 @@ class Hub:
                 continue
             for event in events:
                 self.cursors[event.office] = event.id
+                for listener in self.listeners:
+                    try:
+                        await listener(event)
+                    except Exception:
+                        log.exception("listener failed on %s %s", event.type, event.id)
                 self._fan_out(event)
 
     def _fan_out(self, event: Event) -> None:
