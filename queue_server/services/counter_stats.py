@@ -1,0 +1,91 @@
+"""What one counter did today, read back from the office event stream.
+
+The stream is the audit log, so these counts need no counters of their own that could drift
+from it: finishing and no-show events name the counter and carry the ticket's times.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, time
+from typing import Any
+
+import redis.asyncio as aredis
+
+from queue_server.config import Office
+from queue_server.services.clock import Clock, local_day
+from queue_server.store import keys
+
+PAGE = 1000
+
+
+@dataclass(frozen=True)
+class CounterToday:
+    """Tickets a counter finished and marked as no-show in the office day `day`."""
+
+    counter: int
+    day: str
+    served: int
+    no_show: int
+    avg_service_s: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def day_start_ms(now_ms: int, office: Office) -> int:
+    """Midnight of the office day that contains `now_ms`, in epoch milliseconds."""
+    local = datetime.fromtimestamp(now_ms / 1000, office.tz)
+    return int(datetime.combine(local.date(), time(0), office.tz).timestamp() * 1000)
+
+
+def summarise(events: Iterable[tuple[str, dict[str, Any]]], counter: int, day: str) -> CounterToday:
+    """Counts over (event type, ticket data) pairs. Only tickets of `day` count: stream ids
+    carry the Redis server's time, which need not agree with the office clock."""
+    served = no_show = 0
+    durations: list[int] = []
+    wanted = str(counter)
+    for etype, data in events:
+        if str(data.get("counter") or "") != wanted or data.get("day") != day:
+            continue
+        if etype == "ticket.finished":
+            served += 1
+            started, finished = data.get("started_at"), data.get("finished_at")
+            if started not in (None, "") and finished not in (None, ""):
+                durations.append(max(0, int(float(finished)) - int(float(started))))
+        elif etype == "ticket.no_show":
+            no_show += 1
+    avg = round(sum(durations) / len(durations) / 1000) if durations else None
+    return CounterToday(counter, day, served, no_show, avg)
+
+
+class CounterStats:
+    def __init__(self, client: aredis.Redis, clock: Clock | None = None) -> None:
+        # Typed loosely: the client decodes responses to str, which its stubs cannot say.
+        self.r: Any = client
+        self.clock = clock or Clock()
+
+    async def today(self, office: Office, counter: int) -> CounterToday:
+        now = self.clock.now_ms()
+        return summarise(
+            await self._events_since(office.slug, day_start_ms(now, office)),
+            counter,
+            local_day(now, office.tz),
+        )
+
+    async def _events_since(self, slug: str, start_ms: int) -> list[tuple[str, dict[str, Any]]]:
+        out: list[tuple[str, dict[str, Any]]] = []
+        low = f"{start_ms}-0"
+        while True:
+            page = await self.r.xrange(keys.events(slug), min=low, count=PAGE)
+            for _eid, fields in page:
+                etype = fields.get("type", "")
+                if etype in ("ticket.finished", "ticket.no_show"):
+                    data = json.loads(fields.get("data") or "{}")
+                    if isinstance(data, dict):
+                        out.append((etype, data))
+            if len(page) < PAGE:
+                return out
+            low = f"({page[-1][0]}"

@@ -1,0 +1,143 @@
+"""The counter workstation: the staff PC at a counter.
+
+`/counter/{office}` lets a logged-in user choose a counter; `/counter/{office}/{n}` is the
+workstation itself, a page whose script acts through the JSON API (session cookie plus
+X-CSRF-Token) and follows the office stream. `GET /api/v1/offices/{office}/counters/{n}/today`
+counts what the counter did today.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from queue_server.config import Office
+from queue_server.errors import BadRequest, NotFound
+from queue_server.services.auth import require_role
+from queue_server.services.counter_stats import CounterStats
+from queue_server.services.queue import QueueService
+from queue_server.store.queue import counter_lanes
+from queue_server.web.errors import language
+from queue_server.web.pages import page_user, render
+from queue_server.web.requests import path_int, principal
+
+
+def _queue(request: Request) -> QueueService:
+    service: QueueService = request.app.state.queue
+    return service
+
+
+def _page_texts(office: Office, lang: str) -> dict[str, Any]:
+    """Names the page's script shows: fields, priorities, counters."""
+    en = lang == "en"
+    return {
+        "fields": {
+            f.code: {
+                "prefix": f.prefix,
+                "name": f.name_en if en else f.name_vi,
+                "target_wait_minutes": f.target_wait_minutes,
+            }
+            for f in office.fields
+        },
+        "priorities": {p.code: p.name_en if en else p.name_vi for p in office.priorities},
+        "counters": [
+            {"number": c.number, "name": c.name, "fields": list(c.fields)} for c in office.counters
+        ],
+    }
+
+
+def _not_found(request: Request, office: Office | None, exc: NotFound | BadRequest) -> Response:
+    return render(
+        request,
+        "counter_choose.html",
+        {"office": office, "counters": [], "error": exc.text(language(request))},
+        status=404,
+    )
+
+
+async def choose_office(request: Request) -> Response:
+    """`/counter`: straight to the chooser of the only office, else a list of offices."""
+    who = await page_user(request)
+    if isinstance(who, Response):
+        return who
+    offices = request.app.state.config.offices
+    if len(offices) == 1:
+        return RedirectResponse(f"/counter/{offices[0].slug}", 303)
+    return render(request, "counter_choose.html", {"office": None, "offices": offices})
+
+
+async def choose_counter(request: Request) -> Response:
+    who = await page_user(request)
+    if isinstance(who, Response):
+        return who
+    service = _queue(request)
+    try:
+        office = service.office(request.path_params["office"])
+    except NotFound as exc:
+        return _not_found(request, None, exc)
+    states = await service.store.counters(office)
+    lang = language(request)
+    rows = [
+        {
+            "counter": c,
+            "state": s,
+            "fields": [
+                (f.code, f.name_en if lang == "en" else f.name_vi)
+                for code in c.fields
+                if (f := office.field(code)) is not None
+            ],
+        }
+        for c, s in zip(office.counters, states, strict=True)
+    ]
+    return render(
+        request, "counter_choose.html", {"office": office, "counters": rows, "user": who.name}
+    )
+
+
+async def workstation(request: Request) -> Response:
+    who = await page_user(request)
+    if isinstance(who, Response):
+        return who
+    service = _queue(request)
+    office = None
+    try:
+        office = service.office(request.path_params["office"])
+        counter = service.counter(office, path_int(request, "n"))
+    except (NotFound, BadRequest) as exc:
+        return _not_found(request, office, exc)
+    config = {
+        "office": office.slug,
+        "counter": counter.number,
+        "lanes": counter_lanes(counter),
+        "now": service.clock.now_ms(),
+        "heartbeat_s": request.app.state.config.server.heartbeat_s,
+        "interleave": office.interleave,
+        "user": who.name,
+        **_page_texts(office, language(request)),
+    }
+    return render(
+        request,
+        "counter.html",
+        {"office": office, "counter": counter, "user": who.name, "config": config},
+    )
+
+
+async def today(request: Request) -> Response:
+    require_role(await principal(request), "staff")
+    service = _queue(request)
+    office = service.office(request.path_params["office"])
+    counter = service.counter(office, path_int(request, "n"))
+    stats = CounterStats(request.app.state.redis, service.clock)
+    return JSONResponse((await stats.today(office, counter.number)).to_json())
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/counter", choose_office),
+        Route("/counter/{office}", choose_counter),
+        Route("/counter/{office}/{n}", workstation),
+        Route("/api/v1/offices/{office}/counters/{n}/today", today),
+    ]

@@ -1,0 +1,486 @@
+// The counter workstation. State comes from the office stream (a snapshot, then events);
+// every action goes through the JSON API with its own Idempotency-Key, so a double click
+// or a retried request never acts twice. The page never guesses the outcome of an action:
+// it shows what the server answered and what the stream says.
+
+import { api, newKey } from "./api.js";
+import { OfficeStream, compareIds } from "./realtime.js";
+
+const cfg = JSON.parse(document.getElementById("counter-config").textContent);
+const T = JSON.parse(document.getElementById("counter-texts").textContent);
+const ME = cfg.counter;
+const OFFICE = encodeURIComponent(cfg.office);
+const ACTIVE = new Set(["called", "serving"]);
+
+// Office PCs' clocks drift; waiting times are measured on the server's clock.
+const clockOffset = cfg.now - Date.now();
+const now = () => Date.now() + clockOffset;
+
+const state = {
+  lanes: Object.fromEntries(cfg.lanes.map((l) => [l, []])),
+  status: "closed",
+  current: null, // the ticket this counter holds while it is called or serving
+  streak: 0, // priority calls in a row at this counter: decides the calling order
+  stateId: null, // id of the last event the state includes
+  pending: false, // an action is in flight
+  loaded: false,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k === "disabled") node.disabled = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+// Formatting.
+
+function clock(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
+  const ss = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+function hhmm(ms) {
+  const d = new Date(ms - clockOffset);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+function waitedMinutes(ticket) {
+  return Math.max(0, Math.floor((now() - ticket.issued_at) / 60000));
+}
+
+function fieldName(code) {
+  return cfg.fields[code] ? cfg.fields[code].name : code;
+}
+
+function priorityBadge(ticket) {
+  if (ticket.class === "normal" || !ticket.priority) return null;
+  const name = cfg.priorities[ticket.priority] || ticket.priority;
+  if (ticket.class === "appointment") {
+    const due = ticket.due_at ? ` ${hhmm(ticket.due_at)}` : "";
+    return el("span", { class: "badge badge-appt", title: name }, `📅 ${name}${due}`);
+  }
+  return el("span", { class: "badge badge-prio", title: name }, `★ ${T["counter.priority"]} – ${name}`);
+}
+
+// What is possible now. Each returns true, or the reason it is not.
+
+function canCall() {
+  if (state.status !== "open") return T["counter.msg.not_open"];
+  if (state.current) return T["counter.msg.busy"];
+  return true;
+}
+
+// The order this counter will call its waiting tickets in: the rules of
+// queue_server/rules/calling.py, from this counter's streak, carried across its lanes as
+// the server carries it. The office snapshot orders each lane from a zero streak, which is
+// right for no counter in particular.
+function score(t) {
+  return t.class === "appointment" && t.due_at != null ? t.due_at : t.order;
+}
+
+function callingOrder() {
+  let streak = state.streak;
+  const t0 = now();
+  const out = {};
+  for (const lane of cfg.lanes) {
+    const q = { appointment: [], priority: [], normal: [] };
+    for (const t of state.lanes[lane]) q[t.class].push(t);
+    for (const list of Object.values(q)) {
+      list.sort((a, b) => score(a) - score(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
+    const order = [];
+    for (;;) {
+      const [a, p, n] = [q.appointment[0], q.priority[0], q.normal[0]];
+      let klass;
+      if (a && score(a) <= t0) klass = "appointment";
+      else if (p && (!n || streak < cfg.interleave)) [klass, streak] = ["priority", streak + 1];
+      else if (n) [klass, streak] = ["normal", 0];
+      else if (a) klass = "appointment";
+      else break;
+      order.push(q[klass].shift());
+    }
+    out[lane] = order;
+  }
+  return out;
+}
+
+function waitingCount() {
+  return cfg.lanes.reduce((n, l) => n + state.lanes[l].length, 0);
+}
+
+const CHECKS = {
+  "call-next": () => {
+    const ok = canCall();
+    if (ok !== true) return ok;
+    return waitingCount() > 0 ? true : T["counter.msg.nobody"];
+  },
+  recall: () => state.current?.status === "called" || null,
+  start: () => state.current?.status === "called" || null,
+  finish: () => ACTIVE.has(state.current?.status) || null,
+  "no-show": () => state.current?.status === "called" || null,
+  transfer: () => state.current?.status === "called" || null,
+  open: () => state.status !== "open" || null,
+  pause: () => state.status === "open" || null,
+  close: () => {
+    if (state.status === "closed") return null;
+    return state.current ? T["counter.msg.busy"] : true;
+  },
+  "call-this": () => canCall(),
+};
+
+function possible(action) {
+  return state.loaded && !state.pending && CHECKS[action]() === true;
+}
+
+// Messages.
+
+let messageTimer = null;
+
+function say(text, kind = "info") {
+  const box = $("message");
+  box.textContent = text;
+  box.className = `message message-${kind}`;
+  box.setAttribute("role", kind === "error" ? "alert" : "status");
+  clearTimeout(messageTimer);
+  // Errors stay until the next action: staff may look away from the screen.
+  if (kind !== "error") messageTimer = setTimeout(() => (box.textContent = ""), 8000);
+}
+
+// Rendering.
+
+function renderStatus() {
+  const pill = $("counter-status");
+  pill.textContent = T[`counter.status.${state.status}`];
+  pill.className = `pill pill-${state.status}`;
+  document.body.dataset.counterStatus = state.status;
+}
+
+function renderCurrent() {
+  const t = state.current;
+  const box = $("current");
+  box.dataset.status = t ? t.status : "none";
+  $("current-number").textContent = t ? t.number : "—";
+  $("current-field").textContent = t ? fieldName(t.field) : "";
+  $("current-priority").replaceChildren(...(t && priorityBadge(t) ? [priorityBadge(t)] : []));
+  $("current-state").textContent = t ? T[`counter.ticket.${t.status}`] : T["counter.none_hint"];
+  $("recalls").textContent = t && t.recalls ? `${T["counter.recalls"]}: ${t.recalls}` : "";
+  renderTimer();
+}
+
+function renderTimer() {
+  const t = state.current;
+  if (!t) {
+    $("timer-label").textContent = "";
+    $("timer").textContent = "";
+    return;
+  }
+  const serving = t.status === "serving";
+  $("timer-label").textContent = serving ? T["counter.since_started"] : T["counter.since_called"];
+  $("timer").textContent = clock(now() - (serving ? t.started_at : t.called_at));
+}
+
+function renderButtons() {
+  for (const button of document.querySelectorAll("[data-action]")) {
+    button.disabled = !possible(button.dataset.action);
+  }
+  const callable = state.loaded && !state.pending && canCall() === true;
+  for (const button of document.querySelectorAll("button[data-call]")) {
+    button.disabled = !callable;
+  }
+}
+
+function renderList() {
+  const table = $("waiting");
+  for (const body of table.querySelectorAll("tbody")) body.remove();
+  let pos = 0;
+  const callable = state.loaded && !state.pending && canCall() === true;
+  const ordered = callingOrder();
+  for (const lane of cfg.lanes) {
+    const tickets = ordered[lane];
+    if (!tickets.length) continue;
+    const own = lane.startsWith("@");
+    const body = el("tbody", { dataset: { lane } });
+    body.append(
+      el("tr", { class: "lane-head" }, el("th", { colspan: "7" }, own ? T["counter.lane.own"] : fieldName(lane), el("span", { class: "lane-count" }, String(tickets.length)))),
+    );
+    for (const t of tickets) {
+      pos += 1;
+      const minutes = waitedMinutes(t);
+      const target = cfg.fields[t.field]?.target_wait_minutes;
+      const row = el(
+        "tr",
+        { class: `ticket klass-${t.class}` + (target && minutes >= target ? " late" : ""), dataset: { id: t.id, number: t.number } },
+        el("td", { class: "col-pos" }, String(pos)),
+        el("td", { class: "col-number" }, t.number),
+        el("td", { class: "col-field" }, fieldName(t.field)),
+        el("td", { class: "col-prio" }, priorityBadge(t)),
+        el("td", { class: "col-time" }, hhmm(t.issued_at)),
+        el("td", { class: "col-time col-waited" }, `${minutes} ${T.minutes}`),
+        el("td", { class: "col-act" }, el("button", { type: "button", class: "btn btn-small btn-row", dataset: { call: t.id }, disabled: !callable, title: `${T["counter.call_this"]} ${t.number}` }, T["counter.call_this"])),
+      );
+      body.append(row);
+    }
+    table.append(body);
+  }
+  $("waiting-count").textContent = String(pos);
+  $("waiting-empty").hidden = pos > 0;
+}
+
+function render() {
+  renderStatus();
+  renderCurrent();
+  renderList();
+  renderButtons();
+}
+
+function tickWaited() {
+  for (const row of document.querySelectorAll("#waiting tr.ticket")) {
+    const t = findWaiting(row.dataset.id);
+    if (!t) continue;
+    const minutes = waitedMinutes(t);
+    row.querySelector(".col-waited").textContent = `${minutes} ${T.minutes}`;
+    const target = cfg.fields[t.field]?.target_wait_minutes;
+    row.classList.toggle("late", Boolean(target && minutes >= target));
+  }
+}
+
+function findWaiting(id) {
+  for (const lane of cfg.lanes) {
+    const found = state.lanes[lane].find((t) => t.id === id);
+    if (found) return found;
+  }
+  return null;
+}
+
+// State from the server.
+
+function applySnapshot(snap) {
+  state.lanes = Object.fromEntries(cfg.lanes.map((l) => [l, (snap.lanes[l] || []).slice()]));
+  const me = snap.counters.find((c) => c.number === ME);
+  state.status = me ? me.status : "closed";
+  state.current = me && me.ticket && ACTIVE.has(me.ticket.status) ? me.ticket : null;
+  state.streak = me ? me.streak : 0;
+  state.stateId = snap.last_event;
+  state.loaded = true;
+  render();
+}
+
+function removeTicket(id) {
+  for (const lane of cfg.lanes) state.lanes[lane] = state.lanes[lane].filter((t) => t.id !== id);
+}
+
+function applyTicket(t) {
+  removeTicket(t.id);
+  if (t.status === "waiting" && state.lanes[t.lane]) state.lanes[t.lane].push(t);
+  if (t.counter === ME && ACTIVE.has(t.status)) state.current = t;
+  else if (state.current && state.current.id === t.id) state.current = null;
+}
+
+function applyEvent(msg) {
+  if (state.stateId && compareIds(msg.id, state.stateId) <= 0) return; // already in the state
+  state.stateId = msg.id;
+  const data = msg.data || {};
+  if (msg.type.startsWith("ticket.")) {
+    applyTicket(data);
+    if ((msg.type === "ticket.finished" || msg.type === "ticket.no_show") && data.counter === ME) loadToday();
+    // A call changes this counter's streak, which only the counter state says.
+    if (msg.type === "ticket.called" && data.counter === ME) scheduleRefresh(0);
+  } else if (msg.type.startsWith("counter.") && data.number === ME) {
+    state.status = data.status;
+    state.streak = data.streak;
+  } else if (msg.type === "office.day_started" || msg.type === "office.config_changed") {
+    scheduleRefresh();
+    loadToday();
+  }
+  render();
+}
+
+let refreshTimer = null;
+
+function scheduleRefresh(delay = 150) {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, delay);
+}
+
+async function refresh() {
+  try {
+    const snap = await api("GET", `/api/v1/offices/${OFFICE}/queue`);
+    // An older view than what the stream already applied would undo newer events.
+    if (state.stateId && compareIds(snap.last_event, state.stateId) < 0) {
+      scheduleRefresh(300);
+      return;
+    }
+    applySnapshot(snap);
+  } catch (err) {
+    scheduleRefresh(2000);
+  }
+}
+
+async function loadToday() {
+  try {
+    const s = await api("GET", `/api/v1/offices/${OFFICE}/counters/${ME}/today`);
+    $("stat-served").textContent = String(s.served);
+    $("stat-no-show").textContent = String(s.no_show);
+    $("stat-avg").textContent = s.avg_service_s === null ? "—" : clock(s.avg_service_s * 1000);
+  } catch (err) {
+    // The counts are a convenience; the next finished ticket loads them again.
+  }
+}
+
+// Actions.
+
+const TICKET_STEP = { recall: "recall", start: "start", finish: "finish", "no-show": "no-show" };
+const DONE_TEXT = {
+  "call-next": "counter.msg.called",
+  recall: "counter.msg.recalled",
+  start: "counter.msg.started",
+  finish: "counter.msg.finished",
+  "no-show": "counter.msg.no_show",
+};
+
+async function send(path, body) {
+  return api("POST", path, body, { key: newKey(`c${ME}`), retries: 2 });
+}
+
+async function run(action, work) {
+  if (state.pending) return;
+  const check = CHECKS[action] ? CHECKS[action]() : true;
+  if (check !== true) {
+    if (typeof check === "string") say(check, "error");
+    return;
+  }
+  state.pending = true;
+  renderButtons();
+  try {
+    await work();
+  } catch (err) {
+    say(err.status === 0 ? T["counter.msg.network"] : err.message, "error");
+    // A refusal means this page's view was behind the server: catch up.
+    if (err.status === 409) scheduleRefresh(0);
+  } finally {
+    state.pending = false;
+    render();
+  }
+}
+
+function act(action) {
+  if (action === "transfer") return openTransfer();
+  const ticket = state.current;
+  return run(action, async () => {
+    if (action === "call-next") {
+      const called = await send(`/api/v1/offices/${OFFICE}/counters/${ME}/call-next`);
+      if (called === null) return say(T["counter.msg.nobody"], "error");
+      applyTicket(called);
+      say(`${T["counter.msg.called"]} ${called.number}`, "ok");
+    } else if (TICKET_STEP[action]) {
+      const done = await send(`/api/v1/tickets/${encodeURIComponent(ticket.id)}/${TICKET_STEP[action]}`, { counter: ME });
+      applyTicket(done);
+      say(`${T[DONE_TEXT[action]]} ${done.number}`, "ok");
+    } else {
+      const counter = await send(`/api/v1/offices/${OFFICE}/counters/${ME}/${action}`);
+      state.status = counter.status;
+      say(T[`counter.status.${counter.status}`], "ok");
+    }
+  });
+}
+
+function callTicket(id) {
+  return run("call-this", async () => {
+    const called = await send(`/api/v1/tickets/${encodeURIComponent(id)}/call`, { counter: ME });
+    applyTicket(called);
+    say(`${T["counter.msg.called"]} ${called.number}`, "ok");
+  });
+}
+
+// Transfer dialog.
+
+function openTransfer() {
+  if (!possible("transfer")) return;
+  const t = state.current;
+  const dialog = $("transfer-dialog");
+  $("transfer-number").textContent = t.number;
+  const fields = Object.entries(cfg.fields).map(([code, f]) =>
+    el("button", { type: "button", class: "btn choice", dataset: { field: code } }, `${f.prefix} · ${f.name}`, code === t.field ? el("small", {}, ` (${T["counter.transfer.here"]})`) : null),
+  );
+  const counters = cfg.counters
+    .filter((c) => c.number !== ME)
+    .map((c) => el("button", { type: "button", class: "btn choice", dataset: { counter: String(c.number) } }, c.name, el("small", {}, ` · ${c.fields.map(fieldName).join(", ")}`)));
+  $("transfer-fields").replaceChildren(...fields);
+  $("transfer-counters").replaceChildren(...counters);
+  dialog.showModal();
+}
+
+function transferTo(target) {
+  const dialog = $("transfer-dialog");
+  const t = state.current;
+  dialog.close();
+  return run("transfer", async () => {
+    const moved = await send(`/api/v1/tickets/${encodeURIComponent(t.id)}/transfer`, target);
+    applyTicket(moved);
+    const where = target.counter ? cfg.counters.find((c) => c.number === target.counter).name : fieldName(target.field);
+    say(`${T["counter.msg.transferred"]} ${moved.number} → ${where}`, "ok");
+  });
+}
+
+// Wiring.
+
+const KEYS = { F1: "call-next", " ": "call-next", r: "recall", s: "start", f: "finish", n: "no-show", t: "transfer" };
+
+function onKey(event) {
+  if (event.ctrlKey || event.altKey || event.metaKey) return;
+  if ($("transfer-dialog").open) return;
+  const target = event.target;
+  if (target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable]")) return;
+  const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+  if (!action) return;
+  // Space and F1 also mean "press the focused button" and "browser help".
+  event.preventDefault();
+  if (event.repeat) return;
+  act(action);
+}
+
+function main() {
+  document.addEventListener("keydown", onKey);
+  // A focused button would also take the Space that means "call next".
+  document.addEventListener("keyup", (e) => e.key === " " && e.preventDefault());
+  for (const button of document.querySelectorAll("[data-action]")) {
+    button.addEventListener("click", () => act(button.dataset.action));
+  }
+  $("waiting").addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-call]");
+    if (button) callTicket(button.dataset.call);
+  });
+  $("transfer-dialog").addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-field], button[data-counter]");
+    if (!button) return;
+    transferTo(button.dataset.field ? { field: button.dataset.field } : { counter: Number(button.dataset.counter) });
+  });
+  const stream = new OfficeStream(cfg.office, {
+    heartbeatS: cfg.heartbeat_s,
+    onSnapshot: (snap) => applySnapshot(snap),
+    onEvent: (msg) => applyEvent(msg),
+    onStatus: (online) => {
+      $("online").hidden = online;
+      document.body.dataset.online = online ? "1" : "0";
+    },
+  });
+  stream.start();
+  loadToday();
+  setInterval(() => {
+    renderTimer();
+    tickWaited();
+  }, 1000);
+}
+
+main();
