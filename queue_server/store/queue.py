@@ -6,6 +6,7 @@ values: the services decide, the store applies atomically.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections.abc import Sequence
@@ -37,10 +38,18 @@ class Issued:
 
 @dataclass(frozen=True)
 class Event:
+    """An entry of an office stream. Its data is decoded on first use: a process reads every
+    event of the offices it watches, but most are only passed on or not needed at all."""
+
     id: str
     type: str
     office: str
-    data: dict[str, Any]
+    raw: str = "{}"
+
+    @functools.cached_property
+    def data(self) -> dict[str, Any]:
+        value = json.loads(self.raw or "{}")
+        return _normalise(self.type, value if isinstance(value, dict) else {})
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "office": self.office, "data": self.data}
@@ -415,11 +424,7 @@ class QueueStore:
 
     @staticmethod
     def _event(slug: str, eid: str, fields: dict[str, str]) -> Event:
-        etype = fields.get("type", "unknown")
-        data = json.loads(fields.get("data") or "{}")
-        return Event(
-            str(eid), etype, slug, _normalise(etype, data if isinstance(data, dict) else {})
-        )
+        return Event(str(eid), fields.get("type", "unknown"), slug, fields.get("data") or "{}")
 
     async def append_event(self, slug: str, etype: str, data: dict[str, Any]) -> str:
         """For events that change no queue state (configuration, board messages)."""
