@@ -1,0 +1,292 @@
+"""The TV board's routes: the page, and the voice clips it plays.
+
+    GET /board/{office}                 the board (?counters=1,2 for a subset, ?voice=, ?token=)
+    GET /voice/{office}/say             the clip URLs of one announcement
+    GET /voice/{office}/manifest.json   every clip of the office's voice, with its URL
+    GET /voice/{office}/{clip}.wav      one clip: the office's recording, else the default
+
+The Vietnamese rules that turn "A012 at counter 3" into words live only in
+`queue_server.rules.speech`; the board asks `say` for each call instead of repeating them
+in JavaScript. Clips are looked up in `data/voice/{office}/` (this office's recordings),
+then `data/voice/override/` (recordings shared by every office), then the default set that
+espeak-ng builds at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import mimetypes
+import shutil
+from pathlib import Path
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from display.voice import (
+    CHIME,
+    CLIP_EXTENSIONS,
+    VoiceClipsError,
+    default_dir,
+    ensure_default_clips,
+    override_dir,
+    read_manifest,
+)
+from queue_server.config import Office
+from queue_server.errors import BadRequest, NotFound, Unavailable
+from queue_server.rules.speech import (
+    VOCABULARY,
+    AnnounceStyle,
+    announcement_text,
+    announcement_words,
+    clip_name,
+)
+from queue_server.services.queue import QueueService
+from queue_server.web.pages import render
+
+log = logging.getLogger("sothutu.board")
+
+STATIC: Final = Path(__file__).parent / "static"
+
+STYLES: Final = ("digits", "number")
+VOICES: Final = ("clips", "browser", "off")
+RECENT_CALLS: Final = 8
+# Clip file stem → unit ("muwowif" → "mười"); the chime is a clip without a unit.
+UNITS: Final[dict[str, str]] = {clip_name(u): u for u in VOCABULARY}
+
+
+# The last set this process made sure of. A process that creates many apps over fresh data
+# folders (the test suite does) copies it instead of running espeak-ng again each time;
+# ensure_default_clips still checks the copy's build key and rebuilds a stale one.
+_last_set: Path | None = None
+
+
+def _prepare_default_clips(data_dir: Path) -> None:
+    global _last_set
+    target = default_dir(data_dir)
+    source = _last_set
+    copied = False
+    if source is not None and source != target and not target.exists():
+        with contextlib.suppress(OSError):
+            shutil.copytree(source, target)
+            copied = True
+    try:
+        _last_set = ensure_default_clips(data_dir)
+    except VoiceClipsError:
+        if copied:  # a set this installation cannot check is not served
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+
+
+async def build_default_clips(data_dir: Path) -> None:
+    """Build the default clip set if it is missing or stale, off the event loop. A failure
+    is logged, not raised: the board still shows calls, with the chime and words missing."""
+    try:
+        await asyncio.to_thread(_prepare_default_clips, data_dir)
+    except VoiceClipsError as exc:
+        log.error("voice clips not available: %s", exc.message)
+
+
+def _office(request: Request) -> Office:
+    service: QueueService = request.app.state.queue
+    return service.office(request.path_params["office"])
+
+
+def _data_dir(request: Request) -> Path:
+    data: Path = request.app.state.config.server.data_dir
+    return data
+
+
+def _find(stem: str, folder: Path) -> Path | None:
+    for ext in CLIP_EXTENSIONS:
+        path = folder / f"{stem}{ext}"
+        if path.is_file():
+            return path
+    return None
+
+
+def clip_file(data_dir: Path, office: str, stem: str) -> tuple[Path | None, str]:
+    """The file to play for a clip stem, and where it comes from ("office", "shared",
+    "default"); (None, "") while the default set is not built yet."""
+    for folder, source in (
+        (data_dir / "voice" / office, "office"),
+        (override_dir(data_dir), "shared"),
+        (default_dir(data_dir), "default"),
+    ):
+        found = _find(stem, folder)
+        if found is not None:
+            return found, source
+    return None, ""
+
+
+def clip_url(data_dir: Path, office: str, stem: str) -> str:
+    """The clip's URL, versioned by the file's modification time: a replaced recording gets
+    a new URL, so a running board fetches it at its next call instead of its cached copy."""
+    path, _ = clip_file(data_dir, office, stem)
+    url = f"/voice/{office}/{stem}.wav"
+    if path is None:
+        return url
+    return f"{url}?v={path.stat().st_mtime_ns:x}"
+
+
+def _counter_subset(office: Office, raw: str | None) -> list[int]:
+    """The counters a board shows: all of the office's, or those listed in ?counters=."""
+    known = [c.number for c in office.counters]
+    if raw is None or not raw.strip():
+        return known
+    chosen: list[int] = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part.isdigit() or len(part) > 4:
+            raise BadRequest(
+                f"counters must be numbers separated by commas, like 1,2,3 (not {raw!r})",
+                vi=f"Tham số counters phải là các số quầy cách nhau bởi dấu phẩy, ví dụ 1,2,3"
+                f" (không phải {raw!r}).",
+            )
+        number = int(part)
+        if number not in known:
+            raise NotFound(
+                f"office {office.slug} has no counter {number}",
+                vi=f"Văn phòng {office.name} không có quầy {number}.",
+            )
+        if number not in chosen:
+            chosen.append(number)
+    return chosen
+
+
+async def board_page(request: Request) -> Response:
+    office = _office(request)
+    counters = _counter_subset(office, request.query_params.get("counters"))
+    voice = request.query_params.get("voice", "clips")
+    if voice not in VOICES:
+        raise BadRequest(
+            f"voice must be one of {', '.join(VOICES)}",
+            vi=f"Tham số voice phải là một trong: {', '.join(VOICES)}.",
+        )
+    service: QueueService = request.app.state.queue
+    names = {c.number: c.name for c in office.counters}
+    settings: dict[str, Any] = {
+        "office": office.slug,
+        "timezone": office.timezone,
+        "counters": counters,
+        "voice": voice,
+        "token": request.query_params.get("token") or None,
+        "heartbeatS": request.app.state.config.server.heartbeat_s,
+        "recent": RECENT_CALLS,
+        "nowMs": service.clock.now_ms(),
+        "chime": clip_url(_data_dir(request), office.slug, CHIME),
+    }
+    return render(
+        request,
+        "board.html",
+        {
+            "office": office,
+            "counters": [(n, names[n]) for n in counters],
+            "settings": settings,
+        },
+    )
+
+
+def _style(request: Request, office: Office) -> AnnounceStyle:
+    style = request.query_params.get("style", office.announce)
+    if style == "digits":
+        return "digits"
+    if style == "number":
+        return "number"
+    raise BadRequest(
+        "style must be 'digits' or 'number'", vi="Tham số style phải là 'digits' hoặc 'number'."
+    )
+
+
+async def say(request: Request) -> Response:
+    """What the board plays for one call: the words, their clip URLs, and the sentence for
+    a browser voice and for the caption."""
+    office = _office(request)
+    number = request.query_params.get("number", "").strip()
+    counter_raw = request.query_params.get("counter", "").strip()
+    if not counter_raw.isdigit() or not 0 < int(counter_raw) < 10_000:
+        raise BadRequest(
+            "counter must be a counter number, like 3",
+            vi="Tham số counter phải là số quầy, ví dụ 3.",
+        )
+    counter = int(counter_raw)
+    style = _style(request, office)
+    try:
+        if not number or len(number) > 16:
+            raise ValueError(number)
+        words = announcement_words(number, counter, style)
+    except ValueError as exc:
+        raise BadRequest(
+            f"number must be a ticket number such as A012, not {number!r}",
+            vi=f"Tham số number phải là một số thứ tự như A012 (không phải {number!r}).",
+        ) from exc
+    data = _data_dir(request)
+    service: QueueService = request.app.state.queue
+    return JSONResponse(
+        {
+            "number": number.upper(),
+            "counter": counter,
+            "style": style,
+            "words": words,
+            "clips": [clip_url(data, office.slug, clip_name(w)) for w in words],
+            "chime": clip_url(data, office.slug, CHIME),
+            "text": announcement_text(number, counter, style, for_speech=False),
+            "speech": announcement_text(number, counter, style),
+            "now": service.clock.now_ms(),
+        }
+    )
+
+
+async def manifest(request: Request) -> Response:
+    """Every clip this office's board may play, with its URL and source; `ready` is false
+    while the default set is still being built at start."""
+    office = _office(request)
+    data = _data_dir(request)
+    built = read_manifest(default_dir(data))
+
+    def entry(stem: str) -> dict[str, Any]:
+        path, source = clip_file(data, office.slug, stem)
+        return {
+            "file": path.name if path else None,
+            "source": source or None,
+            "url": clip_url(data, office.slug, stem),
+        }
+
+    return JSONResponse(
+        {
+            "office": office.slug,
+            "ready": built is not None,
+            "espeak_ng": built.get("espeak_ng") if built else None,
+            "chime": entry(CHIME),
+            "clips": {u: {"stem": clip_name(u), **entry(clip_name(u))} for u in VOCABULARY},
+        }
+    )
+
+
+async def clip(request: Request) -> Response:
+    office = _office(request)
+    stem = request.path_params["clip"]
+    if stem != CHIME and stem not in UNITS:
+        raise NotFound(f"no voice clip {stem!r}", vi=f"Không có đoạn âm thanh {stem!r}.")
+    data = _data_dir(request)
+    path, _ = clip_file(data, office.slug, stem)
+    if path is None:
+        raise Unavailable(
+            "the voice clips are being prepared; try again in a moment",
+            vi="Bộ âm thanh gọi số đang được chuẩn bị, xin thử lại sau giây lát.",
+        )
+    # A recording may be .ogg or .mp3 behind the .wav URL: say what it really is.
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/board/{office}", board_page),
+        Route("/voice/{office}/say", say),
+        Route("/voice/{office}/manifest.json", manifest),
+        Route("/voice/{office}/{clip}.wav", clip),
+    ]

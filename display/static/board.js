@@ -1,0 +1,410 @@
+// The TV board: the current call of each counter, the last calls, and a highlighted,
+// announced call. Runs for days without a reload: every list is bounded, every DOM node is
+// reused or removed, and the stream reconnects and catches up by itself.
+//
+// Diagnostics for tests and for a technician with a remote console: `window.__board`
+// ({announced, started, stream}) and the DOM events "board:start" / "board:announced".
+
+import { OfficeStream } from "/static/realtime.js";
+import { Announcer, audioContext, isSuspended, onAudioStateChange, unlock } from "./voice.js";
+
+const settings = JSON.parse(document.getElementById("board-settings").textContent);
+const texts = JSON.parse(document.getElementById("board-texts").textContent);
+
+// A call that reaches the board later than this (after a long disconnection) is shown but
+// not announced: the citizen has gone to the counter or given up, and a stale voice call
+// would send the next person to the wrong place.
+const FRESH_MS = 60_000;
+const HOLD_MS = 1500; // the strip stays lit this long after the last announcement
+const SILENT_MS = 6000; // how long a call is highlighted when the board does not speak
+const SILENT_BACKLOG_MS = 300;
+const SILENT_QUEUE = 10;
+const SAY_CACHE = 64;
+const SAY_TTL_MS = 10 * 60_000;
+const LOG_LIMIT = 100;
+const DONE = new Set(["done", "no_show", "cancelled"]);
+
+const shown = new Set(settings.counters);
+const board = { announced: [], started: [], stream: null, announcer: null };
+window.__board = board;
+
+// The page carries the server's time: the clock and the freshness test use it, so a board
+// whose own clock is wrong still shows the right time and announces live calls.
+let clockOffset = settings.nowMs - Date.now();
+const serverNow = () => Date.now() + clockOffset;
+const eventMs = (id) => Number(String(id).split("-")[0]);
+
+// ---- counters -----------------------------------------------------------------------
+
+const tiles = new Map();
+for (const el of document.querySelectorAll(".tile")) {
+  tiles.set(Number(el.dataset.counter), {
+    el,
+    number: el.querySelector(".tile-number"),
+    status: el.querySelector(".tile-status"),
+    state: { status: "closed", current: null, ticketStatus: null },
+  });
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function renderTile(tile) {
+  const { status, current, ticketStatus } = tile.state;
+  let state = status;
+  if (status === "open" && current) state = ticketStatus === "serving" ? "serving" : "called";
+  tile.el.dataset.state = state;
+  setText(tile.number, current || texts["board.none"]);
+  setText(tile.status, texts[`board.status.${state}`] ?? "");
+}
+
+function updateTile(counter, change) {
+  const tile = tiles.get(counter);
+  if (!tile) return;
+  Object.assign(tile.state, change);
+  renderTile(tile);
+}
+
+// ---- last calls ---------------------------------------------------------------------
+
+const recentList = document.getElementById("recent-list");
+
+function recentItem(call) {
+  const li = document.createElement("li");
+  li.className = "recent-item";
+  li.dataset.key = call.key;
+  const number = document.createElement("span");
+  number.className = "recent-number";
+  number.textContent = call.number;
+  const counter = document.createElement("span");
+  counter.className = "recent-counter";
+  counter.textContent = `${texts["board.counter"]} ${call.counter}`;
+  li.append(number, counter);
+  if (call.recall) {
+    const tag = document.createElement("span");
+    tag.className = "recent-recall";
+    tag.textContent = texts["board.recall"];
+    li.append(tag);
+  }
+  return li;
+}
+
+function addRecent(call) {
+  recentList.prepend(recentItem(call));
+  while (recentList.children.length > settings.recent) recentList.lastElementChild.remove();
+}
+
+function resetRecent(calls) {
+  recentList.replaceChildren(...calls.slice(0, settings.recent).map(recentItem));
+}
+
+// ---- the highlighted call -----------------------------------------------------------
+
+const strip = document.getElementById("call-strip");
+const stripNumber = document.getElementById("strip-number");
+const stripCounter = document.getElementById("strip-counter");
+let idleTimer = null;
+
+function highlight(call) {
+  clearTimeout(idleTimer);
+  stripNumber.textContent = call.number;
+  stripCounter.textContent = `${texts["board.counter"]} ${call.counter}`;
+  strip.dataset.state = "call";
+  // Restart the flash for every call, also for the same number called again.
+  strip.classList.remove("flash");
+  void strip.offsetWidth;
+  strip.classList.add("flash");
+  for (const el of document.querySelectorAll(".calling")) el.classList.remove("calling");
+  tiles.get(call.counter)?.el.classList.add("calling");
+  recentList.querySelector(`[data-key="${CSS.escape(call.key)}"]`)?.classList.add("calling");
+}
+
+function unhighlightSoon() {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    strip.dataset.state = "idle";
+    strip.classList.remove("flash");
+    for (const el of document.querySelectorAll(".calling")) el.classList.remove("calling");
+  }, HOLD_MS);
+}
+
+function log(list, entry, type) {
+  entry.t = performance.now();
+  list.push(entry);
+  if (list.length > LOG_LIMIT) list.shift();
+  document.dispatchEvent(new CustomEvent(type, { detail: entry }));
+}
+
+// ---- announcing ---------------------------------------------------------------------
+
+const announcer =
+  settings.voice === "off"
+    ? null
+    : new Announcer({ chime: settings.chime, preferBrowserVoice: settings.voice === "browser" });
+board.announcer = announcer;
+const startScreen = document.getElementById("start-screen");
+
+if (announcer) {
+  announcer.addEventListener("start", (e) => {
+    highlight(e.detail.call);
+    log(board.started, { ...e.detail.call.info, mode: e.detail.mode }, "board:start");
+  });
+  announcer.addEventListener("end", (e) => {
+    const { call, mode, ok } = e.detail;
+    log(board.announced, { ...call.info, mode, ok }, "board:announced");
+    // `pending` still counts the call that just ended.
+    if (announcer.pending <= 1) unhighlightSoon();
+  });
+  announcer.addEventListener("blocked", showStartScreen);
+  announcer.addEventListener("error", (e) => console.warn("board voice:", e.detail.error));
+}
+
+const sayCache = new Map();
+
+function fetchSay(number, counter) {
+  const key = `${number}|${counter}`;
+  const hit = sayCache.get(key);
+  if (hit && serverNow() - hit.at < SAY_TTL_MS) return hit.promise;
+  const query = new URLSearchParams({ number, counter: String(counter) });
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 4000);
+  const promise = fetch(`/voice/${encodeURIComponent(settings.office)}/say?${query}`, {
+    signal: controller.signal,
+  })
+    .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+    .then((said) => {
+      clockOffset = said.now - Date.now();
+      if (announcer && said.chime) announcer.chime = said.chime;
+      return said;
+    })
+    .finally(() => clearTimeout(timer));
+  // Without the words the call still gets its chime and highlight; ask again next time.
+  const safe = promise.catch(() => {
+    sayCache.delete(key);
+    return null;
+  });
+  sayCache.delete(key);
+  sayCache.set(key, { at: serverNow(), promise: safe });
+  if (sayCache.size > SAY_CACHE) sayCache.delete(sayCache.keys().next().value);
+  return safe;
+}
+
+// Fetches start at once and run in parallel; enqueueing waits in line, so calls are
+// announced in the order they arrived even when a later fetch answers first.
+let voiceLine = Promise.resolve();
+const silentQueue = [];
+let silentRunning = false;
+
+function announce(call) {
+  const info = { number: call.number, counter: call.counter, recall: call.recall, key: call.key };
+  if (!announcer || startScreenShown) {
+    silentQueue.push(info);
+    // Without a voice the highlight is only a pointer to the list, which keeps every call:
+    // a board that falls far behind skips old highlights rather than queue them for hours.
+    if (silentQueue.length > SILENT_QUEUE) silentQueue.splice(0, silentQueue.length - SILENT_QUEUE);
+    if (!silentRunning) runSilent();
+    return;
+  }
+  const said = fetchSay(call.number, call.counter);
+  voiceLine = voiceLine.then(async () => {
+    const words = await said;
+    announcer.enqueue({
+      number: call.number,
+      counter: call.counter,
+      key: call.key,
+      info,
+      words: words?.clips ?? [],
+      text: words?.speech ?? "",
+    });
+  });
+}
+
+async function runSilent() {
+  silentRunning = true;
+  while (silentQueue.length > 0) {
+    const info = silentQueue.shift();
+    highlight(info);
+    log(board.started, { ...info, mode: "silent" }, "board:start");
+    // A silent board behind by several calls shows each briefly; they are all listed anyway.
+    const ms = silentQueue.length > 2 ? SILENT_BACKLOG_MS : SILENT_MS;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    log(board.announced, { ...info, mode: "silent", ok: true }, "board:announced");
+  }
+  silentRunning = false;
+  unhighlightSoon();
+}
+
+async function preloadClips(attempt = 0) {
+  if (!announcer || settings.voice !== "clips") return;
+  try {
+    const response = await fetch(`/voice/${encodeURIComponent(settings.office)}/manifest.json`);
+    const manifest = await response.json();
+    if (manifest.ready) {
+      const urls = Object.values(manifest.clips).map((c) => c.url);
+      await announcer.preload([manifest.chime.url, ...urls]);
+      return;
+    }
+  } catch (error) {
+    console.warn("board voice: no manifest yet", error);
+  }
+  // The server builds the default clips at its start: look again a little later.
+  if (attempt < 40) setTimeout(() => preloadClips(attempt + 1), 15_000);
+}
+
+// ---- sound without a touch ----------------------------------------------------------
+
+let startScreenShown = false;
+
+function showStartScreen() {
+  if (startScreenShown) return;
+  startScreenShown = true;
+  startScreen.hidden = false;
+  startScreen.focus();
+}
+
+function hideStartScreen() {
+  startScreenShown = false;
+  startScreen.hidden = true;
+}
+
+async function onStartTouch() {
+  if (await unlock()) hideStartScreen();
+}
+
+startScreen.addEventListener("click", onStartTouch);
+startScreen.addEventListener("keydown", onStartTouch);
+onAudioStateChange((state) => {
+  if (state === "running") hideStartScreen();
+});
+
+async function checkAudio() {
+  if (!announcer) return;
+  const ctx = audioContext();
+  if (ctx && ctx.state !== "running") {
+    await Promise.race([ctx.resume(), new Promise((resolve) => setTimeout(resolve, 500))]);
+  }
+  if (isSuspended()) showStartScreen();
+}
+
+// ---- the event stream ---------------------------------------------------------------
+
+function onSnapshot(data) {
+  const seen = new Set();
+  for (const c of data.counters) {
+    const number = Number(c.number);
+    seen.add(number);
+    updateTile(number, {
+      status: c.status,
+      current: c.current_number || null,
+      ticketStatus: c.current_status || null,
+    });
+  }
+  for (const number of tiles.keys()) {
+    if (!seen.has(number)) updateTile(number, { status: "closed", current: null });
+  }
+  const calls = data.recent_calls
+    .map((c) => ({
+      key: c.event,
+      number: c.number,
+      counter: Number(c.counter),
+      recall: Boolean(c.recall),
+    }))
+    .filter((c) => shown.has(c.counter));
+  resetRecent(calls);
+}
+
+function onEvent(msg) {
+  const d = msg.data || {};
+  switch (msg.type) {
+    case "ticket.called":
+    case "ticket.recalled": {
+      const counter = Number(d.counter);
+      if (!shown.has(counter)) return;
+      const recall = msg.type === "ticket.recalled";
+      const call = { key: msg.id, number: d.number, counter, recall };
+      updateTile(counter, { status: "open", current: d.number, ticketStatus: "called" });
+      addRecent(call);
+      if (serverNow() - eventMs(msg.id) < FRESH_MS) announce(call);
+      return;
+    }
+    case "ticket.started":
+      for (const [counter, tile] of tiles) {
+        if (tile.state.current === d.number) updateTile(counter, { ticketStatus: "serving" });
+      }
+      return;
+    case "ticket.finished":
+    case "ticket.no_show":
+    case "ticket.cancelled":
+    case "ticket.transferred":
+      // A transferred ticket waits again elsewhere; the others have left the counter.
+      if (!DONE.has(d.status) && msg.type !== "ticket.transferred") return;
+      for (const [counter, tile] of tiles) {
+        if (tile.state.current !== d.number) continue;
+        updateTile(counter, { current: null, ticketStatus: null });
+      }
+      return;
+    case "counter.opened":
+    case "counter.paused":
+    case "counter.closed":
+      updateTile(Number(d.number), {
+        status: d.status,
+        current: d.current_number || null,
+        ticketStatus: d.current_status || null,
+      });
+      return;
+    case "office.day_started":
+      for (const [number] of tiles) updateTile(number, { current: null, ticketStatus: null });
+      resetRecent([]);
+      return;
+    default:
+  }
+}
+
+const offline = document.getElementById("offline");
+const stream = new OfficeStream(settings.office, {
+  onSnapshot,
+  onEvent,
+  onStatus: (online) => {
+    offline.hidden = online;
+  },
+  heartbeatS: settings.heartbeatS,
+  token: settings.token || undefined,
+});
+board.stream = stream;
+stream.start();
+// A board started while the server is down never hears "online": show the mark anyway.
+setTimeout(() => {
+  if (!stream.online) offline.hidden = false;
+}, 3000);
+
+// ---- clock --------------------------------------------------------------------------
+
+const clockTime = document.getElementById("clock-time");
+const clockDate = document.getElementById("clock-date");
+const weekdays = texts["board.weekdays"].split(",");
+const WEEKDAY_INDEX = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+const clockFormat = new Intl.DateTimeFormat("en-GB", {
+  timeZone: settings.timezone,
+  hourCycle: "h23",
+  hour: "2-digit",
+  minute: "2-digit",
+  day: "2-digit",
+  month: "2-digit",
+  year: "numeric",
+  weekday: "short",
+});
+
+function tickClock() {
+  const parts = Object.fromEntries(
+    clockFormat.formatToParts(new Date(serverNow())).map((p) => [p.type, p.value]),
+  );
+  setText(clockTime, `${parts.hour}:${parts.minute}`);
+  const weekday = weekdays[WEEKDAY_INDEX[parts.weekday]];
+  setText(clockDate, `${weekday}, ${parts.day}/${parts.month}/${parts.year}`);
+}
+
+tickClock();
+setInterval(tickClock, 1000);
+checkAudio();
+preloadClips();
