@@ -1,0 +1,513 @@
+"""Appointments on the web: the public booking pages (`/book/{office}`), the kiosk check-in
+page, result-pickup slips, and their JSON API.
+
+The booking pages are plain server-rendered forms (a phone on a weak connection needs no
+script to book); every input is checked on the server and a problem is shown next to its
+field. The booking code is what lets its holder view, move or cancel the booking.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import qrcode
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from printer.render import preview_image
+from queue_server.config import Field, Office
+from queue_server.errors import BadRequest, Conflict, NotFound, SothutuError, TooManyRequests
+from queue_server.services.appointments import (
+    AppointmentService,
+    CheckIn,
+    InvalidInput,
+    validate_citizen,
+)
+from queue_server.services.auth import require_device_or_role, require_role
+from queue_server.store.bookings import Booking
+from queue_server.web.errors import language
+from queue_server.web.i18n import translate
+from queue_server.web.pages import check_csrf, render
+from queue_server.web.requests import idempotency_key, json_body, opt_str, principal, req_str
+
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _svc(request: Request) -> AppointmentService:
+    service: AppointmentService = request.app.state.appointments
+    return service
+
+
+def _office(request: Request) -> Office:
+    return _svc(request).queue.office(request.path_params["office"])
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _parse_day(raw: str | None) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"not a date: {raw!r}", vi=f"Ngày không hợp lệ: {raw!r}.") from None
+
+
+def _parse_start(raw: str) -> datetime:
+    try:
+        return datetime.strptime(raw, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise InvalidInput(
+            {"start": ("Vui lòng chọn một khung giờ.", "choose a time slot (YYYY-MM-DDTHH:MM)")}
+        ) from None
+
+
+def day_label(d: date, lang: str) -> str:
+    names = WEEKDAYS_EN if lang == "en" else WEEKDAYS_VI
+    return f"{names[d.weekday()]}, {d:%d/%m/%Y}"
+
+
+def booking_view(service: AppointmentService, b: Booking, lang: str) -> dict[str, Any]:
+    office = service.queue.office(b.office)
+    field = office.field(b.field)
+    start = service.to_local(office, b.start)
+    end = service.to_local(office, b.end)
+    procedure = None
+    if b.procedure:
+        try:
+            procedure = service.procedure(office, b.procedure)[1]
+        except NotFound:
+            procedure = None
+    return {
+        **b.to_json(),
+        "field_name": (field.name_en if lang == "en" else field.name_vi) if field else b.field,
+        "procedure_name": (procedure.name_en if lang == "en" else procedure.name_vi)
+        if procedure
+        else "",
+        "date_label": day_label(start.date(), lang),
+        "time_label": f"{start:%H:%M}-{end:%H:%M}" if b.kind == "visit" else "",
+        "status_label": translate(f"book.status.{b.status}", lang),
+    }
+
+
+# JSON API.
+
+
+async def api_slots(request: Request) -> Response:
+    service = _svc(request)
+    office = _office(request)
+    field = service.queue.field(office, request.query_params.get("field", ""))
+    day = _parse_day(request.query_params.get("day"))
+    if day is None:
+        return JSONResponse({"days": [d.isoformat() for d in service.days(office, field)]})
+    free = await service.free(office, field, day)
+    return JSONResponse({
+        "day": day.isoformat(),
+        "slots": [
+            {"start": f.slot.start.strftime("%Y-%m-%dT%H:%M"),
+             "end": f.slot.end.strftime("%Y-%m-%dT%H:%M"), "remaining": f.remaining}
+            for f in free
+        ],
+    })  # fmt: skip
+
+
+async def api_book(request: Request) -> Response:
+    service = _svc(request)
+    office = _office(request)
+    data = await json_body(request, request.app.state.config.server.max_body_bytes)
+    citizen = validate_citizen(
+        opt_str(data, "name", 100) or "", opt_str(data, "phone", 20) or "",
+        opt_str(data, "cccd", 12) or "", opt_str(data, "email", 200) or "",
+    )  # fmt: skip
+    await service.limit(office, _client_ip(request), citizen.phone)
+    b = await service.book(
+        office.slug, req_str(data, "field", 8), opt_str(data, "procedure", 32) or "",
+        _parse_start(req_str(data, "start", 16)), citizen,
+        idempotency_key=idempotency_key(request),
+    )  # fmt: skip
+    return JSONResponse(booking_view(service, b, language(request)), 201)
+
+
+async def api_booking(request: Request) -> Response:
+    service = _svc(request)
+    b = await service.find(request.path_params["code"], _office(request).slug)
+    return JSONResponse(booking_view(service, b, language(request)))
+
+
+async def api_cancel(request: Request) -> Response:
+    service = _svc(request)
+    b = await service.cancel(
+        _office(request).slug, request.path_params["code"], "citizen", idempotency_key(request)
+    )
+    return JSONResponse(booking_view(service, b, language(request)))
+
+
+async def api_reschedule(request: Request) -> Response:
+    service = _svc(request)
+    office = _office(request)
+    data = await json_body(request, request.app.state.config.server.max_body_bytes)
+    await service.limit(office, _client_ip(request), None)
+    b = await service.reschedule(
+        office.slug, request.path_params["code"], _parse_start(req_str(data, "start", 16)),
+        idempotency_key(request),
+    )  # fmt: skip
+    return JSONResponse(booking_view(service, b, language(request)))
+
+
+async def _print_ticket(request: Request, office: Office, result: CheckIn, printer: str) -> None:
+    printing = getattr(request.app.state, "printing", None)
+    if printing is None or result.placed is None or result.again:
+        return
+    await printing.print_ticket(
+        office.slug, printer, result.placed, requested_by="check-in",
+        idempotency_key=f"checkin-print.{result.booking.code}",
+    )  # fmt: skip
+
+
+async def api_check_in(request: Request) -> Response:
+    """The kiosk's check-in: 201 with the ticket, or 200 with status early/late."""
+    service = _svc(request)
+    office = _office(request)
+    if not office.open_kiosk:
+        require_device_or_role(await principal(request), ("kiosk",), "staff", office.slug)
+    data = await json_body(request, request.app.state.config.server.max_body_bytes)
+    result = await service.check_in(office.slug, req_str(data, "code", 40))
+    lang = language(request)
+    body: dict[str, Any] = {
+        "status": result.status,
+        "again": result.again,
+        "booking": {
+            k: v
+            for k, v in booking_view(service, result.booking, lang).items()
+            if k not in ("phone", "history", "ticket")
+        },
+        "ticket": result.placed.to_json() if result.placed else None,
+        "opens_at": None,
+    }
+    if result.booking.kind == "visit":
+        opens = service.to_local(office, result.booking.start) - timedelta(
+            minutes=office.appointments.check_in_early_minutes
+        )
+        body["opens_at"] = f"{opens:%H:%M} {day_label(opens.date(), lang)}"
+    if result.status == "ok" and (printer := opt_str(data, "printer", 64)):
+        await _print_ticket(request, office, result, printer)
+    return JSONResponse(body, 201 if result.placed and not result.again else 200)
+
+
+async def api_result(request: Request) -> Response:
+    """Staff record the procedure received at a counter: a result-pickup appointment."""
+    who = require_role(await principal(request), "staff")
+    service = _svc(request)
+    data = await json_body(request, request.app.state.config.server.max_body_bytes)
+    b = await service.record_result(
+        request.path_params["id"], req_str(data, "procedure", 32),
+        " ".join((opt_str(data, "name", 100) or "").split()), opt_str(data, "phone", 20) or "",
+        who.name, idempotency_key(request),
+    )  # fmt: skip
+    return JSONResponse(await _slip_answer(request, b, data, who.name), 201)
+
+
+async def api_postpone(request: Request) -> Response:
+    who = require_role(await principal(request), "staff")
+    service = _svc(request)
+    data = await json_body(request, request.app.state.config.server.max_body_bytes)
+    new_day = _parse_day(req_str(data, "date", 10))
+    assert new_day is not None
+    b = await service.postpone_result(
+        request.path_params["code"], new_day, req_str(data, "reason", 300), who.name,
+        idempotency_key(request),
+    )  # fmt: skip
+    return JSONResponse(await _slip_answer(request, b, data, who.name))
+
+
+async def _slip_answer(
+    request: Request, b: Booking, data: dict[str, Any], staff: str
+) -> dict[str, Any]:
+    service = _svc(request)
+    answer = booking_view(service, b, language(request))
+    answer["slip_url"] = f"/appointments/{b.code}/slip.png"
+    answer["print_job"] = None
+    printer = opt_str(data, "printer", 64)
+    printing = getattr(request.app.state, "printing", None)
+    if printer and printing is not None:
+        job = await printing.submit(
+            b.office, printer, "result", service.slip_data(b), requested_by=staff,
+            idempotency_key=f"slip.{b.code}.{b.reschedules}",
+        )  # fmt: skip
+        answer["print_job"] = job.id
+    return answer
+
+
+async def slip_png(request: Request) -> Response:
+    service = _svc(request)
+    b = await service.find(request.path_params["code"])
+    if b.kind != "result":
+        raise NotFound("no result-pickup slip for this code", vi="Mã này không có phiếu hẹn.")
+    image = preview_image("result", service.slip_data(b))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return Response(
+        out.getvalue(), media_type="image/png", headers={"Cache-Control": "private, no-store"}
+    )
+
+
+async def appointment_link(request: Request) -> Response:
+    """Where the QR code of a slip leads: the booking's page in its office."""
+    b = await _svc(request).find(request.path_params["code"])
+    return RedirectResponse(f"/book/{b.office}/{b.code}", 303)
+
+
+# Pages.
+
+
+def _field_or_none(office: Office, code: str | None) -> Field | None:
+    return office.field(code) if code else None
+
+
+async def _form_context(
+    request: Request, office: Office, values: dict[str, str], errors: dict[str, str]
+) -> dict[str, Any]:
+    service = _svc(request)
+    lang = language(request)
+    field = _field_or_none(office, values.get("field"))
+    context: dict[str, Any] = {
+        "office": office, "values": values, "errors": errors, "field": field,
+        "days": [], "slots": [], "day": None, "procedure": None,
+        "keep": urlencode({k: v for k, v in values.items()
+                           if v and k in ("field", "procedure", "day")}),
+    }  # fmt: skip
+    if field is None:
+        return context
+    context["procedure"] = next(
+        (p for p in field.procedures if p.code == values.get("procedure")), None
+    )
+    context["days"] = [
+        {"value": d.isoformat(), "label": day_label(d, lang)} for d in service.days(office, field)
+    ]
+    day = _parse_day(values.get("day"))
+    if day is not None:
+        context["day"] = {"value": day.isoformat(), "label": day_label(day, lang)}
+        context["slots"] = [
+            {"value": f.slot.start.strftime("%Y-%m-%dT%H:%M"),
+             "label": f"{f.slot.start:%H:%M}-{f.slot.end:%H:%M}", "remaining": f.remaining}
+            for f in await service.free(office, field, day)
+        ]  # fmt: skip
+    return context
+
+
+def _errors(exc: SothutuError, lang: str) -> dict[str, str]:
+    if isinstance(exc, InvalidInput):
+        return {k: (v[1] if lang == "en" else v[0]) for k, v in exc.fields.items()}
+    if isinstance(exc, Conflict) and exc.code in ("slot_full", "slot_unavailable"):
+        return {"start": exc.text(lang)}
+    return {"form": exc.text(lang)}
+
+
+def _form_values(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
+    return {n: str(form.get(n) or "").strip()[:200] for n in names}
+
+
+async def book_page(request: Request) -> Response:
+    lang = language(request)
+    try:
+        office = _office(request)
+    except NotFound as exc:
+        context = {"office": None, "error": exc.text(lang), "keep": ""}
+        return render(request, "booking.html", context, 404)
+    service = _svc(request)
+    names = ("field", "procedure", "day", "start", "name", "phone", "cccd", "email")
+    if request.method == "GET":
+        values = {n: request.query_params.get(n, "")[:200] for n in names}
+        try:
+            context = await _form_context(request, office, values, {})
+        except BadRequest as exc:
+            context = await _form_context(request, office, {}, {"form": exc.text(lang)})
+        return render(request, "booking.html", context)
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf") or ""))
+    values = _form_values(form, names)
+    # Every problem of the form at once, each next to its field.
+    problems: dict[str, tuple[str, str]] = {}
+    for check in (
+        lambda: validate_citizen(values["name"], values["phone"], values["cccd"], values["email"]),
+        lambda: _parse_start(values["start"]),
+    ):
+        try:
+            check()
+        except InvalidInput as exc:
+            problems.update(exc.fields)
+    try:
+        if problems:
+            raise InvalidInput(problems)
+        citizen = validate_citizen(values["name"], values["phone"], values["cccd"], values["email"])
+        await service.limit(office, _client_ip(request), citizen.phone)
+        b = await service.book(
+            office.slug, values["field"], values["procedure"], _parse_start(values["start"]),
+            citizen,
+        )  # fmt: skip
+    except TooManyRequests as exc:
+        context = await _form_context(request, office, values, {"form": exc.text(lang)})
+        return render(request, "booking.html", context, 429)
+    except (BadRequest, Conflict, NotFound) as exc:
+        context = await _form_context(request, office, values, _errors(exc, lang))
+        return render(request, "booking.html", context, 400)
+    return RedirectResponse(f"/book/{office.slug}/{b.code}?new=1", 303)
+
+
+async def _booking_for_page(request: Request) -> tuple[Office, Booking] | Response:
+    lang = language(request)
+    service = _svc(request)
+    try:
+        office = _office(request)
+        b = await service.find(request.path_params["code"], office.slug)
+    except NotFound as exc:
+        return render(request, "booking_manage.html", {"office": None, "error": exc.text(lang)},
+                      404)  # fmt: skip
+    return office, b
+
+
+async def manage_page(request: Request) -> Response:
+    found = await _booking_for_page(request)
+    if isinstance(found, Response):
+        return found
+    office, b = found
+    service = _svc(request)
+    lang = language(request)
+    context: dict[str, Any] = {
+        "office": office, "booking": booking_view(service, b, lang),
+        "new": request.query_params.get("new") == "1", "errors": {}, "days": [], "slots": [],
+        "day": None, "done": request.query_params.get("done", ""),
+        "error": request.query_params.get("error", "")[:300],
+    }  # fmt: skip
+    field = office.field(b.field)
+    if b.kind == "visit" and b.status == "booked" and field is not None:
+        context["days"] = [
+            {"value": d.isoformat(), "label": day_label(d, lang)}
+            for d in service.days(office, field)
+        ]
+        day = _parse_day(request.query_params.get("day"))
+        if day is not None:
+            context["day"] = {"value": day.isoformat(), "label": day_label(day, lang)}
+            context["slots"] = [
+                {"value": f.slot.start.strftime("%Y-%m-%dT%H:%M"),
+                 "label": f"{f.slot.start:%H:%M}-{f.slot.end:%H:%M}"}
+                for f in await service.free(office, field, day)
+            ]  # fmt: skip
+    response = render(request, "booking_manage.html", context)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+async def manage_action(request: Request) -> Response:
+    found = await _booking_for_page(request)
+    if isinstance(found, Response):
+        return found
+    office, b = found
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf") or ""))
+    service = _svc(request)
+    action = request.path_params["action"]
+    if action not in ("cancel", "reschedule"):
+        raise NotFound(f"no action {action!r}", vi="Không có thao tác này.")
+    base = f"/book/{office.slug}/{b.code}"
+    try:
+        if action == "cancel":
+            await service.cancel(office.slug, b.code)
+        else:
+            await service.limit(office, _client_ip(request), None)
+            await service.reschedule(
+                office.slug, b.code, _parse_start(str(form.get("start") or ""))
+            )
+    except SothutuError as exc:
+        lang = language(request)
+        if isinstance(exc, TooManyRequests):
+            return render(request, "booking_manage.html",
+                          {"office": None, "error": exc.text(lang)}, 429)  # fmt: skip
+        return RedirectResponse(f"{base}?{urlencode({'error': exc.text(lang)})}", 303)
+    return RedirectResponse(f"{base}?done={action}", 303)
+
+
+async def booking_qr(request: Request) -> Response:
+    service = _svc(request)
+    b = await service.find(request.path_params["code"], _office(request).slug)
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=8)
+    # The kiosk's scanner types what the QR holds: the code alone checks in.
+    qr.add_data(b.code)
+    qr.make(fit=True)
+    out = io.BytesIO()
+    qr.make_image().save(out)
+    return Response(out.getvalue(), media_type="image/png",
+                    headers={"Cache-Control": "private, max-age=86400"})  # fmt: skip
+
+
+def _ics_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def ics(service: AppointmentService, b: Booking, office: Office, now_ms: int) -> str:
+    def stamp(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    view = booking_view(service, b, "vi")
+    summary = f"Lịch hẹn {view['field_name']} - {office.name}"
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//sothutu//booking//VI", "METHOD:PUBLISH",
+        "BEGIN:VEVENT", f"UID:{b.code}@{office.slug}.sothutu", f"DTSTAMP:{stamp(now_ms)}",
+        f"DTSTART:{stamp(b.start)}", f"DTEND:{stamp(b.end)}",
+        f"SUMMARY:{_ics_text(summary)}", f"LOCATION:{_ics_text(office.address or office.name)}",
+        f"DESCRIPTION:{_ics_text(f'Mã lịch hẹn: {b.code}. Nhập mã tại máy lấy số khi đến.')}",
+        "BEGIN:VALARM", "TRIGGER:-PT1H", "ACTION:DISPLAY", f"DESCRIPTION:{_ics_text(summary)}",
+        "END:VALARM", "END:VEVENT", "END:VCALENDAR",
+    ]  # fmt: skip
+    return "\r\n".join(lines) + "\r\n"
+
+
+async def booking_ics(request: Request) -> Response:
+    service = _svc(request)
+    office = _office(request)
+    b = await service.find(request.path_params["code"], office.slug)
+    return Response(
+        ics(service, b, office, service.clock.now_ms()),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="lich-hen-{b.code}.ics"'},
+    )
+
+
+async def check_in_page(request: Request) -> Response:
+    lang = language(request)
+    try:
+        office = _office(request)
+    except NotFound as exc:
+        return render(request, "checkin.html", {"office": None, "error": exc.text(lang)}, 404)
+    fields = {f.code: f.name_en if lang == "en" else f.name_vi for f in office.fields}
+    return render(request, "checkin.html", {"office": office, "fields": fields})
+
+
+def routes() -> list[BaseRoute]:
+    o = "/api/v1/offices/{office}"
+    return [
+        Route(f"{o}/appointments/slots", api_slots),
+        Route(f"{o}/appointments", api_book, methods=["POST"]),
+        Route(f"{o}/appointments/{{code}}", api_booking),
+        Route(f"{o}/appointments/{{code}}/cancel", api_cancel, methods=["POST"]),
+        Route(f"{o}/appointments/{{code}}/reschedule", api_reschedule, methods=["POST"]),
+        Route(f"{o}/check-in", api_check_in, methods=["POST"]),
+        Route("/api/v1/tickets/{id}/result", api_result, methods=["POST"]),
+        Route("/api/v1/appointments/{code}/postpone", api_postpone, methods=["POST"]),
+        Route("/appointments/{code}", appointment_link),
+        Route("/appointments/{code}/slip.png", slip_png),
+        Route("/book/{office}", book_page, methods=["GET", "POST"]),
+        Route("/book/{office}/{code}", manage_page),
+        Route("/book/{office}/{code}/qr.png", booking_qr),
+        Route("/book/{office}/{code}/calendar.ics", booking_ics),
+        Route("/book/{office}/{code}/{action:str}", manage_action, methods=["POST"]),
+        Route("/kiosk/{office}/check-in", check_in_page),
+    ]
