@@ -149,7 +149,7 @@ class AgentSession:
             await asyncio.gather(*tasks, return_exceptions=True)
             if await self.jobs.release(slug, name, self.owner):
                 await self._report("status", None, "disconnected", ["no_agent"], "")
-            with contextlib.suppress(RuntimeError):
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                 await self.ws.close()
 
     async def _send(self, message: dict[str, Any]) -> None:
@@ -175,11 +175,8 @@ class AgentSession:
                 await self.inbox.put(None)
                 return
 
-    async def _next_message(self, wait: float | None) -> dict[str, Any] | None:
-        try:
-            message = await asyncio.wait_for(self.inbox.get(), wait)
-        except TimeoutError:
-            return None
+    async def _next_message(self) -> dict[str, Any]:
+        message = await self.inbox.get()
         if message is None or not self.holding:
             raise AgentGone
         return message
@@ -188,9 +185,10 @@ class AgentSession:
         slug, name = self.office.slug, self.printer.name
         while self.holding:
             while not self.inbox.empty():
-                message = await self._next_message(0)
-                if message is not None:
-                    await self._other(message)
+                message = self.inbox.get_nowait()
+                if message is None or not self.holding:
+                    raise AgentGone
+                await self._other(message)
             job = await self.jobs.next_job(slug, name, BLOCK_MS)
             if job is None:
                 continue
@@ -210,8 +208,7 @@ class AgentSession:
         """Answers the agent about `job` until it is printed, held or cleared."""
         slug, name = self.office.slug, self.printer.name
         while True:
-            message = await self._next_message(None)
-            assert message is not None
+            message = await self._next_message()
             kind = message.get("type")
             if message.get("job") != job.id:
                 await self._other(message)

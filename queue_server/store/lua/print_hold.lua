@@ -15,5 +15,7 @@ if redis.call('HGET', KEYS[4], 'sending') == ARGV[2] then
   redis.call('HDEL', KEYS[4], 'sending', 'sending_at')
 end
 emit_status(KEYS[5], KEYS[4], KEYS[2], KEYS[3], ARGV[7],
-  {job_held = {id = ARGV[2], reason = ARGV[4], ticket = job.ticket or ''}})
+  -- No ticket id: boards without a token read this stream too, and an id lets its holder
+  -- cancel the ticket.
+  {job_held = {id = ARGV[2], reason = ARGV[4], kind = job.kind}})
 return cjson.encode({ok = true})

@@ -1,7 +1,7 @@
 -- Record what a driver learnt about a printer: a job printed (ARGV[9] = 'done': the job is
 -- acknowledged and deleted, only now), or its state after a failed attempt or a status poll.
--- An event goes to the office stream only when the state or its problems changed, so a
--- printer polled while out of paper does not flood the boards.
+-- An event goes to the office stream when a job printed or the state or its problems
+-- changed, so a printer polled while out of paper does not flood the boards.
 -- KEYS: 1 idem (unused), 2 printer state, 3 office events, 4 job stream, 5 held jobs
 -- ARGV: 1 '0', 2 job id or '', 3 state, 4 problems JSON, 5 error text, 6 now ms, 7 office,
 --       8 printer, 9 'done' | 'attempt' | 'status', 10 group, 11 driver
@@ -22,5 +22,5 @@ if ARGV[5] ~= '' then
 end
 local changed = before[1] ~= ARGV[3] or before[2] ~= ARGV[4]
 local eid = false
-if changed then eid = emit_status(KEYS[3], KEYS[2], KEYS[4], KEYS[5], ARGV[8]) end
+if changed or ARGV[9] == 'done' then eid = emit_status(KEYS[3], KEYS[2], KEYS[4], KEYS[5], ARGV[8]) end
 return cjson.encode({ok = true, changed = changed, event = eid})
