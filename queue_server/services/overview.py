@@ -1,0 +1,90 @@
+"""The public overview of an office: per field of service, who waits and how long a new
+ticket would wait. What the kiosk shows on its buttons; it holds no ticket ids."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from queue_server.config import Field, Office
+from queue_server.rules.calling import Waiting, calling_order
+from queue_server.rules.waiting import average_service_s, estimated_wait_s
+from queue_server.services.queue import QueueService
+
+NO_OPEN_COUNTER = "no_open_counter"
+_REASONS = {NO_OPEN_COUNTER: ("Chưa có quầy mở", "No counter is open")}
+# Sorts after every real ticket of its class, as a ticket issued now would.
+_NEW = "~new"
+
+
+@dataclass(frozen=True)
+class FieldLoad:
+    """One field of service as a citizen choosing it sees it."""
+
+    field: Field
+    waiting: int
+    estimated_wait_s: int
+    open_counters: int
+
+    @property
+    def available(self) -> bool:
+        return self.open_counters > 0
+
+    @property
+    def reason(self) -> str | None:
+        return None if self.available else NO_OPEN_COUNTER
+
+    def to_json(self, lang: str = "vi") -> dict[str, Any]:
+        reason = self.reason
+        return {
+            "code": self.field.code,
+            "name_vi": self.field.name_vi,
+            "name_en": self.field.name_en,
+            "prefix": self.field.prefix,
+            "waiting": self.waiting,
+            "estimated_wait_s": self.estimated_wait_s,
+            "open_counters": self.open_counters,
+            "available": self.available,
+            "reason": reason,
+            "reason_text": None if reason is None else _REASONS[reason][lang == "en"],
+        }
+
+
+def new_ticket_ahead(waiting: list[Waiting], interleave: int, now_ms: int) -> int:
+    """How many of a lane's waiting tickets a normal ticket issued now would wait for."""
+    newcomer = Waiting(_NEW, "normal", float("inf"))
+    order = calling_order([*waiting, newcomer], interleave, now_ms)
+    return next(i for i, w in enumerate(order) if w.id == _NEW)
+
+
+async def field_loads(queue: QueueService, office: Office) -> list[FieldLoad]:
+    """Every field of the office in configured order. Reads are not one transaction: a
+    display figure may lag one event behind, and the kiosk refreshes on every event."""
+    store = queue.store
+    codes = [f.code for f in office.fields]
+    waiting, open_counts, samples = await asyncio.gather(
+        store.waiting(office.slug, codes),
+        store.open_counts(office),
+        asyncio.gather(*(store.service_samples(office.slug, c) for c in codes)),
+    )
+    now = queue.clock.now_ms()
+    loads = []
+    for f, field_samples in zip(office.fields, samples, strict=True):
+        lane = waiting[f.code]
+        open_n = open_counts.get(f.code, 0)
+        ahead = new_ticket_ahead(lane, office.interleave, now)
+        avg = average_service_s(field_samples, f.service_minutes)
+        loads.append(FieldLoad(f, len(lane), estimated_wait_s(ahead, avg, open_n), open_n))
+    return loads
+
+
+async def office_overview(queue: QueueService, slug: str, lang: str = "vi") -> dict[str, Any]:
+    """The JSON of `GET /api/v1/offices/{office}/overview`."""
+    office = queue.office(slug)
+    loads = await field_loads(queue, office)
+    return {
+        "office": office.slug,
+        "name": office.name,
+        "fields": [load.to_json(lang) for load in loads],
+    }
