@@ -29,7 +29,8 @@ from queue_server.store.bookings import Booking, BookingStore, CodeTaken
 # No 0/O, 1/I: a code is read aloud and typed on a kiosk keypad. 32**8 = 2**40 codes.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
-PHONE_RE = re.compile(r"^0[35789]\d{8}$")
+# Mobile (10 digits) or landline (02x, 11 digits), as written in Vietnam.
+PHONE_RE = re.compile(r"^0(?:[35789]\d{8}|2\d{9})$")
 CCCD_RE = re.compile(r"^\d{12}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
@@ -132,9 +133,7 @@ class AppointmentService:
         capacity = a.capacity
         if capacity is None:
             serving = sum(1 for c in office.counters if field.code in c.fields)
-            capacity = slot_capacity(
-                serving, a.slot_minutes, max(1, round(field.service_minutes))
-            )
+            capacity = slot_capacity(serving, a.slot_minutes, max(1, round(field.service_minutes)))
         return SlotRule(
             length_minutes=a.slot_minutes, capacity=capacity, walk_in_share=a.walk_in_share,
             horizon_days=a.horizon_days, min_notice_minutes=a.min_notice_minutes,
@@ -243,6 +242,8 @@ class AppointmentService:
     async def cancel(self, slug: str, code: str, by: str = "citizen",
                      idempotency_key: str | None = None) -> Booking:  # fmt: skip
         b = await self.find(code, slug)
+        if b.kind == "onsite":
+            return await self.store.cancel_onsite(b, self.clock.now_ms(), by, idempotency_key)
         return await self.store.cancel(b, self.clock.now_ms(), by, idempotency_key)
 
     async def reschedule(self, slug: str, code: str, start: datetime,
@@ -260,6 +261,73 @@ class AppointmentService:
             now_ms=self.clock.now_ms(), idem=idempotency_key,
         )  # fmt: skip
 
+    # Staff on site: an appointment at the citizen's (or a business's) address.
+
+    async def book_onsite(
+        self, slug: str, staff: str, field_code: str, procedure_code: str, start: datetime,
+        minutes: int, address: str, citizen: Citizen, idempotency_key: str | None = None,
+    ) -> Booking:  # fmt: skip
+        """Books `staff` for `minutes` from `start` at `address`; refuses an overlap with
+        another visit of the same person, and a time outside the office's hours."""
+        office = self.queue.office(slug)
+        field = self.queue.field(office, field_code)
+        problems: dict[str, tuple[str, str]] = {}
+        address = " ".join(address.split())
+        if not 5 <= len(address) <= 200:
+            problems["address"] = ("Vui lòng nhập địa chỉ (5-200 ký tự).",
+                                   "enter an address of 5-200 characters")  # fmt: skip
+        if not 15 <= minutes <= 480:
+            problems["minutes"] = ("Thời lượng từ 15 đến 480 phút.",
+                                   "the duration must be 15-480 minutes")  # fmt: skip
+        if procedure_code and procedure_code not in {p.code for p in field.procedures}:
+            problems["procedure"] = ("Thủ tục không thuộc lĩnh vực đã chọn.",
+                                     "the procedure is not of this field")  # fmt: skip
+        if problems:
+            raise InvalidInput(problems)
+        end = start + timedelta(minutes=minutes)
+        sessions = hours_on(office.calendar, start.date())
+        if (
+            not sessions
+            or start.time() < sessions[0].start
+            or end.date() != start.date()
+            or end.time() > sessions[-1].end
+        ):
+            raise Conflict(
+                f"{start:%H:%M}-{end:%H:%M} {start:%d/%m/%Y} is outside the office's hours",
+                vi=f"Thời gian {start:%H:%M}-{end:%H:%M} ngày {start:%d/%m/%Y} nằm ngoài giờ"
+                " làm việc.",
+                code="outside_hours",
+            )
+        for _ in range(5):
+            code = new_code()
+            if not await self.store.reserve_code(code, slug):
+                continue
+            try:
+                made = await self.store.create_onsite(
+                    slug, code, now_ms=self.clock.now_ms(), start_ms=self.to_ms(office, start),
+                    end_ms=self.to_ms(office, end), day=start.date().isoformat(),
+                    field=field.code, procedure=procedure_code, name=citizen.name,
+                    phone=citizen.phone, staff=staff, address=address,
+                    idempotency_key=idempotency_key,
+                )  # fmt: skip
+            except CodeTaken:
+                continue
+            except Exception:
+                await self.store.release_code(code)
+                raise
+            if made.code != code:
+                await self.store.release_code(code)
+            return made
+        raise Conflict("could not draw a free booking code; try again",
+                       vi="Không tạo được mã lịch hẹn, xin thử lại.")  # fmt: skip
+
+    async def plan(self, slug: str, day: date) -> list[Booking]:
+        """The day's appointments of every kind, in time order (cancelled ones left out)."""
+        office = self.queue.office(slug)
+        codes = await self.store.day_codes(office.slug, day.isoformat())
+        found = await self.store.many(office.slug, codes)
+        return sorted((b for b in found if b.status != "cancelled"), key=lambda b: b.start)
+
     # Kiosk check-in.
 
     async def check_in(self, slug: str, code: str) -> CheckIn:
@@ -271,6 +339,12 @@ class AppointmentService:
         b = await self.find(code, slug)
         if b.status == "checked_in":
             return CheckIn("ok", b, await self.queue.get(b.ticket), again=True)
+        if b.kind == "onsite":
+            raise Conflict(
+                "a visit at an address is not checked in at the kiosk",
+                vi="Lịch làm việc tại địa chỉ của công dân không cần lấy số tại máy.",
+                code="onsite",
+            )
         if b.status != "booked":
             raise Conflict(
                 f"booking {b.code} is {b.status}",

@@ -55,6 +55,8 @@ class Jobs:
         self.client = appointments.store.client
         self.outbox = outbox
 
+    # Offices come from the registry, so a manager's change of hours applies at the next tick.
+
     def _local(self, office: Office, now_ms: int) -> datetime:
         return self.appointments.local_now(office, now_ms)
 
@@ -87,7 +89,7 @@ class Jobs:
         await self.bookings.set_gate(slug, "closed", now_ms)
 
     async def day_transitions(self, now_ms: int) -> None:
-        for office in self.config.offices:
+        for office in self.queue.offices.all():
             mark = keys.schedule_mark(office.slug)
             last = cast(str | None, await self.client.get(mark))
             now = self._local(office, now_ms)
@@ -106,7 +108,7 @@ class Jobs:
     async def release_no_shows(self, now_ms: int) -> int:
         """Visits not checked in within the grace time become no-shows; returns how many."""
         released = 0
-        for office in self.config.offices:
+        for office in self.queue.offices.all():
             grace = office.appointments.no_show_grace_minutes
             now = self._local(office, now_ms)
             overdue = self.appointments.to_ms(office, now - timedelta(minutes=grace))
@@ -121,7 +123,7 @@ class Jobs:
     async def send_reminders(self, now_ms: int) -> int:
         """From the reminder hour on, one reminder per appointment of the next open day."""
         queued = 0
-        for office in self.config.offices:
+        for office in self.queue.offices.all():
             now = self._local(office, now_ms)
             if now.hour < office.appointments.reminder_hour:
                 continue
@@ -131,7 +133,12 @@ class Jobs:
             codes = await self.bookings.day_codes(office.slug, day.isoformat())
             for b in await self.bookings.many(office.slug, codes):
                 at = self.appointments.to_local(office, b.start)
-                if b.kind == "visit":
+                if b.kind == "onsite":
+                    text = (
+                        f"{office.name}: cán bộ sẽ đến {b.address} lúc {at:%H:%M} ngày"
+                        f" {at:%d/%m/%Y} để tiếp nhận hồ sơ, mã {b.code}."
+                    )
+                elif b.kind == "visit":
                     text = (
                         f"{office.name}: nhắc lịch hẹn {at:%H:%M} ngày {at:%d/%m/%Y}, mã {b.code}."
                         " Vui lòng đến trước giờ hẹn và nhập mã tại máy lấy số."
@@ -146,7 +153,7 @@ class Jobs:
 
     async def send_outbox(self, now_ms: int) -> int:
         sent = 0
-        for office in self.config.offices:
+        for office in self.queue.offices.all():
             sent += await self.outbox.send_pending(office.slug)
         return sent
 
@@ -173,7 +180,7 @@ class Jobs:
 
     async def nightly_snapshot(self, now_ms: int) -> int:
         done = 0
-        for office in self.config.offices:
+        for office in self.queue.offices.all():
             now = self._local(office, now_ms)
             if now.hour >= SNAPSHOT_HOUR:
                 await self.snapshot_day(office.slug, now.date().isoformat(), now_ms)

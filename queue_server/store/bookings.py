@@ -20,9 +20,11 @@ from queue_server.store.scripts import _source
 NO_IDEMPOTENCY = "-"
 NAMES = (
     "book_create", "book_cancel", "book_reschedule", "book_checkin", "book_no_show",
-    "book_remind", "book_result", "book_result_move", "book_gate", "rate",
+    "book_remind", "book_result", "book_result_move", "book_gate", "rate", "book_onsite",
+    "book_onsite_cancel",
 )  # fmt: skip
-BookingKind = Literal["visit", "result"]
+# visit: a slot at the office; result: a result pickup; onsite: staff at the citizen's address.
+BookingKind = Literal["visit", "result", "onsite"]
 
 
 class CodeTaken(SothutuError):
@@ -54,11 +56,14 @@ class Booking:
     staff: str = ""
     reason: str = ""
     reschedules: int = 0
+    address: str = ""
     history: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_hash(cls, h: dict[str, Any]) -> Booking:
-        kind: BookingKind = "result" if h.get("kind") == "result" else "visit"
+        kind: BookingKind = "visit"
+        if h.get("kind") in ("result", "onsite"):
+            kind = h["kind"]
         return cls(
             code=h["code"],
             office=h["office"],
@@ -81,6 +86,7 @@ class Booking:
             staff=h.get("staff", ""),
             reason=h.get("reason", ""),
             reschedules=int(h.get("reschedules") or 0),
+            address=h.get("address", ""),
             history=tuple(json.loads(h.get("history") or "[]")),
         )
 
@@ -101,6 +107,8 @@ class Booking:
             "ticket_number": self.ticket_number or None,
             "reschedules": self.reschedules,
             "reason": self.reason or None,
+            "staff": self.staff or None,
+            "address": self.address or None,
             "history": list(self.history),
         }
 
@@ -112,6 +120,7 @@ _MESSAGES_VI = {
     "invalid_state": "Lịch hẹn này không còn thực hiện được thao tác đó.",
     "same_slot": "Lịch hẹn đã ở đúng khung giờ này.",
     "not_later": "Ngày hẹn mới phải sau ngày hẹn hiện tại.",
+    "staff_busy": "Cán bộ này đã có lịch làm việc tại chỗ trùng thời gian.",
 }
 
 
@@ -138,9 +147,7 @@ class BookingStore:
         self, name: str, slug: str, idem: str | None, keys_: list[str], args: list[Any]
     ) -> dict[str, Any]:
         idem_key = keys.idempotency(slug, f"book:{idem}") if idem else NO_IDEMPOTENCY
-        raw = await self._scripts[name](
-            keys=[idem_key, *keys_], args=["1" if idem else "0", *args]
-        )
+        raw = await self._scripts[name](keys=[idem_key, *keys_], args=["1" if idem else "0", *args])
         result: dict[str, Any] = json.loads(raw)
         if (err := result.get("err")) is not None:
             raise _error(err, result)
@@ -271,6 +278,29 @@ class BookingStore:
             [keys.booking(b.office, b.code), keys.day_bookings(b.office, b.day),
              keys.day_bookings(b.office, day), keys.events(b.office)],
             [now_ms, start_ms, end_ms, day, reason, staff],
+        )  # fmt: skip
+        return Booking.from_hash(result["booking"])
+
+    async def create_onsite(
+        self, slug: str, code: str, *, now_ms: int, start_ms: int, end_ms: int, day: str,
+        field: str, procedure: str, name: str, phone: str, staff: str, address: str,
+        idempotency_key: str | None,
+    ) -> Booking:  # fmt: skip
+        result = await self._run(
+            "book_onsite", slug, idempotency_key,
+            [keys.booking(slug, code), keys.staff_visits(slug, staff, day),
+             keys.day_bookings(slug, day), keys.events(slug)],
+            [code, now_ms, start_ms, end_ms, day, slug, field, procedure, name, phone, staff,
+             address, keys.booking(slug, "")],
+        )  # fmt: skip
+        return Booking.from_hash(result["booking"])
+
+    async def cancel_onsite(self, b: Booking, now_ms: int, by: str, idem: str | None) -> Booking:
+        result = await self._run(
+            "book_onsite_cancel", b.office, idem,
+            [keys.booking(b.office, b.code), keys.staff_visits(b.office, b.staff, b.day),
+             keys.day_bookings(b.office, b.day), keys.events(b.office)],
+            [now_ms, by],
         )  # fmt: skip
         return Booking.from_hash(result["booking"])
 

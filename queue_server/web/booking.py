@@ -29,11 +29,19 @@ from queue_server.services.appointments import (
     validate_citizen,
 )
 from queue_server.services.auth import require_device_or_role, require_role
+from queue_server.store.accounts import Accounts
 from queue_server.store.bookings import Booking
 from queue_server.web.errors import language
 from queue_server.web.i18n import translate
 from queue_server.web.pages import check_csrf, render
-from queue_server.web.requests import idempotency_key, json_body, opt_str, principal, req_str
+from queue_server.web.requests import (
+    idempotency_key,
+    json_body,
+    opt_int,
+    opt_str,
+    principal,
+    req_str,
+)
 
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -93,7 +101,7 @@ def booking_view(service: AppointmentService, b: Booking, lang: str) -> dict[str
         if procedure
         else "",
         "date_label": day_label(start.date(), lang),
-        "time_label": f"{start:%H:%M}-{end:%H:%M}" if b.kind == "visit" else "",
+        "time_label": f"{start:%H:%M}-{end:%H:%M}" if b.kind != "result" else "",
         "status_label": translate(f"book.status.{b.status}", lang),
     }
 
@@ -144,10 +152,44 @@ async def api_booking(request: Request) -> Response:
 
 async def api_cancel(request: Request) -> Response:
     service = _svc(request)
-    b = await service.cancel(
-        _office(request).slug, request.path_params["code"], "citizen", idempotency_key(request)
-    )
+    office = _office(request)
+    found = await service.find(request.path_params["code"], office.slug)
+    by = "citizen"
+    if found.kind == "onsite":
+        # The staff member's plan, not the citizen's code, decides a visit at an address.
+        by = require_role(await principal(request), "staff").name
+    b = await service.cancel(office.slug, found.code, by, idempotency_key(request))
     return JSONResponse(booking_view(service, b, language(request)))
+
+
+async def api_onsite(request: Request) -> Response:
+    """Staff book a visit at an address; it blocks the staff member's time."""
+    who = require_role(await principal(request), "staff")
+    service = _svc(request)
+    office = _office(request)
+    data = await json_body(request, request.app.state.config.server.max_body_bytes)
+    staff = opt_str(data, "staff", 64) or who.name
+    if await Accounts(request.app.state.redis).user(staff) is None:
+        raise NotFound(f"no staff member {staff!r}", vi=f"Không có cán bộ {staff!r}.")
+    minutes = opt_int(data, "minutes", 1, 24 * 60) or 60
+    citizen = validate_citizen(opt_str(data, "name", 100) or "", opt_str(data, "phone", 20) or "")
+    b = await service.book_onsite(
+        office.slug, staff, req_str(data, "field", 8), opt_str(data, "procedure", 32) or "",
+        _parse_start(req_str(data, "start", 16)), minutes, req_str(data, "address", 300),
+        citizen, idempotency_key(request),
+    )  # fmt: skip
+    return JSONResponse(booking_view(service, b, language(request)), 201)
+
+
+async def api_plan(request: Request) -> Response:
+    """The day's plan for staff: visits, result pickups and visits at an address."""
+    require_role(await principal(request), "staff")
+    service = _svc(request)
+    office = _office(request)
+    day = _parse_day(request.query_params.get("day")) or service.local_now(office).date()
+    lang = language(request)
+    items = [booking_view(service, b, lang) for b in await service.plan(office.slug, day)]
+    return JSONResponse({"day": day.isoformat(), "items": items})
 
 
 async def api_reschedule(request: Request) -> Response:
@@ -500,6 +542,8 @@ def routes() -> list[BaseRoute]:
         Route(f"{o}/appointments/{{code}}/cancel", api_cancel, methods=["POST"]),
         Route(f"{o}/appointments/{{code}}/reschedule", api_reschedule, methods=["POST"]),
         Route(f"{o}/check-in", api_check_in, methods=["POST"]),
+        Route(f"{o}/onsite", api_onsite, methods=["POST"]),
+        Route(f"{o}/plan", api_plan),
         Route("/api/v1/tickets/{id}/result", api_result, methods=["POST"]),
         Route("/api/v1/appointments/{code}/postpone", api_postpone, methods=["POST"]),
         Route("/appointments/{code}", appointment_link),
