@@ -12,11 +12,19 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 
 from queue_server.config import Config
 from queue_server.services.queue import QueueService
 from queue_server.store.queue import QueueStore
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
 from tests.conftest import OFFICE, ROOT
 
 API = f"/api/v1/offices/{OFFICE}"
@@ -86,8 +94,11 @@ async def test_a_call_is_shown_within_a_second_announced_and_a_recall_again(
     await expect(page.locator(".tile")).to_have_count(5)
     await expect(tile(page, 1)).to_have_text("—")
 
+    asked = time.monotonic()
     await call_next(http, staff, 1)
     await expect(tile(page, 1)).to_have_text("A001", timeout=1000)
+    if os.environ.get("SOTHUTU_BOARD_METRICS"):
+        print(f"call shown {1000 * (time.monotonic() - asked):.0f} ms after the API call")
     await expect(recent_numbers(page)).to_have_text(["A001"], timeout=1000)
     strip = page.locator("#call-strip")
     await expect(strip).to_have_attribute("data-state", "call", timeout=2000)
@@ -203,10 +214,6 @@ async def test_counters_param_shows_only_those_counters(
 
 
 async def test_sound_blocked_shows_a_start_screen_once(server: str) -> None:
-    from playwright.async_api import async_playwright
-
-    from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
-
     # A browser without the kiosk autoplay flag, as on a board set up by hand.
     args = [a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")]
     args.append("--autoplay-policy=document-user-activation-required")
@@ -267,6 +274,9 @@ async def test_memory_stays_bounded_over_500_calls(
     await drive(400)
     await settle()
     after = await metrics()
+    if os.environ.get("SOTHUTU_BOARD_METRICS"):
+        keys = ("Nodes", "JSEventListeners", "JSHeapUsedSize", "Documents")
+        print({k: (before[k], after[k]) for k in keys})
     assert await recent_numbers(page).count() == 8
     assert after["Nodes"] <= before["Nodes"] + 50, (before["Nodes"], after["Nodes"])
     assert after["JSEventListeners"] <= before["JSEventListeners"] + 5
@@ -274,3 +284,71 @@ async def test_memory_stays_bounded_over_500_calls(
         before["JSHeapUsedSize"],
         after["JSHeapUsedSize"],
     )
+
+
+FITS = """() => {
+  const inside = (el, box) => {
+    const a = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+    return a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1
+      && a.bottom <= b.bottom + 1;
+  };
+  const bad = [];
+  for (const n of document.querySelectorAll(".tile-number, .tile-name, .tile-status")) {
+    if (n.scrollWidth > n.clientWidth + 1 || !inside(n, n.closest(".tile"))) bad.push(n.className);
+  }
+  for (const n of document.querySelectorAll(".recent-item")) {
+    if (!inside(n, document.querySelector(".recent"))) bad.push("recent " + n.textContent);
+  }
+  const strip = document.querySelector(".strip-call");
+  if (strip.getBoundingClientRect().width > 0 && !inside(strip, document.body)) bad.push("strip");
+  const head = document.querySelector(".clock");
+  if (!inside(head, document.querySelector(".board-head"))) bad.push("clock");
+  return bad;
+}"""
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "query"),
+    [(1920, 1080, ""), (1280, 720, ""), (1920, 1080, "?counters=2,3"), (1366, 768, "?counters=5")],
+)
+async def test_layout_fits_the_screen(
+    server: str,
+    r: Any,
+    config: Config,
+    browser: Browser,
+    width: int,
+    height: int,
+    query: str,
+) -> None:
+    service = QueueService(config, QueueStore(r))
+    for n in (1, 2, 3, 4, 5):
+        await service.counter_action(OFFICE, n, "open")
+    fields = {1: "HT", 2: "CT", 3: "CT", 4: "DD", 5: "LD"}
+    current: dict[int, str] = {}
+    for i in range(12):  # more calls than the list keeps
+        counter = i % 5 + 1
+        if counter in current:
+            await service.step(current.pop(counter), "finish", counter)
+        await service.issue(OFFICE, fields[counter], None)
+        ticket = await service.call_next(OFFICE, counter)
+        assert ticket is not None
+        current[counter] = ticket.id
+    sep = "&" if query else "?"
+    context = await browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = await open_board(context, server, f"{query}{sep}voice=off")
+        # A board for some counters lists their calls among the office's last 10: two each.
+        shown = 2 * len(query.split(",")) if query else 8
+        await expect(page.locator(".recent-item")).to_have_count(shown)
+        assert await page.evaluate(FITS) == []
+        target = int(query.split("=")[1].split(",")[0]) if query else 3
+        await service.step(current[target], "finish", target)
+        await service.issue(OFFICE, fields[target], None)
+        await service.call_next(OFFICE, target)
+        await expect(page.locator("#call-strip")).to_have_attribute("data-state", "call")
+        assert await page.evaluate(FITS) == []
+        if os.environ.get("SOTHUTU_SCREENSHOTS") and query:
+            name = f"board-counters-{query.split('=')[1].replace(',', '-')}-{width}x{height}.png"
+            await page.screenshot(path=ROOT / "docs" / "screenshots" / name)
+    finally:
+        await context.close()
