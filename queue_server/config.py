@@ -103,6 +103,14 @@ class Appointments:
 
 
 @dataclass(frozen=True)
+class Ratings:
+    """How citizens rate the service (`[offices.ratings]`): 4 levels (rất hài lòng … không
+    hài lòng) or 5 (adds rất không hài lòng). Level 1 is the best."""
+
+    levels: int = 4
+
+
+@dataclass(frozen=True)
 class Printer:
     """A thermal printer of an office (`[[offices.printers]]`).
 
@@ -134,6 +142,7 @@ class Office:
     walk_in_stop_minutes: int = 15
     appointments: Appointments = field(default_factory=Appointments)
     printers: tuple[Printer, ...] = ()
+    ratings: Ratings = field(default_factory=Ratings)
     # The TOML table this office was read from: what a manager's change edits and what an
     # export writes back, so a round trip goes through the same validation as the file.
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -360,6 +369,13 @@ def _appointments(r: _Reader) -> Appointments:
     )
 
 
+def _rating_levels(r: _Reader) -> int:
+    levels = r.integer("levels", 4)
+    if levels not in (4, 5):
+        raise r.fail("levels", f"must be 4 or 5, not {levels}")
+    return levels
+
+
 def _printer(r: _Reader) -> Printer:
     name = r.text("name")
     if not SLUG_RE.match(name):
@@ -500,6 +516,7 @@ def _office(r: _Reader) -> Office:
         walk_in_stop_minutes=walk_in_stop,
         appointments=_appointments(r.table("appointments")),
         printers=printers,
+        ratings=Ratings(levels=_rating_levels(r.table("ratings"))),
         raw=copy.deepcopy(dict(r.data)),
     )
 

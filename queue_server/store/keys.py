@@ -127,6 +127,11 @@ def day_bookings(slug: str, day: str) -> str:
     return f"{office(slug)}:bday:{day}"
 
 
+def staff_visits(slug: str, staff: str, day: str) -> str:
+    """A staff member's visits at an address on a day (codes scored by start ms)."""
+    return f"{office(slug)}:onsite:{staff}:{day}"
+
+
 def rate(slug: str, what: str, who: str, window: int) -> str:
     return f"{office(slug)}:rate:{what}:{who}:{window}"
 
@@ -147,6 +152,11 @@ def outbox(slug: str) -> str:
 
 def day_report(slug: str, day: str) -> str:
     return f"{office(slug)}:report:{day}"
+
+
+def day_aggregate(slug: str, day: str) -> str:
+    """JSON figures of one closed office day, folded once from its events (reports)."""
+    return f"{office(slug)}:agg:{day}"
 
 
 def scheduler_lock() -> str:

@@ -1,0 +1,126 @@
+"""Day aggregates of the reports: their stored shape, how they merge, and Redis access.
+
+A closed office day is folded once from its events into one JSON document (`keys.day_aggregate`)
+of *groups*: "all", "field:HT", "counter:3", "staff:lan", "class:elderly" (a priority code,
+or "normal"). Each group holds counts, sums and histograms rather than averages, so any
+range of days merges by addition and its averages and 90th percentiles come out exact (to
+the minute for percentiles): wait and service times sit in 1-minute buckets up to 4 hours.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
+
+import redis.asyncio as aredis
+
+from queue_server.store import keys
+
+VERSION = 1
+# Bucket m holds durations in (m-1, m] minutes; the last one also everything longer.
+MAX_MINUTES = 240
+LEVELS = 5
+COUNTS = (
+    "issued", "called", "served", "no_show", "cancelled", "within_target", "wait_ms",
+    "service_n", "service_ms", "appt_booked", "appt_kept", "appt_no_show", "appt_cancelled",
+    "results", "results_late",
+)  # fmt: skip
+SCAN_PAGE = 5000
+
+Metrics = dict[str, Any]
+Aggregate = dict[str, Any]
+
+
+def new_metrics() -> Metrics:
+    m: Metrics = dict.fromkeys(COUNTS, 0)
+    m["wait_hist"] = {}
+    m["service_hist"] = {}
+    m["rated"] = [0] * LEVELS
+    return m
+
+
+def new_aggregate(day: str) -> Aggregate:
+    return {"v": VERSION, "day": day, "events": 0, "groups": {}, "hours": [0] * 24,
+            "reasons": {}, "comments": []}  # fmt: skip
+
+
+def bucket(ms: int) -> str:
+    """The histogram bucket of a duration (JSON object keys are strings)."""
+    return str(min(MAX_MINUTES, max(0, math.ceil(ms / 60000))))
+
+
+def add_metrics(into: Metrics, other: Metrics) -> None:
+    for name in COUNTS:
+        into[name] += other.get(name, 0)
+    for hist in ("wait_hist", "service_hist"):
+        target = into[hist]
+        for b, n in other[hist].items():
+            target[b] = target.get(b, 0) + n
+    into["rated"] = [a + b for a, b in zip(into["rated"], other["rated"], strict=True)]
+
+
+def merge(aggregates: Iterable[Aggregate]) -> Aggregate:
+    """The sum of several days (the result's `day` is empty)."""
+    out = new_aggregate("")
+    for agg in aggregates:
+        out["events"] += agg["events"]
+        for name, m in agg["groups"].items():
+            add_metrics(out["groups"].setdefault(name, new_metrics()), m)
+        out["hours"] = [a + b for a, b in zip(out["hours"], agg["hours"], strict=True)]
+        for reason, n in agg["reasons"].items():
+            out["reasons"][reason] = out["reasons"].get(reason, 0) + n
+        out["comments"].extend(agg["comments"])
+    return out
+
+
+def percentile_minutes(hist: dict[str, int], q: float = 0.9) -> int | None:
+    """Nearest-rank percentile of a histogram, as the upper edge of its bucket in minutes."""
+    total = sum(hist.values())
+    if total == 0:
+        return None
+    rank = math.ceil(q * total)
+    seen = 0
+    for b in sorted(hist, key=int):
+        seen += hist[b]
+        if seen >= rank:
+            return int(b)
+    return MAX_MINUTES
+
+
+class AggregateStore:
+    def __init__(self, client: aredis.Redis) -> None:
+        self.r: Any = client
+
+    async def get_many(self, slug: str, days: Sequence[str]) -> list[Aggregate | None]:
+        """Stored aggregates of the days (None where missing or of an older shape)."""
+        if not days:
+            return []
+        raw = await self.r.mget([keys.day_aggregate(slug, d) for d in days])
+        out: list[Aggregate | None] = []
+        for item in raw:
+            agg = json.loads(item) if item else None
+            out.append(agg if agg is not None and agg.get("v") == VERSION else None)
+        return out
+
+    async def put(self, slug: str, agg: Aggregate) -> None:
+        await self.r.set(
+            keys.day_aggregate(slug, agg["day"]), json.dumps(agg, separators=(",", ":"))
+        )
+
+    async def events(
+        self, slug: str, start_ms: int, end_ms: int
+    ) -> AsyncIterator[tuple[int, str, dict[str, Any]]]:
+        """(id ms, type, data) of the office's events recorded in [start_ms, end_ms): stream
+        ids are the milliseconds at which Redis appended them."""
+        low = str(start_ms)
+        high = str(end_ms - 1)
+        while True:
+            page = await self.r.xrange(keys.events(slug), min=low, max=high, count=SCAN_PAGE)
+            for eid, fields in page:
+                data = json.loads(fields.get("data") or "{}")
+                yield int(eid.split("-", 1)[0]), fields.get("type", ""), data
+            if len(page) < SCAN_PAGE:
+                return
+            low = "(" + page[-1][0]
