@@ -1,0 +1,17 @@
+"""The manager console `/manage/{office}` and the public guidance pages: the route list.
+
+The pages live in modules by subject; `manage_console` holds what they share (access
+checks, the request context, saving a changed office table).
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from queue_server.web import manage_settings
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        *manage_settings.routes(),
+    ]

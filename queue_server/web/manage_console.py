@@ -1,0 +1,136 @@
+"""The manager console's core: who may enter, the request context, saving settings.
+
+Every console page goes through `console`: an anonymous visitor is sent to the login page,
+a user below the manager role gets a 403 page, and a POST must carry the session's CSRF
+token. Settings are changed by editing a deep copy of the office's TOML table and handing it
+to the `OfficeRegistry`, which validates it with the config parser, saves it and announces
+it on the office's event stream (the audit log, with who made the change).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from queue_server.config import Office
+from queue_server.errors import BadRequest, Forbidden
+from queue_server.services.auth import AuthService, require_role
+from queue_server.services.offices import OfficeRegistry
+from queue_server.services.queue import QueueService
+from queue_server.store.accounts import Principal
+from queue_server.web import pages
+from queue_server.web.errors import language
+from queue_server.web.i18n import translate
+from queue_server.web.manage_forms import place_error
+
+Handler = Callable[["Console"], Awaitable[Response]]
+FORM_LIMIT = 256 * 1024
+
+
+class Console:
+    """One console request: the manager, the office as it is now, the submitted form."""
+
+    def __init__(self, request: Request, who: Principal, office: Office, form: FormData | None):
+        self.request = request
+        self.who = who
+        self.office = office
+        self.form = form
+        self.lang = language(request)
+
+    @property
+    def base(self) -> str:
+        return f"/manage/{self.office.slug}"
+
+    def t(self, key: str) -> str:
+        return translate(key, self.lang)
+
+    def render(
+        self, template: str, active: str, context: dict[str, Any], status: int = 200
+    ) -> Response:
+        notice_key = self.request.query_params.get("saved")
+        notice = self.t(f"manage.saved.{notice_key}") if notice_key in NOTICES else None
+        base = {"office": self.office, "active": active, "user": self.who.name, "notice": notice}
+        return pages.render(self.request, template, {**base, **context}, status)
+
+    def done(self, path: str, notice: str = "ok") -> Response:
+        """After a successful POST: back to a page, which then says it was saved."""
+        return RedirectResponse(f"{self.base}{path}?saved={notice}", 303)
+
+    def raw(self) -> dict[str, Any]:
+        """A deep copy of the office's TOML table, to edit and `save`."""
+        return copy.deepcopy(dict(self.office.raw))
+
+    async def save(
+        self,
+        table: dict[str, Any],
+        prefix: str,
+        errors: dict[str, str],
+        name_of: Callable[[str], str] | None = None,
+    ) -> bool:
+        """Validates and saves `table`; on a config error puts its message on the form field
+        it concerns (see `place_error`) and returns False, with nothing saved."""
+        registry: OfficeRegistry = self.request.app.state.offices
+        try:
+            self.office = await registry.update(
+                self.request.app.state.redis, self.office.slug, table, self.who.name
+            )
+        except BadRequest as exc:
+            name, message = place_error(exc, prefix, self.lang, name_of)
+            errors.setdefault(name, message)
+            return False
+        return True
+
+    async def event(self, etype: str, data: dict[str, Any]) -> str:
+        """Appends an audit event (who is added) to the office stream."""
+        queue: QueueService = self.request.app.state.queue
+        return await queue.store.append_event(
+            self.office.slug, etype, {**data, "by": self.who.name}
+        )
+
+
+NOTICES = ("ok", "deleted", "sent", "uploaded", "removed", "cleared", "reprinted")
+
+
+def console(
+    handler: Handler, *, form_limit: int = FORM_LIMIT
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        form = None
+        try:
+            if request.method == "POST":
+                # A form proves itself with the session's CSRF token in a field, not in the
+                # X-CSRF-Token header page scripts send, so the principal is read directly.
+                form = await request.form(max_part_size=form_limit)
+                auth: AuthService = request.app.state.auth
+                found = await auth.authenticate(request.session.get("token"))
+                if found is None:
+                    return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
+                pages.check_csrf(request, str(form.get("csrf") or ""))
+                who: Principal | Response = require_role(found, "manager")
+            else:
+                who = await pages.page_user(request, "manager")
+        except Forbidden as exc:
+            if exc.code == "csrf":
+                raise
+            return pages.render(request, "manage_forbidden.html", {}, 403)
+        if isinstance(who, Response):
+            return who
+        queue: QueueService = request.app.state.queue
+        office = queue.office(request.path_params["office"])
+        return await handler(Console(request, who, office, form))
+
+    endpoint.__name__ = handler.__name__
+    endpoint.__doc__ = handler.__doc__
+    return endpoint
+
+
+def page(path: str, handler: Handler, post: bool = False, **kw: Any) -> Route:
+    methods = ["POST"] if post else ["GET"]
+    return Route("/manage/{office}" + path, console(handler, **kw), methods=methods)
