@@ -41,7 +41,9 @@ async def test_booking_on_a_phone_from_field_to_code(web: str, browser: Browser)
     assert await page.title() == "Đặt lịch hẹn · Trung tâm Phục vụ hành chính công phường Ba Đình"
     await page.screenshot(path=SHOTS / "booking-1-field.png", full_page=True)
     await page.click("text=Hộ tịch")
-    await page.check("input[name=procedure][value='1.004873']")
+    async with page.expect_navigation():
+        await page.check("input[name=procedure][value='1.004873']")
+    assert await page.is_visible("#guide")  # shown as soon as the procedure is chosen
     await page.select_option("select[name=day]", "2026-11-26")
     await page.click("text=Xem giờ còn trống")
     # The chosen procedure's guidance: documents, fee, legal time.

@@ -176,6 +176,14 @@ async def test_ics_download(client: httpx.AsyncClient) -> None:
     assert f"UID:{code}@phuong-ba-dinh.sothutu" in text and text.endswith("END:VCALENDAR\r\n")
 
 
+async def test_booking_page_in_english(client: httpx.AsyncClient) -> None:
+    page = await client.get("/book/phuong-ba-dinh?field=HT&lang=en")
+    assert "<h1>Book an appointment</h1>" in page.text and "Civil status" in page.text
+    assert 'href="?field=HT&amp;lang=vi"' in page.text
+    missing = await client.get("/book/nowhere?lang=vi")  # the choice is remembered
+    assert missing.status_code == 404 and "Không có đơn vị" in missing.text
+
+
 async def test_booking_form_shows_errors_inline(client: httpx.AsyncClient, r: Any) -> None:
     page = await client.get("/book/phuong-ba-dinh?field=HT&day=2026-11-26")
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
