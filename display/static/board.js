@@ -56,6 +56,7 @@ function renderTile(tile) {
   if (status === "open" && current) state = ticketStatus === "serving" ? "serving" : "called";
   tile.el.dataset.state = state;
   setText(tile.number, current || texts["board.none"]);
+  tile.number.classList.toggle("empty", !current);
   setText(tile.status, texts[`board.status.${state}`] ?? "");
 }
 
@@ -181,7 +182,7 @@ function fetchSay(number, counter) {
     .finally(() => clearTimeout(timer));
   // Without the words the call still gets its chime and highlight; ask again next time.
   const safe = promise.catch(() => {
-    sayCache.delete(key);
+    if (sayCache.get(key)?.promise === safe) sayCache.delete(key);
     return null;
   });
   sayCache.delete(key);
@@ -202,7 +203,8 @@ function announce(call) {
     silentQueue.push(info);
     // Without a voice the highlight is only a pointer to the list, which keeps every call:
     // a board that falls far behind skips old highlights rather than queue them for hours.
-    if (silentQueue.length > SILENT_QUEUE) silentQueue.splice(0, silentQueue.length - SILENT_QUEUE);
+    const excess = silentQueue.length - SILENT_QUEUE;
+    if (excess > 0) silentQueue.splice(0, excess);
     if (!silentRunning) runSilent();
     return;
   }
