@@ -34,14 +34,16 @@ def _page_texts(office: Office, lang: str) -> dict[str, Any]:
     """Names the page's script shows: fields, priorities, counters."""
     en = lang == "en"
     return {
-        "fields": {
-            f.code: {
+        # A list, not a mapping: `tojson` sorts keys, and the dialog follows config order.
+        "fields": [
+            {
+                "code": f.code,
                 "prefix": f.prefix,
                 "name": f.name_en if en else f.name_vi,
                 "target_wait_minutes": f.target_wait_minutes,
             }
             for f in office.fields
-        },
+        ],
         "priorities": {p.code: p.name_en if en else p.name_vi for p in office.priorities},
         "counters": [
             {"number": c.number, "name": c.name, "fields": list(c.fields)} for c in office.counters
@@ -115,6 +117,7 @@ async def workstation(request: Request) -> Response:
         "now": service.clock.now_ms(),
         "heartbeat_s": request.app.state.config.server.heartbeat_s,
         "interleave": office.interleave,
+        "timezone": office.timezone,
         "user": who.name,
         **_page_texts(office, language(request)),
     }

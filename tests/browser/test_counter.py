@@ -137,6 +137,14 @@ async def test_serving_flow_by_clicks_and_shortcuts(
     await page.keyboard.press("r")
     await expect(page.locator("#recalls")).to_have_text("Số lần gọi lại: 1")
     assert (await ticket(http, elder["id"]))["recalls"] == 1
+    # Space means "call next" even on a focused button; while serving it says why not.
+    await page.click("#btn-recall")
+    await expect(page.locator("#recalls")).to_have_text("Số lần gọi lại: 2")
+    await page.keyboard.press(" ")
+    await expect(page.locator("#message")).to_have_text(
+        "Hãy hoàn thành hoặc đánh dấu vắng mặt số hiện tại trước."
+    )
+    assert (await ticket(http, elder["id"]))["recalls"] == 2
     await page.keyboard.press("s")
     await expect(page.locator("#current-state")).to_have_text("Đang phục vụ")
     await expect(page.locator("#timer-label")).to_have_text("Thời gian phục vụ")
@@ -188,6 +196,10 @@ async def test_transfer_dialog_moves_the_ticket(
     dialog = page.locator("#transfer-dialog")
     await expect(dialog).to_be_visible()
     await expect(dialog.locator("#transfer-number")).to_have_text(first["number"])
+    await expect(dialog.locator("button[data-field]")).to_have_text(
+        ["A · Hộ tịch (hiện tại)", "B · Chứng thực", "C · Đất đai",
+         "D · Lao động – Thương binh – Xã hội", "E · Tư pháp"]
+    )  # fmt: skip
     # Its own counter is not offered; the other four are.
     await expect(dialog.locator("button[data-counter]")).to_have_count(4)
     await dialog.locator("button[data-field=CT]").click()
@@ -233,6 +245,13 @@ async def test_call_a_specific_ticket_from_the_list(
     called = await ticket(http, tickets[2]["id"])
     assert (called["status"], called["counter"]) == ("called", 1)
     await expect(row_buttons.first).to_be_disabled()  # busy with the called ticket
+    # A double click on "call next" calls one citizen, not two.
+    await page.click("#btn-finish")
+    await page.dblclick("#btn-call-next")
+    await expect(page.locator("#current-number")).to_have_text(tickets[0]["number"])
+    await expect(rows(page)).to_have_text([tickets[1]["number"]])
+    assert (await ticket(http, tickets[1]["id"]))["status"] == "waiting"
+    await expect(page.locator("#message")).to_have_text(f"Đã gọi số {tickets[0]['number']}")
 
 
 async def test_two_counters_see_each_other_live(

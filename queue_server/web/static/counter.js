@@ -11,6 +11,7 @@ const T = JSON.parse(document.getElementById("counter-texts").textContent);
 const ME = cfg.counter;
 const OFFICE = encodeURIComponent(cfg.office);
 const ACTIVE = new Set(["called", "serving"]);
+const FIELDS = Object.fromEntries(cfg.fields.map((f) => [f.code, f]));
 
 // Office PCs' clocks drift; waiting times are measured on the server's clock.
 const clockOffset = cfg.now - Date.now();
@@ -50,9 +51,16 @@ function clock(ms) {
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+// Times of day in the office's zone, whatever zone the PC is set to.
+const timeOfDay = new Intl.DateTimeFormat("en-GB", {
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+  timeZone: cfg.timezone,
+});
+
 function hhmm(ms) {
-  const d = new Date(ms - clockOffset);
-  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  return timeOfDay.format(new Date(ms));
 }
 
 function waitedMinutes(ticket) {
@@ -60,7 +68,7 @@ function waitedMinutes(ticket) {
 }
 
 function fieldName(code) {
-  return cfg.fields[code] ? cfg.fields[code].name : code;
+  return FIELDS[code] ? FIELDS[code].name : code;
 }
 
 function priorityBadge(ticket) {
@@ -200,39 +208,55 @@ function renderButtons() {
   }
 }
 
+// Rows are kept per ticket and moved, not rebuilt: an event arriving between the press and
+// the release of a mouse button must not swallow the click on a row's "call" button.
+const rowCache = new Map();
+
+function ticketRow(t) {
+  const sig = `${t.number}|${t.field}|${t.class}|${t.priority}`;
+  const cached = rowCache.get(t.id);
+  if (cached && cached.dataset.sig === sig) return cached;
+  const call = el("button", { type: "button", class: "btn btn-small btn-row", dataset: { call: t.id }, title: `${T["counter.call_this"]} ${t.number}` }, T["counter.call_this"]);
+  const row = el(
+    "tr",
+    { class: `ticket klass-${t.class}`, dataset: { id: t.id, number: t.number, sig } },
+    el("td", { class: "col-pos" }),
+    el("td", { class: "col-number" }, t.number),
+    el("td", { class: "col-field" }, fieldName(t.field)),
+    el("td", { class: "col-prio" }, priorityBadge(t)),
+    el("td", { class: "col-time" }, hhmm(t.issued_at)),
+    el("td", { class: "col-time col-waited" }),
+    el("td", { class: "col-act" }, call),
+  );
+  rowCache.set(t.id, row);
+  return row;
+}
+
 function renderList() {
   const table = $("waiting");
   for (const body of table.querySelectorAll("tbody")) body.remove();
   let pos = 0;
   const callable = state.loaded && !state.pending && canCall() === true;
   const ordered = callingOrder();
+  const shown = new Set();
   for (const lane of cfg.lanes) {
     const tickets = ordered[lane];
     if (!tickets.length) continue;
-    const own = lane.startsWith("@");
-    const body = el("tbody", { dataset: { lane } });
-    body.append(
-      el("tr", { class: "lane-head" }, el("th", { colspan: "7" }, own ? T["counter.lane.own"] : fieldName(lane), el("span", { class: "lane-count" }, String(tickets.length)))),
-    );
+    const title = lane.startsWith("@") ? T["counter.lane.own"] : fieldName(lane);
+    const count = el("span", { class: "lane-count" }, String(tickets.length));
+    const body = el("tbody", { dataset: { lane } }, el("tr", { class: "lane-head" }, el("th", { colspan: "7" }, title, count)));
     for (const t of tickets) {
       pos += 1;
-      const minutes = waitedMinutes(t);
-      const target = cfg.fields[t.field]?.target_wait_minutes;
-      const row = el(
-        "tr",
-        { class: `ticket klass-${t.class}` + (target && minutes >= target ? " late" : ""), dataset: { id: t.id, number: t.number } },
-        el("td", { class: "col-pos" }, String(pos)),
-        el("td", { class: "col-number" }, t.number),
-        el("td", { class: "col-field" }, fieldName(t.field)),
-        el("td", { class: "col-prio" }, priorityBadge(t)),
-        el("td", { class: "col-time" }, hhmm(t.issued_at)),
-        el("td", { class: "col-time col-waited" }, `${minutes} ${T.minutes}`),
-        el("td", { class: "col-act" }, el("button", { type: "button", class: "btn btn-small btn-row", dataset: { call: t.id }, disabled: !callable, title: `${T["counter.call_this"]} ${t.number}` }, T["counter.call_this"])),
-      );
+      const row = ticketRow(t);
+      row.querySelector(".col-pos").textContent = String(pos);
+      row.querySelector("button[data-call]").disabled = !callable;
       body.append(row);
+      shown.add(t.id);
     }
     table.append(body);
   }
+  for (const id of rowCache.keys()) if (!shown.has(id)) rowCache.delete(id);
+  tickWaited();
   $("waiting-count").textContent = String(pos);
   $("waiting-empty").hidden = pos > 0;
 }
@@ -250,7 +274,7 @@ function tickWaited() {
     if (!t) continue;
     const minutes = waitedMinutes(t);
     row.querySelector(".col-waited").textContent = `${minutes} ${T.minutes}`;
-    const target = cfg.fields[t.field]?.target_wait_minutes;
+    const target = FIELDS[t.field]?.target_wait_minutes;
     row.classList.toggle("late", Boolean(target && minutes >= target));
   }
 }
@@ -390,7 +414,7 @@ function act(action) {
     } else {
       const counter = await send(`/api/v1/offices/${OFFICE}/counters/${ME}/${action}`);
       state.status = counter.status;
-      say(T[`counter.status.${counter.status}`], "ok");
+      say(T[`counter.msg.${action}`], "ok");
     }
   });
 }
@@ -410,8 +434,8 @@ function openTransfer() {
   const t = state.current;
   const dialog = $("transfer-dialog");
   $("transfer-number").textContent = t.number;
-  const fields = Object.entries(cfg.fields).map(([code, f]) =>
-    el("button", { type: "button", class: "btn choice", dataset: { field: code } }, `${f.prefix} · ${f.name}`, code === t.field ? el("small", {}, ` (${T["counter.transfer.here"]})`) : null),
+  const fields = cfg.fields.map((f) =>
+    el("button", { type: "button", class: "btn choice", dataset: { field: f.code } }, `${f.prefix} · ${f.name}`, f.code === t.field ? el("small", {}, ` (${T["counter.transfer.here"]})`) : null),
   );
   const counters = cfg.counters
     .filter((c) => c.number !== ME)
