@@ -359,8 +359,37 @@ function onEvent(msg) {
       for (const [number] of tiles) updateTile(number, { current: null, ticketStatus: null });
       resetRecent([]);
       return;
+    case "board.message":
+      showMessage(d);
+      return;
     default:
   }
+}
+
+// ---- the manager's message (console: /manage/{office}) --------------------------------
+// A band under the header until `until_ms` (server time); an empty text takes it down.
+
+let messageTimer = null;
+function showMessage(d) {
+  let el = document.getElementById("board-message");
+  clearTimeout(messageTimer);
+  const left = Number(d.until_ms || 0) - serverNow();
+  const show = Boolean(d.text) && left > 0;
+  if (!el && !show) return;
+  if (!el) {
+    el = document.createElement("div");
+    el.id = "board-message";
+    el.setAttribute("role", "status");
+    Object.assign(el.style, {
+      alignItems: "center", justifyContent: "center", padding: "0 3vh", fontSize: "3.6vh",
+      fontWeight: "700", background: "#b3261e", color: "#fff", overflow: "hidden",
+    });
+    document.querySelector(".board-head").after(el);
+  }
+  setText(el, show ? d.text : "");
+  el.style.display = show ? "flex" : "none";
+  document.body.style.gridTemplateRows = show ? "11vh 8vh 1fr 23vh" : "";
+  if (show) messageTimer = setTimeout(() => showMessage({}), Math.min(left, 2 ** 31 - 1));
 }
 
 const offline = document.getElementById("offline");

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from queue_server.web import manage_settings
+from queue_server.web import manage_floor, manage_settings
 
 
 def routes() -> list[BaseRoute]:
     return [
+        *manage_floor.routes(),
         *manage_settings.routes(),
     ]

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from queue_server.services.auth import AuthService
+from tests.browser.conftest import browser  # noqa: F401  (the console's browser tests)
 
 OFFICE = "phuong-ba-dinh"
 PASSWORD = "mat-khau-123"

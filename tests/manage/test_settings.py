@@ -111,7 +111,8 @@ async def test_counter_fields_in_calling_order(manager: Session) -> None:
     page = await manager.get(f"{BASE}/counters")
     row = re.search(r'data-counter="3">(.*?)</tr>', page.text, re.S)
     assert row is not None
-    assert re.findall(r'class="pill">(\d)\. ([^<]+)<', row[1]) == [("1", "Tư pháp"), ("2", "Đất đai")]
+    pills = re.findall(r'class="pill">(\d)\. ([^<]+)<', row[1])
+    assert pills == [("1", "Tư pháp"), ("2", "Đất đai")]
     res = await manager.post(f"{BASE}/counters/3/save", {"name": "Quầy 3"})
     assert res.status_code == 400
     assert error_for(res.text, "fields") == "Chọn ít nhất một lĩnh vực (nhập thứ tự gọi)."

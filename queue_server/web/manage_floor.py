@@ -1,0 +1,149 @@
+"""The console's overview: the floor as it is now, and a message to the boards.
+
+The page renders the floor once and `static/manage.js` re-renders the same fragment
+(`/manage/{office}/floor`) whenever the office's event stream moves, so there is one
+renderer for the first view and the live one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from queue_server.config import Office
+from queue_server.services.queue import QueueService
+from queue_server.store import keys
+from queue_server.web.manage_console import Console, page
+from queue_server.web.manage_forms import Form
+
+HOUR_MS = 3_600_000
+BOARD_MESSAGE = "board.message"
+# Enough to find the message now showing without walking a busy day's whole stream.
+MESSAGE_LOOKBACK = 2000
+
+
+@dataclass
+class FieldFloor:
+    code: str
+    name: str
+    waiting: int = 0
+    longest_wait_s: int = 0
+    open_counters: int = 0
+
+
+@dataclass
+class Floor:
+    fields: list[FieldFloor]
+    counters: list[dict[str, Any]]
+    calls_last_hour: int
+    waiting: int
+    open_counters: int
+    paused_counters: int
+    message: dict[str, Any] | None = None
+    calls_by_field: dict[str, int] = field(default_factory=dict)
+
+
+async def floor(queue: QueueService, office: Office, lang: str) -> Floor:
+    """Waiting per field (and its longest wait), the counters, the calls in the last hour."""
+    now = queue.clock.now_ms()
+    snap = await queue.snapshot(office.slug)
+    fields = {
+        f.code: FieldFloor(f.code, f.name_vi if lang == "vi" else f.name_en) for f in office.fields
+    }
+    # A ticket transferred to a counter waits in that counter's lane: it still counts for
+    # its field.
+    for tickets in snap["lanes"].values():
+        for t in tickets:
+            target = fields.get(t["field"])
+            if target is None:
+                continue
+            target.waiting += 1
+            target.longest_wait_s = max(target.longest_wait_s, (now - t["issued_at"]) // 1000)
+    counters = []
+    for c in snap["counters"]:
+        conf = office.counter(c["number"])
+        served = conf.fields if conf else ()
+        if c["status"] == "open":
+            for code in served:
+                if code in fields:
+                    fields[code].open_counters += 1
+        counters.append({**c, "name": conf.name if conf else str(c["number"]), "fields": served})
+    calls = 0
+    by_field: dict[str, int] = {}
+    for event in await queue.store.events_after(office.slug, f"{now - HOUR_MS}-0", 100_000):
+        if event.type == "ticket.called":
+            calls += 1
+            code = event.data.get("field", "")
+            by_field[code] = by_field.get(code, 0) + 1
+    message = await board_message(queue, office.slug, now)
+    return Floor(
+        fields=list(fields.values()),
+        counters=counters,
+        calls_last_hour=calls,
+        waiting=sum(f.waiting for f in fields.values()),
+        open_counters=sum(1 for c in counters if c["status"] == "open"),
+        paused_counters=sum(1 for c in counters if c["status"] == "paused"),
+        message=message,
+        calls_by_field=by_field,
+    )
+
+
+async def board_message(queue: QueueService, slug: str, now_ms: int) -> dict[str, Any] | None:
+    """The message the boards show now (the last one sent, if it has not expired)."""
+    recent = await queue.store.r.xrevrange(keys.events(slug), count=MESSAGE_LOOKBACK)
+    for _eid, entry in recent:
+        if entry.get("type") == BOARD_MESSAGE:
+            data: dict[str, Any] = json.loads(entry.get("data") or "{}")
+            if data.get("text") and int(data.get("until_ms") or 0) > now_ms:
+                return data
+            return None
+    return None
+
+
+async def overview(c: Console) -> Response:
+    return await _overview(c, {}, {"minutes": 60})
+
+
+async def _overview(
+    c: Console, errors: dict[str, str], values: dict[str, Any], status: int = 200
+) -> Response:
+    queue: QueueService = c.request.app.state.queue
+    state = await floor(queue, c.office, c.lang)
+    heartbeat = c.request.app.state.config.server.heartbeat_s
+    return c.render(
+        "manage_overview.html", "overview",
+        {"floor": state, "errors": errors, "values": values, "heartbeat": heartbeat},
+        status,
+    )  # fmt: skip
+
+
+async def floor_part(c: Console) -> Response:
+    queue: QueueService = c.request.app.state.queue
+    state = await floor(queue, c.office, c.lang)
+    return c.render("manage_floor.html", "overview", {"floor": state})
+
+
+async def send_message(c: Console) -> Response:
+    """Appends a `board.message` event; an empty text takes the message down."""
+    assert c.form is not None
+    form = Form(c.form, c.lang)
+    text = "" if form.flag("clear") else form.text("text", required=False, max_len=200)
+    minutes = form.integer("minutes", 1, 720) if text else 0
+    if form.errors:
+        return await _overview(c, form.errors, form.values, 400)
+    queue: QueueService = c.request.app.state.queue
+    until = queue.clock.now_ms() + (minutes or 0) * 60_000
+    await c.event(BOARD_MESSAGE, {"text": text, "until_ms": until if text else 0})
+    return c.done("", "sent")
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        page("", overview),
+        page("/floor", floor_part),
+        page("/message", send_message, post=True),
+    ]

@@ -1,0 +1,72 @@
+"""The overview: the floor as the manager sees it, and messages to the boards."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import httpx
+
+from queue_server.store import keys
+from tests.manage.conftest import OFFICE, Session
+
+BASE = f"/manage/{OFFICE}"
+API = f"/api/v1/offices/{OFFICE}"
+
+
+def cell(html: str, field: str) -> str:
+    row = re.search(rf'<tr data-field="{field}"[^>]*>(.*?)</tr>', html, re.S)
+    assert row is not None
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row[1])).strip()
+
+
+async def test_floor_counts_waiting_open_counters_and_calls(
+    manager: Session, http: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    for field in ("HT", "HT", "HT", "CT"):
+        res = await http.post(f"{API}/tickets", json={"field": field})
+        assert res.status_code == 201, res.text
+    assert (await http.post(f"{API}/counters/1/open", headers=staff)).status_code == 200
+    assert (await http.post(f"{API}/counters/1/call-next", headers=staff)).status_code == 200
+    await http.post(f"{API}/counters/2/open", headers=staff)
+    await http.post(f"{API}/counters/2/pause", headers=staff)
+
+    part = (await manager.get(f"{BASE}/floor")).text
+    # Counter 1 serves HT and called its first ticket: two wait; CT waits with no counter.
+    assert cell(part, "HT").startswith("HT Hộ tịch 2 dưới 1 phút 1 1")
+    assert cell(part, "CT").startswith("CT Chứng thực 1 dưới 1 phút 0 0")
+    assert 'data-kpi="waiting">3<' in part and 'data-kpi="calls">1<' in part
+    counter1 = re.search(r'<tr data-counter="1">(.*?)</tr>', part, re.S)
+    assert counter1 and "Đang mở" in counter1[1] and "lan" in counter1[1] and "A001" in counter1[1]
+    counter2 = re.search(r'<tr data-counter="2">(.*?)</tr>', part, re.S)
+    assert counter2 and "Tạm dừng" in counter2[1]
+    page = await manager.get(BASE)
+    assert page.status_code == 200 and 'id="floor"' in page.text and "A001" in page.text
+
+
+async def test_board_message_is_an_event_and_can_be_taken_down(manager: Session, r: Any) -> None:
+    before = int(time.time() * 1000)
+    res = await manager.post(
+        f"{BASE}/message", {"text": "Hệ thống chứng thực tạm dừng đến 14:00", "minutes": "30"}
+    )
+    assert res.status_code == 303 and res.headers["location"] == f"{BASE}?saved=sent"
+    ((_, entry),) = await r.xrevrange(keys.events(OFFICE), count=1)
+    assert entry["type"] == "board.message"
+    data = json.loads(entry["data"])
+    assert data["text"] == "Hệ thống chứng thực tạm dừng đến 14:00" and data["by"] == "hoa"
+    assert before + 30 * 60_000 <= data["until_ms"] <= int(time.time() * 1000) + 30 * 60_000
+    page = await manager.get(BASE)
+    assert "Màn hình đang hiển thị" in page.text
+
+    count = await r.xlen(keys.events(OFFICE))
+    res = await manager.post(f"{BASE}/message", {"text": "x", "minutes": "0"})
+    assert res.status_code == 400 and "Phải từ 1 đến 720." in res.text
+    assert await r.xlen(keys.events(OFFICE)) == count
+
+    res = await manager.post(f"{BASE}/message", {"clear": "1", "text": "ignored"})
+    assert res.status_code == 303
+    ((_, entry),) = await r.xrevrange(keys.events(OFFICE), count=1)
+    assert json.loads(entry["data"]) == {"text": "", "until_ms": 0, "by": "hoa"}
+    assert "Màn hình đang hiển thị" not in (await manager.get(BASE)).text
