@@ -14,6 +14,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
 from queue_server.services.auth import AuthService
+from queue_server.store.queue import QueueStore
 
 OFFICE = "phuong-ba-dinh"
 ROOT = Path(__file__).resolve().parents[2]
@@ -324,7 +325,7 @@ async def test_refused_action_is_shown_and_changes_nothing(
 
 
 async def test_english_page(
-    server: str, context: BrowserContext, users: None, http: httpx.AsyncClient
+    server: str, context: BrowserContext, users: None, http: httpx.AsyncClient, r: Any
 ) -> None:
     await issue(http, priority="pregnant")
     page = await context.new_page()
@@ -336,6 +337,11 @@ async def test_english_page(
     await page.click("#btn-open")
     await expect(page.locator("#counter-status")).to_have_text("Open")
     await page.click("#btn-close")
+    await expect(page.locator("#counter-status")).to_have_text("Closed")
+    # A manager's change of the office reloads the page, which carries names and lanes.
+    await page.evaluate("window.beforeReload = true")
+    await QueueStore(r).append_event(OFFICE, "office.config_changed", {"office": OFFICE})
+    await page.wait_for_function("window.beforeReload === undefined")
     await expect(page.locator("#counter-status")).to_have_text("Closed")
 
 

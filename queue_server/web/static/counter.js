@@ -323,7 +323,12 @@ function applyEvent(msg) {
   } else if (msg.type.startsWith("counter.") && data.number === ME) {
     state.status = data.status;
     state.streak = data.streak;
-  } else if (msg.type === "office.day_started" || msg.type === "office.config_changed") {
+  } else if (msg.type === "office.config_changed") {
+    // Fields, counters and their names come with the page; the queue state lives on the
+    // server, so a reload loses nothing.
+    location.reload();
+    return;
+  } else if (msg.type === "office.day_started") {
     scheduleRefresh();
     loadToday();
   }
