@@ -27,7 +27,9 @@ from queue_server.rules.slots import is_no_show
 from queue_server.services.appointments import AppointmentService
 from queue_server.services.clock import Clock
 from queue_server.services.notify import OutboxSender
+from queue_server.services.reports import ReportsService
 from queue_server.store import keys
+from queue_server.store.aggregates import AggregateStore
 
 log = logging.getLogger("sothutu.scheduler")
 # Boundaries older than this are not replayed after a long stop: they no longer matter.
@@ -193,6 +195,13 @@ class Jobs:
         await self.send_reminders(now_ms)
         await self.send_outbox(now_ms)
         await self.nightly_snapshot(now_ms)
+        await self.aggregate_days(now_ms)
+
+    async def aggregate_days(self, now_ms: int) -> int:
+        """Report aggregates of the last closed days that have none yet (after midnight:
+        yesterday); a few MGETs when there is nothing to do."""
+        reports = ReportsService(self.queue.offices, AggregateStore(self.client), self.queue.clock)
+        return await reports.close_days(now_ms)
 
 
 def _next_open_day(office: Office, today: date) -> date | None:
