@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from queue_server.errors import BadRequest, Forbidden, Unauthorized
+from queue_server.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from queue_server.store.accounts import (
     DEVICE_KINDS,
     ROLES,
@@ -21,6 +22,7 @@ from queue_server.store.accounts import (
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD = 8
+LAST_SEEN_EVERY_MS = 60_000
 # admin may do all a manager may, a manager all that staff may.
 RANK = {"staff": 1, "manager": 2, "admin": 3}
 _hasher = PasswordHasher()
@@ -36,19 +38,42 @@ def _check_name(name: str) -> None:
         )
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise BadRequest(
+            f"the password needs at least {MIN_PASSWORD} characters",
+            vi=f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.",
+        )
+
+
+def _check_role(actor: Principal, role: str) -> None:
+    if role not in ROLES:
+        raise BadRequest(f"role must be one of {', '.join(ROLES)}", vi="Vai trò không hợp lệ.")
+    if RANK[role] > RANK.get(actor.role, 0):
+        raise Forbidden(
+            f"a {actor.role} cannot give the {role} role",
+            vi="Bạn không thể cấp vai trò cao hơn vai trò của mình.",
+        )
+
+
 class AuthService:
     def __init__(self, accounts: Accounts) -> None:
         self.accounts = accounts
+        self._last_seen: dict[str, int] = {}
+
+    async def create_user(self, actor: Principal, name: str, role: str, password: str) -> None:
+        """A user added by a manager (who cannot create a role above their own)."""
+        _check_role(actor, role)
+        _check_name(name)
+        if await self.accounts.user(name) is not None:
+            raise Conflict(f"user {name!r} exists", vi=f"Tên đăng nhập {name!r} đã có người dùng.")
+        await self.add_user(name, role, password)
 
     async def add_user(self, name: str, role: str, password: str) -> None:
         _check_name(name)
         if role not in ROLES:
             raise BadRequest(f"role must be one of {', '.join(ROLES)}", vi="Vai trò không hợp lệ.")
-        if len(password) < MIN_PASSWORD:
-            raise BadRequest(
-                f"the password needs at least {MIN_PASSWORD} characters",
-                vi=f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.",
-            )
+        _check_password(password)
         hashed = await asyncio.to_thread(_hasher.hash, password)
         valid_role: Role = role  # type: ignore[assignment,unused-ignore]
         await self.accounts.put_user(name, valid_role, hashed)
@@ -75,7 +100,68 @@ class AuthService:
     async def authenticate(self, token: str | None) -> Principal | None:
         if not token:
             return None
-        return await self.accounts.principal(token)
+        found = await self.accounts.principal(token)
+        if found is not None and found.kind == "device":
+            await self.seen(found.name)
+        return found
+
+    async def seen(self, name: str) -> None:
+        """Records that a device is in use (its "last seen"), at most once a minute."""
+        # Every kiosk ticket and board socket authenticates: one write a minute per device
+        # and process keeps "last seen" without a write on the hot path.
+        now = int(time.time() * 1000)
+        if now - self._last_seen.get(name, 0) >= LAST_SEEN_EVERY_MS:
+            self._last_seen[name] = now
+            await self.accounts.touch_device(name, now)
+
+    # Administration (the manager console).
+
+    async def users(self) -> list[dict[str, str]]:
+        return await self.accounts.users()
+
+    async def set_role(self, actor: Principal, name: str, role: str) -> None:
+        """Gives a user another role; they are logged out so it applies at once."""
+        user = await self._managed_user(actor, name)
+        _check_role(actor, role)
+        if name == actor.name:
+            raise BadRequest(
+                "you cannot change your own role", vi="Không thể tự đổi vai trò của chính mình."
+            )
+        if user["role"] != role:
+            await self.accounts.set_user(name, role=role)
+
+    async def set_password(self, actor: Principal, name: str, password: str) -> None:
+        await self._managed_user(actor, name)
+        _check_password(password)
+        hashed = await asyncio.to_thread(_hasher.hash, password)
+        await self.accounts.set_user(name, hash=hashed)
+
+    async def remove_user(self, actor: Principal, name: str) -> None:
+        await self._managed_user(actor, name)
+        if name == actor.name:
+            raise BadRequest(
+                "you cannot remove yourself", vi="Không thể tự xóa tài khoản của mình."
+            )
+        await self.accounts.delete_user(name)
+
+    async def _managed_user(self, actor: Principal, name: str) -> dict[str, str]:
+        user = await self.accounts.user(name) if NAME_RE.match(name) else None
+        if user is None:
+            raise NotFound(f"no user {name!r}", vi=f"Không có tài khoản {name!r}.")
+        if RANK.get(user["role"], 0) > RANK.get(actor.role, 0):
+            raise Forbidden(
+                "only an admin may change an admin",
+                vi="Chỉ quản trị hệ thống mới sửa được tài khoản này.",
+            )
+        return user
+
+    async def devices(self, office: str) -> list[dict[str, str]]:
+        """The devices of an office, and those registered for every office."""
+        return [d for d in await self.accounts.devices() if d.get("office") in ("", office)]
+
+    async def remove_device(self, name: str) -> bool:
+        self._last_seen.pop(name, None)
+        return await self.accounts.delete_device(name)
 
 
 def require_role(principal: Principal | None, role: str) -> Principal:

@@ -54,6 +54,40 @@ class Accounts:
     async def user_names(self) -> list[str]:
         return sorted(await self.r.smembers(keys.users()))
 
+    async def users(self) -> list[dict[str, str]]:
+        """Every user's name and role (not the password hash), by name."""
+        names = await self.user_names()
+        async with self.r.pipeline(transaction=False) as p:
+            for name in names:
+                p.hmget(keys.user(name), "name", "role")
+            rows = await p.execute()
+        return [{"name": n, "role": r} for n, r in rows if n]
+
+    async def set_user(self, name: str, **fields: str) -> bool:
+        """Changes a user's role or password hash and logs the user out everywhere, so the
+        change applies at once. False if there is no such user."""
+        if not await self.r.exists(keys.user(name)):
+            return False
+        await self.r.hset(keys.user(name), mapping=fields)
+        await self.revoke_user(name)
+        return True
+
+    async def delete_user(self, name: str) -> bool:
+        await self.revoke_user(name)
+        async with self.r.pipeline(transaction=True) as p:
+            p.delete(keys.user(name))
+            p.srem(keys.users(), name)
+            deleted, _ = await p.execute()
+        return bool(deleted)
+
+    async def revoke_user(self, name: str) -> None:
+        digests = await self.r.smembers(keys.user_tokens(name))
+        async with self.r.pipeline(transaction=True) as p:
+            for d in digests:
+                p.delete(keys.token(d))
+            p.delete(keys.user_tokens(name))
+            await p.execute()
+
     async def issue_token(self, principal: Principal, ttl_s: int | None) -> str:
         token = secrets.token_urlsafe(32)
         mapping = {"kind": principal.kind, "name": principal.name, "role": principal.role,
@@ -62,6 +96,11 @@ class Accounts:
             p.hset(keys.token(digest(token)), mapping=mapping)
             if ttl_s is not None:
                 p.expire(keys.token(digest(token)), ttl_s)
+            if principal.kind == "user":
+                # The index lives as long as the newest token; expired members are harmless.
+                p.sadd(keys.user_tokens(principal.name), digest(token))
+                if ttl_s is not None:
+                    p.expire(keys.user_tokens(principal.name), ttl_s)
             await p.execute()
         return token
 
@@ -97,4 +136,28 @@ class Accounts:
         return token
 
     async def touch_device(self, name: str, now_ms: int) -> None:
-        await self.r.hset(keys.device(name), "last_seen", now_ms)
+        # Only a registered device: a token outliving its device must not recreate it.
+        await self.r.eval(
+            "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], "
+            "'last_seen', ARGV[1]) end", 1, keys.device(name), now_ms,
+        )  # fmt: skip
+
+    async def devices(self) -> list[dict[str, str]]:
+        """Every device (name, kind, office, last_seen; not the token digest), by name."""
+        names = sorted(await self.r.smembers(keys.devices()))
+        async with self.r.pipeline(transaction=False) as p:
+            for name in names:
+                p.hgetall(keys.device(name))
+            rows = await p.execute()
+        return [{k: v for k, v in row.items() if k != "token"} for row in rows if row]
+
+    async def delete_device(self, name: str) -> bool:
+        """Removes a device and its token: it is locked out at its next request."""
+        old = await self.r.hget(keys.device(name), "token")
+        async with self.r.pipeline(transaction=True) as p:
+            if old:
+                p.delete(keys.token(old))
+            p.delete(keys.device(name))
+            p.srem(keys.devices(), name)
+            *_, deleted, _ = await p.execute()
+        return bool(deleted)

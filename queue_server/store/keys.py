@@ -95,6 +95,11 @@ def token(digest: str) -> str:
     return f"{PREFIX}:token:{digest}"
 
 
+def user_tokens(name: str) -> str:
+    """Set of the digests of a user's live tokens, so a removed user is logged out at once."""
+    return f"{PREFIX}:user:{name}:tokens"
+
+
 def device(name: str) -> str:
     return f"{PREFIX}:device:{name}"
 
@@ -137,7 +142,7 @@ def rate(slug: str, what: str, who: str, window: int) -> str:
 
 
 def walk_in_gate(slug: str) -> str:
-    """"closed" from the walk-in stop before closing until the next day opens."""
+    """ "closed" from the walk-in stop before closing until the next day opens."""
     return f"{office(slug)}:walkin"
 
 
@@ -157,6 +162,11 @@ def day_report(slug: str, day: str) -> str:
 def day_aggregate(slug: str, day: str) -> str:
     """JSON figures of one closed office day, folded once from its events (reports)."""
     return f"{office(slug)}:agg:{day}"
+
+
+def month_aggregate(slug: str, month: str) -> str:
+    """JSON: a closed month's day aggregates merged (`month` is YYYY-MM), for year reports."""
+    return f"{office(slug)}:aggm:{month}"
 
 
 def scheduler_lock() -> str:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from queue_server.web import manage_floor, manage_settings
+from queue_server.web import manage_floor, manage_people, manage_settings
 
 
 def routes() -> list[BaseRoute]:
     return [
         *manage_floor.routes(),
         *manage_settings.routes(),
+        *manage_people.routes(),
     ]

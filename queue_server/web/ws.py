@@ -18,6 +18,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from queue_server.errors import NotFound
+from queue_server.services.auth import LAST_SEEN_EVERY_MS, AuthService
 from queue_server.services.queue import QueueService
 from queue_server.web.hub import Hub, Subscription, redact
 from queue_server.web.requests import principal
@@ -44,6 +45,9 @@ async def office_socket(ws: WebSocket) -> None:
     who = await principal(ws)
     public = who is None or (who.kind == "device" and who.role not in ("display", "kiosk"))
     sub = await hub.subscribe(slug)
+    seen = None
+    if who is not None and who.kind == "device":
+        seen = asyncio.create_task(_keep_seen(ws.app.state.auth, who.name))
     try:
         last = await _catch_up(ws, service, slug, ws.query_params.get("since"), public)
         await _live(ws, sub, last, public, ws.app.state.config.server.heartbeat_s)
@@ -51,6 +55,15 @@ async def office_socket(ws: WebSocket) -> None:
         pass
     finally:
         hub.unsubscribe(sub)
+        if seen is not None:
+            seen.cancel()
+
+
+async def _keep_seen(auth: AuthService, name: str) -> None:
+    # A board keeps one socket open for days: it is "seen" as long as it stays connected.
+    while True:
+        await asyncio.sleep(LAST_SEEN_EVERY_MS / 1000)
+        await auth.seen(name)
 
 
 async def _send(ws: WebSocket, message: dict[str, Any], public: bool) -> None:
