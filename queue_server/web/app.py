@@ -24,7 +24,7 @@ from queue_server.services.queue import QueueService
 from queue_server.store.accounts import Accounts
 from queue_server.store.connection import RedisHandle
 from queue_server.store.queue import QueueStore
-from queue_server.web import api, pages
+from queue_server.web import api, kiosk, pages
 from queue_server.web.errors import HANDLERS
 from queue_server.web.hub import Hub
 from queue_server.web.pages import WEB
@@ -76,6 +76,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         *api.routes(),
         WebSocketRoute("/ws/offices/{office}", office_socket),
         *pages.routes(),
+        *kiosk.routes(),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]
     middleware = [

@@ -108,15 +108,16 @@ async def ticket_page(request: Request) -> Response:
 
 
 async def ticket_qr(request: Request) -> Response:
-    placed = await _placed(request)  # an unknown id is a 404, not a QR code to nowhere
+    # An unknown id is a 404, not a QR code to nowhere.
+    ticket = await _queue(request).store.ticket(request.path_params["id"])
     qr = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         border=2,
         image_factory=qrcode.image.svg.SvgPathImage,
     )
-    qr.add_data(ticket_url(request, placed.ticket.id))
+    qr.add_data(ticket_url(request, ticket.id))
     qr.make(fit=True)
-    svg: bytes = qr.make_image().to_string(encoding="unicode").encode()
+    svg: bytes = qr.make_image().to_string()
     return Response(
         svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=86400"}
     )

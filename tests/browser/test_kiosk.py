@@ -119,16 +119,20 @@ async def test_priority_step_and_printer_name(
     await page.wait_for_selector(".screen-start:visible")
     assert await waiting(http, staff, "TP") == []
     await field(page, "TP").click()
-    async with page.expect_request(lambda r: r.method == "POST") as posted:
+    async with page.expect_response(lambda r: r.request.method == "POST") as answered:
         await page.click("text=Người cao tuổi")
-    request: Request = await posted.value
+    response = await answered.value
+    request: Request = response.request
     assert request.post_data_json == {"field": "TP", "priority": "elderly", "printer": "kiosk-1"}
+    assert response.status == 201
+    queued = "print_job" in await response.json()
     await page.wait_for_selector("#ticket-number:visible")
     [ticket] = await waiting(http, staff, "TP")
     assert ticket["priority"] == "elderly" and ticket["class"] == "priority"
     assert await page.text_content("#ticket-number") == ticket["number"] == "E001"
     assert await page.text_content("#ticket-priority") == "Người cao tuổi"
-    assert await page.is_visible("text=Vui lòng nhận phiếu in bên dưới")
+    # "Take your ticket" only when the server queued a print job for it.
+    assert await page.is_visible("text=Vui lòng nhận phiếu in bên dưới") == queued
     assert await page.text_content("#back-in") == "Tự động quay lại sau 10 giây"
     # It goes back to the start by itself after 10 s (the page's clock jumps ahead here).
     await page.clock.run_for(11_000)
@@ -296,3 +300,18 @@ async def test_layout_and_screenshots(
         await page.screenshot(path=out / f"kiosk-ticket-{name}.png")
         await fits(page)
         await ctx.close()
+
+
+async def test_english_kiosk(
+    server: str, http: httpx.AsyncClient, staff: dict[str, str], context: BrowserContext
+) -> None:
+    await open_counters(http, staff, 1)
+    page = await kiosk(context, server, "?lang=en")
+    assert await page.text_content("h1") == "Choose the service you need"
+    assert await field(page, "HT").locator(".field-name").text_content() == "Civil status"
+    assert await field(page, "DD").locator(".field-meta").inner_text() == "No counter is open"
+    await field(page, "HT").click()
+    await page.click("text=No priority")
+    await page.wait_for_selector("#ticket-number:visible")
+    assert await page.text_content(".ticket-label") == "Your number"
+    assert await page.text_content("#ticket-wait") == "Very soon"

@@ -181,6 +181,9 @@ async def test_layout_and_screenshots(
     page = await ticket_page(phone, server, mine["id"])
     await fits(page)
     await page.screenshot(path=out / "ticket-waiting-360x740.png")
+    await page.click("#cancel")
+    await page.screenshot(path=out / "ticket-confirm-360x740.png")
+    await page.click("text=Giữ số")
     for _ in range(4):
         t = await post(http, f"{API}/counters/3/call-next", staff)
         await post(http, f"/api/v1/tickets/{t['id']}/no-show", staff)
@@ -189,3 +192,24 @@ async def test_layout_and_screenshots(
     await fits(page)
     # The arrival pulse is finished, not caught halfway.
     await page.screenshot(path=out / "ticket-called-360x740.png", animations="disabled")
+    missing = await phone.new_page()
+    await missing.goto(f"{server}/t/{OFFICE}.khongtontai123")
+    await fits(missing)
+    await missing.screenshot(path=out / "ticket-notfound-360x740.png")
+
+
+async def test_transfer_to_another_field_shows_on_the_page(
+    server: str, http: httpx.AsyncClient, staff: dict[str, str], phone: BrowserContext
+) -> None:
+    mine = await issue(http, "HT")
+    page = await ticket_page(phone, server, mine["id"])
+    assert await page.text_content("#field") == "Hộ tịch"
+    r = await http.post(
+        f"/api/v1/tickets/{mine['id']}/transfer", headers=staff, json={"field": "CT"}
+    )
+    assert r.status_code == 200, r.text
+    await page.wait_for_function(
+        "document.getElementById('field').textContent === 'Chứng thực'", timeout=1500
+    )
+    assert await page.text_content("#number") == mine["number"]
+    assert await page.text_content("#status") == "Đang chờ"

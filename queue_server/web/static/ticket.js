@@ -38,6 +38,8 @@ function render() {
   const was = root.dataset.status;
   root.dataset.status = ticket.status;
   $("status").textContent = T[`ticket.status.${ticket.status}`];
+  // A transfer can move the ticket to another field; its number stays.
+  if (data.fields[ticket.field]) $("field").textContent = data.fields[ticket.field].name;
   if (ticket.status === "waiting") {
     $("ahead").textContent = ticket.position ?? "–";
     const s = ticket.estimated_wait_s;
@@ -66,7 +68,7 @@ function stop() {
   stream = null;
 }
 
-function schedule(delay = 250) {
+function schedule(delay = 150) {
   clearTimeout(timer);
   timer = setTimeout(refetch, delay);
 }
