@@ -129,6 +129,7 @@ class AgentSession:
         self.owner = f"agent:{who.name}:{secrets.token_hex(6)}"
         self.inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.holding = True
+        self.ended = asyncio.Event()
 
     async def run(self) -> None:
         slug, name = self.office.slug, self.printer.name
@@ -136,7 +137,8 @@ class AgentSession:
         # The agent's journal, not the server, knows whether a job on the wire printed.
         await self.jobs.clear_sending(slug, name)
         await self.jobs.ensure_group(slug, name)
-        tasks = [asyncio.create_task(self._receive()), asyncio.create_task(self._renew())]
+        receiver = asyncio.create_task(self._receive())
+        renewer = asyncio.create_task(self._renew())
         try:
             await self._send({"type": "hello", "office": slug, "printer": name,
                               "url": self.printer.url})  # fmt: skip
@@ -144,9 +146,10 @@ class AgentSession:
         except (AgentGone, WebSocketDisconnect, RuntimeError):
             pass
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # The renewer is told, not cancelled: cancelling could cut a Redis command in half.
+            self.ended.set()
+            receiver.cancel()
+            await asyncio.gather(receiver, renewer, return_exceptions=True)
             if await self.jobs.release(slug, name, self.owner):
                 await self._report("status", None, "disconnected", ["no_agent"], "")
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):
@@ -169,7 +172,10 @@ class AgentSession:
     async def _renew(self) -> None:
         slug, name = self.office.slug, self.printer.name
         while True:
-            await asyncio.sleep(LOCK_TTL_MS / 3000)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.ended.wait(), LOCK_TTL_MS / 3000)
+            if self.ended.is_set():
+                return
             if not await self.jobs.renew(slug, name, self.owner, LOCK_TTL_MS):
                 self.holding = False
                 await self.inbox.put(None)

@@ -86,6 +86,9 @@ class FixedPortServer:
     def stop(self) -> None:
         if self.server is not None and self.thread is not None:
             self.server.should_exit = True
+            # The printer drivers stop first in the lifespan's shutdown; a thread still alive
+            # after this is the hub's reader (see the report on its shutdown), which prints
+            # nothing.
             self.thread.join(15)
             self.server = self.thread = None
 

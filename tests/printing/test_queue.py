@@ -219,9 +219,11 @@ async def test_a_job_on_the_wire_when_the_server_died_is_held_not_printed_again(
 async def test_two_server_processes_drive_one_printer_and_the_second_takes_over(
     r: Any, print_config: Config, fake_printer: FakePrinter, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(ServerDriver, "lock_ttl_ms", 600)
+    # Short enough for a quick takeover, long enough for two servers in one busy process.
+    monkeypatch.setattr(ServerDriver, "lock_ttl_ms", 2000)
     first, second = (FixedPortServer(print_config, free_port()) for _ in range(2))
     first.start()
+    holder = await until(lambda: r.get(keys.printer_lock(OFFICE, "quay-1")), what="a driver")
     second.start()
     try:
         async with (
@@ -230,7 +232,6 @@ async def test_two_server_processes_drive_one_printer_and_the_second_takes_over(
         ):
             tickets = [await issue(c) for c in (a, b, a, b, a)]
             await until(lambda: len(jobs_printed(fake_printer)) >= 5, what="five tickets")
-            holder = await r.get(keys.printer_lock(OFFICE, "quay-1"))
             first.stop()
             tickets += [await issue(b) for _ in range(3)]
             await until(lambda: len(jobs_printed(fake_printer)) >= 8, what="after takeover")
