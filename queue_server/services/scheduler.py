@@ -13,6 +13,8 @@ one. The first tick of a deployment only records the time.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 from datetime import date, datetime, timedelta
@@ -253,5 +255,9 @@ class Scheduler:
     async def stop(self) -> None:
         if self._aps.running:
             self._aps.shutdown(wait=False)
-        # Hand over at once rather than after the expiry.
-        await self._release(keys=[keys.scheduler_lock()], args=[self.owner])
+        # Hand over at once rather than after the expiry; with Redis gone the expiry does it,
+        # and the shutdown must not wait on the client's retries.
+        with contextlib.suppress(aredis.RedisError, OSError, TimeoutError):
+            await asyncio.wait_for(
+                self._release(keys=[keys.scheduler_lock()], args=[self.owner]), 2.0
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -200,3 +201,21 @@ async def test_booking_form_shows_errors_inline(client: httpx.AsyncClient, r: An
     done = await client.post("/book/phuong-ba-dinh", data=form, follow_redirects=False)
     assert done.status_code == 303 and re.fullmatch(r"/book/phuong-ba-dinh/[A-Z2-9]{8}\?new=1",
                                                     done.headers["location"])  # fmt: skip
+
+
+async def test_the_app_runs_the_scheduler_and_hands_over_on_stop(
+    r: Any, cap3: Config, web_clock: FixedClock
+) -> None:
+    thread = start_server(cap3, web_clock)
+    thread.start()
+    try:
+        # The first tick runs at start: it takes the lock and records the office's time.
+        for _ in range(200):
+            if await r.get("sq:{phuong-ba-dinh}:sched") is not None:
+                break
+            await asyncio.sleep(0.025)
+        assert await r.get("sq:{phuong-ba-dinh}:sched") == str(web_clock.ms)
+        assert await r.get("sq:scheduler:lock") is not None
+    finally:
+        thread.stop()
+    assert await r.get("sq:scheduler:lock") is None
