@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from queue_server.web import manage_floor, manage_people, manage_settings
+from queue_server.web import (
+    manage_calendar,
+    manage_export,
+    manage_floor,
+    manage_people,
+    manage_settings,
+)
 
 
 def routes() -> list[BaseRoute]:
@@ -16,4 +22,6 @@ def routes() -> list[BaseRoute]:
         *manage_floor.routes(),
         *manage_settings.routes(),
         *manage_people.routes(),
+        *manage_export.routes(),
+        *manage_calendar.routes(),
     ]

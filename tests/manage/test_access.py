@@ -56,7 +56,18 @@ ROUTES = console_routes()
 
 def test_the_console_has_its_pages() -> None:
     paths = {p for _, p, _ in ROUTES}
-    for page in ("", "/fields", "/counters", "/priority", "/staff", "/devices"):
+    for page in (
+        "",
+        "/fields",
+        "/counters",
+        "/priority",
+        "/calendar",
+        "/appointments",
+        "/staff",
+        "/devices",
+        "/export",
+        "/config.toml",
+    ):
         assert f"/manage/{OFFICE}{page}" in paths
 
 

@@ -1,0 +1,77 @@
+"""A manager's change is live: a connected board hears it, another server process serves
+it, and the exported TOML starts a server with the same offices."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import connect
+
+from queue_server import config as config_mod
+from queue_server.services.offices import OfficeRegistry
+from tests.conftest import start_server
+from tests.manage.conftest import OFFICE, Session
+
+BASE = f"/manage/{OFFICE}"
+RENAME = {
+    "prefix": "A", "name_vi": "Hộ tịch – Khai sinh, khai tử", "name_en": "Civil status",
+    "first_number": "1", "last_number": "999", "service_minutes": "10",
+    "target_wait_minutes": "15",
+}  # fmt: skip
+
+
+async def test_field_rename_reaches_a_board_and_another_process(
+    manager: Session, server: str, config: config_mod.Config
+) -> None:
+    other = start_server(config)  # a second server process on the same Redis
+    other_url = other.start()
+    try:
+        ws_url = other_url.replace("http://", "ws://") + f"/ws/offices/{OFFICE}"
+        async with connect(ws_url) as board:
+            first = json.loads(await board.recv())
+            assert first["type"] == "snapshot"
+            res = await manager.post(f"{BASE}/fields/HT/save", RENAME)
+            assert res.status_code == 303
+
+            async def next_config_event() -> dict[str, Any]:
+                while True:
+                    msg: dict[str, Any] = json.loads(await board.recv())
+                    if msg["type"] == "office.config_changed":
+                        return msg
+
+            msg = await asyncio.wait_for(next_config_event(), 5)
+            assert msg["data"]["by"] == "hoa"
+        # The board reloads the office on that event; the other process has it already.
+        async with httpx.AsyncClient(base_url=other_url) as client:
+            office = (await client.get(f"/api/v1/offices/{OFFICE}")).json()
+            kiosk = await client.get(f"/kiosk/{OFFICE}")
+        assert office["fields"][0]["name_vi"] == "Hộ tịch – Khai sinh, khai tử"
+        assert "Hộ tịch – Khai sinh, khai tử" in kiosk.text
+    finally:
+        other.stop()
+
+
+async def test_export_starts_a_server_with_the_same_office(
+    manager: Session, tmp_path: Path, config: config_mod.Config, r: Any
+) -> None:
+    assert (await manager.post(f"{BASE}/fields/HT/save", RENAME)).status_code == 303
+    await manager.post(f"{BASE}/counters/2/save", {"order_CT": "1", "order_HT": "2"})
+    res = await manager.get(f"{BASE}/config.toml")
+    assert res.status_code == 200
+    assert res.headers["content-disposition"] == 'attachment; filename="config.toml"'
+    path = tmp_path / "config.toml"
+    path.write_bytes(res.content)
+    loaded = config_mod.load(path)
+    office = loaded.office(OFFICE)
+    assert office is not None
+    assert office.field("HT").name_vi == "Hộ tịch – Khai sinh, khai tử"  # type: ignore[union-attr]
+    assert office.counter(2).fields == ("CT", "HT")  # type: ignore[union-attr]
+    # A process starting from config.toml plus the saved change has the same office.
+    registry = OfficeRegistry(config)
+    await registry.load(r)
+    assert registry.get(OFFICE) == office
+    assert config.office(OFFICE) != office
