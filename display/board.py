@@ -88,6 +88,8 @@ async def build_default_clips(data_dir: Path) -> None:
         await asyncio.to_thread(_prepare_default_clips, data_dir)
     except VoiceClipsError as exc:
         log.error("voice clips not available: %s", exc.message)
+    except OSError as exc:  # e.g. a read-only data folder
+        log.error("voice clips not available: %s", exc)
 
 
 def _office(request: Request) -> Office:
