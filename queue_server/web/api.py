@@ -100,6 +100,8 @@ async def issue_ticket(request: Request) -> Response:
             "appointment tickets are issued by checking in a booking code",
             vi="Số có lịch hẹn chỉ được cấp khi xác nhận mã lịch hẹn.",
         )
+    # After the walk-in stop before closing: 409; tickets already issued are still served.
+    await request.app.state.appointments.check_walk_in(office.slug)
     placed = await service.issue(
         office.slug, field, priority, idempotency_key=idempotency_key(request)
     )

@@ -18,13 +18,17 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from queue_server.config import Config
+from queue_server.services.appointments import AppointmentService
 from queue_server.services.auth import AuthService
 from queue_server.services.clock import Clock
+from queue_server.services.notify import OutboxSender, adapter_from_url
 from queue_server.services.queue import QueueService
+from queue_server.services.scheduler import Jobs, Scheduler
 from queue_server.store.accounts import Accounts
+from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
 from queue_server.store.queue import QueueStore
-from queue_server.web import api, kiosk, pages
+from queue_server.web import api, booking, kiosk, pages
 from queue_server.web.errors import HANDLERS
 from queue_server.web.hub import Hub
 from queue_server.web.pages import WEB
@@ -62,9 +66,16 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
             if expired:
                 log.info("%s: %d tickets of earlier days cancelled", office.slug, expired)
         supervisor = asyncio.create_task(handle.supervise(), name="sothutu-redis-supervisor")
+        app.state.appointments = appointments = AppointmentService(
+            config, BookingStore(client), queue, clock
+        )
+        outbox = OutboxSender(client, adapter_from_url(config.notify_url))
+        scheduler = Scheduler(client, Jobs(config, appointments, outbox), queue.clock)
+        scheduler.start()
         try:
             yield {}
         finally:
+            await scheduler.stop()
             supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await supervisor
@@ -77,6 +88,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         WebSocketRoute("/ws/offices/{office}", office_socket),
         *pages.routes(),
         *kiosk.routes(),
+        *booking.routes(),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]
     middleware = [
