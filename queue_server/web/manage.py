@@ -14,6 +14,7 @@ from queue_server.web import (
     manage_floor,
     manage_people,
     manage_settings,
+    manage_voice,
 )
 
 
@@ -24,4 +25,5 @@ def routes() -> list[BaseRoute]:
         *manage_people.routes(),
         *manage_export.routes(),
         *manage_calendar.routes(),
+        *manage_voice.routes(),
     ]

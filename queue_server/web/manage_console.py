@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from queue_server.config import Office
-from queue_server.errors import BadRequest, Forbidden
+from queue_server.errors import BadRequest, Forbidden, PayloadTooLarge
 from queue_server.services.auth import AuthService, require_role
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.queue import QueueService
@@ -102,33 +102,43 @@ def console(
     handler: Handler, *, form_limit: int = FORM_LIMIT
 ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        form = None
         try:
-            if request.method == "POST":
-                # A form proves itself with the session's CSRF token in a field, not in the
-                # X-CSRF-Token header page scripts send, so the principal is read directly.
-                form = await request.form(max_part_size=form_limit)
-                auth: AuthService = request.app.state.auth
-                found = await auth.authenticate(request.session.get("token"))
-                if found is None:
-                    return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
-                pages.check_csrf(request, str(form.get("csrf") or ""))
-                who: Principal | Response = require_role(found, "manager")
-            else:
-                who = await pages.page_user(request, "manager")
-        except Forbidden as exc:
-            if exc.code == "csrf":
-                raise
+            who = await _manager(request)
+        except Forbidden:
             return pages.render(request, "manage_forbidden.html", {}, 403)
         if isinstance(who, Response):
             return who
         queue: QueueService = request.app.state.queue
         office = queue.office(request.path_params["office"])
-        return await handler(Console(request, who, office, form))
+        if request.method != "POST":
+            return await handler(Console(request, who, office, None))
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > form_limit:
+            raise PayloadTooLarge(
+                f"a form of at most {form_limit // 1024} KiB, with its length",
+                vi=f"Dữ liệu gửi lên quá lớn (tối đa {form_limit // 1024} KiB).",
+            )
+        # Closing the form removes the temporary files of uploads.
+        async with request.form(max_part_size=form_limit) as form:
+            pages.check_csrf(request, str(form.get("csrf") or ""))
+            return await handler(Console(request, who, office, form))
 
     endpoint.__name__ = handler.__name__
     endpoint.__doc__ = handler.__doc__
     return endpoint
+
+
+async def _manager(request: Request) -> Principal | Response:
+    """The manager, or a redirect to the login page; Forbidden below the manager role."""
+    if request.method != "POST":
+        return await pages.page_user(request, "manager")
+    # A form proves itself with the session's CSRF token in a field (checked once it is
+    # read), not with the X-CSRF-Token header of page scripts: read the session directly.
+    auth: AuthService = request.app.state.auth
+    found = await auth.authenticate(request.session.get("token"))
+    if found is None:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
+    return require_role(found, "manager")
 
 
 def page(path: str, handler: Handler, post: bool = False, **kw: Any) -> Route:

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from queue_server import config as config_mod
+from queue_server.rules.speech import clip_name
 from queue_server.services.auth import AuthService
 from queue_server.store.accounts import Accounts
 from queue_server.store.connection import EmbeddedRedis, connect
@@ -33,6 +34,7 @@ PARAMS = {
     "word": "moi",
     "printer": "kiosk-1",
     "job": "1-0",
+    "stem": clip_name("mời"),
 }
 
 
