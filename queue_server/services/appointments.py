@@ -457,9 +457,13 @@ class AppointmentService:
         subtitle = ""
         if b.reschedules:
             subtitle = "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
+            before = next(
+                (h["from"] for h in reversed(b.history) if h.get("action") == "postponed"), ""
+            )
             notes = [
                 "Cơ quan chân thành xin lỗi ông/bà vì hồ sơ chưa có kết quả đúng hẹn.",
                 f"Lý do: {b.reason}",
+                *([f"Thay cho ngày hẹn {date.fromisoformat(before):%d/%m/%Y}."] if before else []),
                 *notes,
             ]
         return {

@@ -84,6 +84,7 @@ async def test_result_pickup_recorded_then_postponed_with_apology(
     slip = appointments.slip_data(moved)
     assert slip["subtitle"] == "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
     assert "Lý do: Chờ kết quả đo đạc thửa đất" in slip["notes"]
+    assert "Thay cho ngày hẹn 09/03/2026." in slip["notes"]
 
     # On the pickup day the code checks the citizen in for the return counter; not before.
     clock.ms = appointments.to_ms(office, datetime(2026, 3, 13, 9, 0))
