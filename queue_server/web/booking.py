@@ -221,6 +221,10 @@ async def api_check_in(request: Request) -> Response:
     if not office.open_kiosk:
         require_device_or_role(await principal(request), ("kiosk",), "staff", office.slug)
     data = await json_body(request, request.app.state.config.server.max_body_bytes)
+    printer = opt_str(data, "printer", 64)
+    printing = getattr(request.app.state, "printing", None)
+    if printer is not None and printing is not None:
+        printing.printer(office.slug, printer)  # an unknown printer: 404 before any ticket
     result = await service.check_in(office.slug, req_str(data, "code", 40))
     lang = language(request)
     body: dict[str, Any] = {
@@ -239,7 +243,7 @@ async def api_check_in(request: Request) -> Response:
             minutes=office.appointments.check_in_early_minutes
         )
         body["opens_at"] = f"{opens:%H:%M} {day_label(opens.date(), lang)}"
-    if result.status == "ok" and (printer := opt_str(data, "printer", 64)):
+    if result.status == "ok" and printer is not None:
         await _print_ticket(request, office, result, printer)
     return JSONResponse(body, 201 if result.placed and not result.again else 200)
 
@@ -435,7 +439,10 @@ async def manage_page(request: Request) -> Response:
             {"value": d.isoformat(), "label": day_label(d, lang)}
             for d in service.days(office, field)
         ]
-        day = _parse_day(request.query_params.get("day"))
+        try:
+            day = _parse_day(request.query_params.get("day"))
+        except BadRequest as exc:
+            day, context["error"] = None, exc.text(lang)
         if day is not None:
             context["day"] = {"value": day.isoformat(), "label": day_label(day, lang)}
             context["slots"] = [

@@ -219,3 +219,21 @@ async def test_the_app_runs_the_scheduler_and_hands_over_on_stop(
     finally:
         thread.stop()
     assert await r.get("sq:scheduler:lock") is None
+
+
+async def test_check_in_prints_on_the_kiosk_printer_once(
+    client: httpx.AsyncClient, r: Any, web_clock: FixedClock
+) -> None:
+    code = (await client.post(f"{OFFICE_API}/appointments", json=BODY)).json()["code"]
+    web_clock.ms = at(2026, 11, 26, 8, 50)
+    unknown = await client.post(f"{OFFICE_API}/check-in", json={"code": code, "printer": "x"})
+    assert unknown.status_code == 404
+    assert (await client.get(f"{OFFICE_API}/appointments/{code}")).json()["status"] == "booked"
+    body = {"code": code, "printer": "kiosk-1"}
+    first = await client.post(f"{OFFICE_API}/check-in", json=body)
+    again = await client.post(f"{OFFICE_API}/check-in", json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    jobs = [k for k in await r.keys("sq:{phuong-ba-dinh}:*") if "print" in k]
+    assert jobs, "the check-in put a print job in the printer's line"
+    lengths = [await r.xlen(k) for k in jobs if await r.type(k) == "stream"]
+    assert sum(lengths) == 1  # the repeat prints nothing more
