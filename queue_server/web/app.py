@@ -28,7 +28,7 @@ from queue_server.store.accounts import Accounts
 from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
 from queue_server.store.queue import QueueStore
-from queue_server.web import api, booking, kiosk, pages
+from queue_server.web import api, booking, counter, kiosk, pages
 from queue_server.web.errors import HANDLERS
 from queue_server.web.hub import Hub
 from queue_server.web.pages import WEB
@@ -87,6 +87,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         *api.routes(),
         WebSocketRoute("/ws/offices/{office}", office_socket),
         *pages.routes(),
+        *counter.routes(),
         *kiosk.routes(),
         *booking.routes(),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
