@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from queue_server.web import (
+    guide,
     manage_calendar,
     manage_export,
     manage_floor,
@@ -26,4 +27,5 @@ def routes() -> list[BaseRoute]:
         *manage_export.routes(),
         *manage_calendar.routes(),
         *manage_voice.routes(),
+        *guide.routes(),
     ]
