@@ -1,9 +1,10 @@
 """Reports: day aggregates folded from the office event stream, merged over any range.
 
 A closed day (before today in the office's time zone) is folded once from its events and
-stored (`store.aggregates`); today is folded live on every request. A report over a range
-reads the stored days with one MGET, builds the missing ones (first report after an upgrade,
-or a day the nightly job has not reached), and merges them.
+stored (`store.aggregates`); a closed month is rolled up once from its days; today is
+folded live on every request. A report over a range reads whole months from their
+roll-ups and other days from their aggregates (one MGET each), builds what is missing
+(the first report after an upgrade, or a day the scheduler has not reached), and merges.
 
 How events count:
 - ticket events count on the ticket's own day (`day` in the ticket), so a waiting ticket
@@ -20,7 +21,6 @@ How events count:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -39,6 +39,8 @@ from queue_server.store.aggregates import (
     new_aggregate,
     new_metrics,
     percentile_minutes,
+    roll_up,
+    summary,
 )
 
 DEFAULT_TARGET_MINUTES = 20
@@ -46,6 +48,13 @@ MAX_COMMENTS = 50
 # Days the nightly job looks back for closed days still without an aggregate.
 CLOSE_LOOKBACK_DAYS = 7
 MAX_RANGE_DAYS = 3 * 366
+
+
+def _whole_month(day: date, start: date, last_closed: date) -> bool:
+    """Whether [start, last_closed] holds the whole month of `day`."""
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first >= start and following - timedelta(days=1) <= last_closed
 
 
 def day_bounds(office: Office, day: date) -> tuple[int, int]:
@@ -87,7 +96,7 @@ class DayFolder:
         names.append(f"staff:{staff}")
         return tuple(names)
 
-    def add(self, at_ms: int, etype: str, data: dict[str, Any]) -> None:
+    def add(self, etype: str, data: dict[str, Any]) -> None:
         self.agg["events"] += 1
         if etype.startswith("ticket.") and etype != "ticket.rated":
             if data.get("day") == self.day:
@@ -181,6 +190,9 @@ class DayFolder:
 
 @dataclass
 class Report:
+    """`days`: each day's summary (its "all" group and hours); `total`: the range merged,
+    with every dimension."""
+
     office: Office
     start: date
     end: date
@@ -246,7 +258,9 @@ def figures(m: Metrics) -> dict[str, float | int | None]:
         "appt_no_show": m["appt_no_show"],
         "results": m["results"],
         "results_late": m["results_late"],
-        "results_on_time": ratio(m["results"] - m["results_late"], m["results"]),
+        # Postponements count on the day they happen, so a short range can hold more of them
+        # than results recorded.
+        "results_on_time": ratio(max(0, m["results"] - m["results_late"]), m["results"]),
         "rated": rated,
         "satisfaction": ratio(m["rated"][0] + m["rated"][1], rated),
     }
@@ -265,8 +279,8 @@ class ReportsService:
         """One day's aggregate computed from its events (not stored)."""
         folder = DayFolder(office, day.isoformat())
         start, end = day_bounds(office, day)
-        async for at, etype, data in self.store.events(office.slug, start, end):
-            folder.add(at, etype, data)
+        async for etype, data in self.store.events(office.slug, start, end):
+            folder.add(etype, data)
         return folder.close() if closed else folder.agg
 
     async def closed_days(self, office: Office, days: list[date]) -> tuple[list[Aggregate], int]:
@@ -283,19 +297,46 @@ class ReportsService:
         return out, built
 
     async def report(self, office: Office, start: date, end: date) -> Report:
+        """The figures of [start, end]: whole closed months from their roll-ups, other
+        closed days from their aggregates, today live; days after today are left out."""
         began = time.perf_counter()
         today = self.today(office)
         last = min(end, today)
         days = [start + timedelta(days=i) for i in range((last - start).days + 1)]
         closed = [d for d in days if d < today]
-        aggs, built = await self.closed_days(office, closed)
+        last_closed = min(end, today - timedelta(days=1))
+        months = sorted(
+            {d.strftime("%Y-%m") for d in closed if _whole_month(d, start, last_closed)}
+        )
+        loose = [d for d in closed if d.strftime("%Y-%m") not in months]
+        rolled = await self.store.get_months(office.slug, months)
+        built = 0
+        parts: list[Aggregate] = []
+        summaries: list[Aggregate] = []
+        for month, roll in zip(months, rolled, strict=True):
+            if roll is None:
+                month_days = [d for d in closed if d.strftime("%Y-%m") == month]
+                aggs, n = await self.closed_days(office, month_days)
+                built += n
+                roll = roll_up(month, aggs)
+                await self.store.put_month(office.slug, roll)
+            parts.append(roll["total"])
+            summaries.extend(roll["days"])
+        aggs, n = await self.closed_days(office, loose)
+        built += n
+        parts.extend(aggs)
+        summaries.extend(summary(a) for a in aggs)
         live_day = None
         if start <= today <= end:
-            aggs.append(await self.fold(office, today, closed=False))
+            live = await self.fold(office, today, closed=False)
+            parts.append(live)
+            summaries.append(summary(live))
             live_day = today.isoformat()
+        summaries.sort(key=lambda a: str(a["day"]))
         return Report(
-            office, start, end, aggs, merge(aggs), built, time.perf_counter() - began, live_day
-        )
+            office, start, end, summaries, merge(parts), built, time.perf_counter() - began,
+            live_day,
+        )  # fmt: skip
 
     async def close_days(self, now_ms: int, lookback: int = CLOSE_LOOKBACK_DAYS) -> int:
         """For the nightly job: store the aggregates of the last closed days that have none;
@@ -306,7 +347,3 @@ class ReportsService:
             days = [today - timedelta(days=i) for i in range(lookback, 0, -1)]
             built += (await self.closed_days(office, days))[1]
         return built
-
-
-def ranked(items: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
-    return sorted(items, key=lambda kv: (-kv[1], kv[0]))

@@ -19,6 +19,8 @@ import redis.asyncio as aredis
 from queue_server.store import keys
 
 VERSION = 1
+# A month roll-up keeps this many of its citizens' free-text comments (the newest).
+MONTH_COMMENTS = 100
 # Bucket m holds durations in (m-1, m] minutes; the last one also everything longer.
 MAX_MINUTES = 240
 LEVELS = 5
@@ -75,6 +77,22 @@ def merge(aggregates: Iterable[Aggregate]) -> Aggregate:
     return out
 
 
+def summary(agg: Aggregate) -> Aggregate:
+    """A day as a range report lists it: its "all" group and hours, not every dimension."""
+    return {
+        "v": VERSION, "day": agg["day"], "events": agg["events"],
+        "groups": {"all": agg["groups"].get("all") or new_metrics()}, "hours": agg["hours"],
+        "reasons": {}, "comments": [],
+    }  # fmt: skip
+
+
+def roll_up(month: str, days: Sequence[Aggregate]) -> dict[str, Any]:
+    """A closed month: its days merged, and each day's summary for the per-day table."""
+    total = merge(days)
+    total["comments"] = total["comments"][-MONTH_COMMENTS:]
+    return {"v": VERSION, "month": month, "total": total, "days": [summary(d) for d in days]}
+
+
 def percentile_minutes(hist: dict[str, int], q: float = 0.9) -> int | None:
     """Nearest-rank percentile of a histogram, as the upper edge of its bucket in minutes."""
     total = sum(hist.values())
@@ -109,18 +127,33 @@ class AggregateStore:
             keys.day_aggregate(slug, agg["day"]), json.dumps(agg, separators=(",", ":"))
         )
 
+    async def get_months(self, slug: str, months: Sequence[str]) -> list[dict[str, Any] | None]:
+        if not months:
+            return []
+        raw = await self.r.mget([keys.month_aggregate(slug, m) for m in months])
+        out: list[dict[str, Any] | None] = []
+        for item in raw:
+            rolled = json.loads(item) if item else None
+            out.append(rolled if rolled is not None and rolled.get("v") == VERSION else None)
+        return out
+
+    async def put_month(self, slug: str, rolled: dict[str, Any]) -> None:
+        await self.r.set(
+            keys.month_aggregate(slug, rolled["month"]), json.dumps(rolled, separators=(",", ":"))
+        )
+
     async def events(
         self, slug: str, start_ms: int, end_ms: int
-    ) -> AsyncIterator[tuple[int, str, dict[str, Any]]]:
-        """(id ms, type, data) of the office's events recorded in [start_ms, end_ms): stream
-        ids are the milliseconds at which Redis appended them."""
+    ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        """(type, data) of the office's events recorded in [start_ms, end_ms), in order:
+        stream ids are the milliseconds at which Redis appended them."""
         low = str(start_ms)
         high = str(end_ms - 1)
         while True:
             page = await self.r.xrange(keys.events(slug), min=low, max=high, count=SCAN_PAGE)
-            for eid, fields in page:
+            for _, fields in page:
                 data = json.loads(fields.get("data") or "{}")
-                yield int(eid.split("-", 1)[0]), fields.get("type", ""), data
+                yield fields.get("type", ""), data
             if len(page) < SCAN_PAGE:
                 return
             low = "(" + page[-1][0]

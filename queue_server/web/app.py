@@ -29,6 +29,8 @@ from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
 from queue_server.store.queue import QueueStore
 from queue_server.web import api, booking, counter, kiosk, pages
+from queue_server.web import ratings as rating_pages
+from queue_server.web import reports as report_pages
 from queue_server.web.errors import HANDLERS
 from queue_server.web.hub import Hub
 from queue_server.web.pages import WEB
@@ -90,6 +92,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         *counter.routes(),
         *kiosk.routes(),
         *booking.routes(),
+        *rating_pages.routes(),
+        *report_pages.routes(),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]
     middleware = [

@@ -107,7 +107,7 @@ def expected(visits: list[Visit], bookings: list[Booking] = ()) -> dict[str, Any
         "appt_no_show": kinds[("visit", "appointment.no_show")],
         "results": results,
         "results_late": late,
-        "results_on_time": round(100 * (results - late) / results, 1) if results else None,
+        "results_on_time": round(100 * max(0, results - late) / results, 1) if results else None,
         "rated": rated,
         "satisfaction": round(100 * (ratings[1] + ratings[2]) / rated, 1) if rated else None,
     }  # fmt: skip

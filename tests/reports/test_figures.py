@@ -6,10 +6,16 @@ from collections import Counter as Tally
 from datetime import date, time, timedelta
 from typing import Any
 
+from queue_server.services.appointments import AppointmentService
 from queue_server.services.clock import FixedClock
+from queue_server.services.notify import LogAdapter, OutboxSender
+from queue_server.services.queue import QueueService
 from queue_server.services.reports import ReportsService, figures
+from queue_server.services.scheduler import Jobs
 from queue_server.store import keys
 from queue_server.store.aggregates import AggregateStore
+from queue_server.store.bookings import BookingStore
+from queue_server.store.queue import QueueStore
 from tests.reports import history
 from tests.reports.conftest import BOOKINGS, DAYS, OFFICE, STAFF, expected, generate
 from tests.reports.history import Visit, ms
@@ -109,6 +115,8 @@ async def test_closed_day_aggregate_equals_the_live_computation(r: Any, config: 
     closed = await later.report(office, day, day)
     assert closed.live_day is None and closed.built_days == 1
     assert closed.days == live.days
+    (stored,) = await AggregateStore(r).get_many(OFFICE, [day.isoformat()])
+    assert stored == await evening.fold(office, day, closed=False)
     assert figures(closed.group("all")) == expected(visits, BOOKINGS[:5])
     # Stored once: the next report reads it.
     again = await later.report(office, day, day)
@@ -156,3 +164,43 @@ async def test_range_reaching_into_the_future_stops_at_today(
         today.isoformat(),
     ]
     assert report.live_day == today.isoformat()
+
+
+async def test_the_scheduler_tick_stores_yesterday(r: Any, config: Any) -> None:
+    visits = generate(DAYS, per_day=10)
+    await _write(r, visits)
+    clock = FixedClock(ms(DAYS[2] + timedelta(days=1), time(0, 5)))
+    queue = QueueService(config, QueueStore(r), clock)
+    appointments = AppointmentService(config, BookingStore(r), queue, clock)
+    jobs = Jobs(config, appointments, OutboxSender(r, LogAdapter()))
+    await jobs.tick(clock.now_ms())
+    stored = await AggregateStore(r).get_many(OFFICE, [d.isoformat() for d in DAYS])
+    assert all(agg is not None for agg in stored)
+    office = queue.office(OFFICE)
+    assert stored[2] == await ReportsService(queue.offices, AggregateStore(r), clock).fold(
+        office, DAYS[2], closed=True
+    )
+
+
+async def test_whole_months_come_from_their_roll_up(r: Any, reports: ReportsService) -> None:
+    days = [date(2026, 9, 30), date(2026, 10, 1), date(2026, 10, 15), date(2026, 10, 31),
+            date(2026, 11, 2)]  # fmt: skip
+    visits = generate(days, per_day=25, seed=5)
+    await history.write(r, OFFICE, history.events(OFFICE, visits, {}))
+    office = reports.offices.get(OFFICE)
+    assert office is not None
+    first = await reports.report(office, date(2026, 9, 30), date(2026, 11, 18))
+    assert await r.exists(keys.month_aggregate(OFFICE, "2026-10")) == 1
+    assert await r.exists(keys.month_aggregate(OFFICE, "2026-11")) == 0  # not over yet
+    assert await r.exists(keys.month_aggregate(OFFICE, "2026-09")) == 0  # not all in range
+    assert figures(first.group("all")) == expected(visits)
+    assert [a["day"] for a in first.days][:3] == ["2026-09-30", "2026-10-01", "2026-10-02"]
+    assert len(first.days) == 50
+    again = await reports.report(office, date(2026, 9, 30), date(2026, 11, 18))
+    assert again.built_days == 0 and again.days == first.days
+    assert again.total["groups"] == first.total["groups"]
+    october = await reports.report(office, date(2026, 10, 1), date(2026, 10, 31))
+    assert figures(october.group("all")) == expected([v for v in visits if v.day.month == 10])
+    for field in ("HT", "CT", "DD"):
+        mine = [v for v in visits if v.field == field]
+        assert figures(first.group(f"field:{field}")) == expected(mine), field

@@ -164,7 +164,7 @@ async def test_history_shape_matches_the_real_scripts(
     office = service.office(OFFICE)
     folder = DayFolder(office, day.isoformat())
     for _, f in await r.xrange(keys.events(OFFICE)):
-        folder.add(0, f["type"], json.loads(f["data"]))
+        folder.add(f["type"], json.loads(f["data"]))
     got = figures(folder.agg["groups"]["all"])
     assert (got["issued"], got["served"], got["avg_wait"], got["avg_service"]) == (1, 1, 5.0, 10.0)
     assert (got["rated"], got["satisfaction"], got["service_level"]) == (1, 100.0, 100.0)

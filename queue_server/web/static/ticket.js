@@ -57,6 +57,7 @@ function render() {
   }
   if (FINAL.includes(ticket.status)) {
     $("final-text").textContent = T[`ticket.${ticket.status}_text`];
+    $("rate").hidden = ticket.status !== "done"; // the rating page (web/ratings.py)
     stop();
   }
 }

@@ -1,0 +1,444 @@
+"""Report pages of the manager console: `/manage/{office}/reports` (range, tables, charts),
+CSV and Excel exports with the same figures, the printable monthly report, and the JSON
+form at `/api/v1/offices/{office}/reports`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from markupsafe import Markup
+from openpyxl import Workbook
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from queue_server.config import Office
+from queue_server.errors import BadRequest
+from queue_server.services.auth import require_role
+from queue_server.services.queue import QueueService
+from queue_server.services.ratings import REASONS, levels
+from queue_server.services.reports import (
+    MAX_RANGE_DAYS,
+    Report,
+    ReportsService,
+    figures,
+)
+from queue_server.store.aggregates import AggregateStore, Metrics, new_metrics
+from queue_server.web import charts
+from queue_server.web.errors import language
+from queue_server.web.i18n import translate
+from queue_server.web.pages import page_user, render
+from queue_server.web.requests import principal
+
+COLUMNS = (
+    "issued",
+    "served",
+    "no_show",
+    "cancelled",
+    "avg_wait",
+    "p90_wait",
+    "avg_service",
+    "p90_service",
+    "service_level",
+    "appt_booked",
+    "appt_kept",
+    "appt_no_show",
+    "results",
+    "results_late",
+    "results_on_time",
+    "rated",
+    "satisfaction",
+)
+DIMENSIONS = ("field", "counter", "staff", "class")
+OPEN_HOURS = range(6, 19)
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    header: list[str]
+    rows: list[list[Cell]]
+
+
+def _service(request: Request) -> ReportsService:
+    state = request.app.state
+    service: ReportsService | None = getattr(state, "reports", None)
+    if service is None:
+        queue: QueueService = state.queue
+        service = state.reports = ReportsService(
+            queue.offices, AggregateStore(state.redis), queue.clock
+        )
+    return service
+
+
+def _bad(en: str, vi: str) -> BadRequest:
+    return BadRequest(en, vi=vi)
+
+
+def _date(raw: str | None, name: str, default: date) -> date:
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _bad(
+            f"'{name}' must be a date like 2026-11-01, not {raw!r}",
+            f"Ngày '{name}' không hợp lệ ({raw!r}); nhập dạng 2026-11-01.",
+        ) from None
+
+
+def parse_range(request: Request, today: date) -> tuple[date, date]:
+    """`from` and `to` (ISO dates, both included); by default this month up to today."""
+    q = request.query_params
+    start = _date(q.get("from"), "from", today.replace(day=1))
+    end = _date(q.get("to"), "to", today)
+    if end < start:
+        raise _bad("'to' is before 'from'", "Ngày kết thúc phải sau ngày bắt đầu.")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise _bad(
+            f"a report covers at most {MAX_RANGE_DAYS} days",
+            f"Mỗi báo cáo tối đa {MAX_RANGE_DAYS} ngày.",
+        )
+    return start, end
+
+
+def parse_month(raw: str | None, today: date) -> tuple[date, date]:
+    if not raw:
+        first = today.replace(day=1)
+    else:
+        try:
+            first = date.fromisoformat(raw + "-01")
+        except ValueError:
+            raise _bad(
+                f"'month' must look like 2026-11, not {raw!r}",
+                f"Tháng không hợp lệ ({raw!r}); nhập dạng 2026-11.",
+            ) from None
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first, last
+
+
+# Labels.
+
+
+def _dim_label(office: Office, dim: str, key: str, lang: str) -> str:
+    if dim == "field":
+        f = office.field(key)
+        return f"{key} – {(f.name_vi if lang == 'vi' else f.name_en) if f else key}"
+    if dim == "counter":
+        return f"{translate('counter', lang)} {key}"
+    if dim == "staff":
+        return key or translate("reports.unknown_staff", lang)
+    if key == "normal":
+        return translate("reports.class.normal", lang)
+    p = office.priority(key)
+    return (p.name_vi if lang == "vi" else p.name_en) if p else key
+
+
+def _header(first: str, lang: str) -> list[str]:
+    return [translate(first, lang), *(translate(f"reports.col.{c}", lang) for c in COLUMNS)]
+
+
+# Figures a dimension does not divide: a ticket meets a counter and a staff member only when
+# called; bookings name a field only. Shown as a dash rather than a misleading 0.
+_BOOKINGS = {"appt_booked", "appt_kept", "appt_no_show", "results", "results_late",
+             "results_on_time"}  # fmt: skip
+NOT_DIVIDED = {
+    "counter": {"issued", "cancelled", *_BOOKINGS},
+    "staff": {"issued", "cancelled", *_BOOKINGS},
+    "class": _BOOKINGS,
+}
+
+
+def _row(label: str, m: Metrics, dim: str = "") -> list[Cell]:
+    f = figures(m)
+    skip = NOT_DIVIDED.get(dim, set())
+    return [label, *(None if c in skip else f[c] for c in COLUMNS)]
+
+
+def tables(report: Report, lang: str) -> list[Table]:
+    """Every figure of the report as tables: the page, the CSV and the workbook show these."""
+
+    def t(key: str) -> str:
+        return translate(key, lang)
+
+    out = [
+        Table(
+            "days",
+            t("reports.table.days"),
+            _header("reports.day", lang),
+            [_row(a["day"], a["groups"].get("all") or new_metrics()) for a in report.days]
+            + [_row(t("reports.total"), report.group("all"))],
+        )
+    ]
+    for dim in DIMENSIONS:
+        out.append(
+            Table(
+                dim,
+                t(f"reports.table.{dim}"),
+                _header(f"reports.dim.{dim}", lang),
+                [
+                    _row(_dim_label(report.office, dim, k, lang), m, dim)
+                    for k, m in report.dimension(dim)
+                ],
+            )
+        )
+    rated = report.group("all")["rated"]
+    total = sum(rated)
+    out.append(
+        Table(
+            "ratings",
+            t("reports.table.ratings"),
+            [t("reports.level"), t("reports.count"), t("reports.share")],
+            [
+                [
+                    t(f"rate.level.{lv.key}"),
+                    rated[lv.value - 1],
+                    round(100 * rated[lv.value - 1] / total, 1) if total else None,
+                ]
+                for lv in levels(report.office)
+            ],
+        )
+    )
+    reasons = report.total["reasons"]
+    out.append(
+        Table(
+            "reasons",
+            t("reports.table.reasons"),
+            [t("reports.reason"), t("reports.count")],
+            [[t(f"rate.reason.{r}"), reasons.get(r, 0)] for r in REASONS]
+            + [[t("reports.reason.other"), reasons.get("other", 0)]],
+        )
+    )
+    weekdays = [t(f"reports.weekday.{i}") for i in range(7)]
+    out.append(
+        Table(
+            "hours",
+            t("reports.table.hours"),
+            [t("reports.weekday"), *(f"{h}h" for h in range(24))],
+            [[weekdays[i], *row] for i, row in enumerate(report.heatmap())],
+        )
+    )
+    return out
+
+
+def report_charts(report: Report, lang: str) -> dict[str, Markup]:
+    """The four charts of a report, as inline SVG."""
+
+    def t(key: str) -> str:
+        return translate(key, lang)
+
+    labels = [f"{a['day'][8:10]}/{a['day'][5:7]}" for a in report.days]
+    per_day = [figures(a["groups"].get("all") or new_metrics()) for a in report.days]
+    rated = report.group("all")["rated"]
+    return {
+        "volume": charts.bar_chart(
+            labels,
+            [
+                (t("reports.col.issued"), [f["issued"] for f in per_day], "ch-s1"),
+                (t("reports.col.served"), [f["served"] for f in per_day], "ch-s2"),
+                (t("reports.col.no_show"), [f["no_show"] for f in per_day], "ch-s3"),
+            ],
+            t("reports.chart.volume"),
+        ),
+        "wait": charts.line_chart(
+            labels,
+            [
+                (t("reports.col.avg_wait"), [f["avg_wait"] for f in per_day], "ch-s1"),
+                (t("reports.col.p90_wait"), [f["p90_wait"] for f in per_day], "ch-s3"),
+                (t("reports.col.avg_service"), [f["avg_service"] for f in per_day], "ch-s2"),
+            ],
+            t("reports.chart.wait"),
+        ),
+        "ratings": charts.hbars(
+            [
+                (t(f"rate.level.{lv.key}"), rated[lv.value - 1], f"ch-rate{lv.value}")
+                for lv in levels(report.office)
+            ],
+            t("reports.chart.ratings"),
+        ),
+        "heatmap": charts.heatmap(
+            report.heatmap(),
+            [t(f"reports.weekday.{i}") for i in range(7)],
+            OPEN_HOURS,
+            t("reports.chart.heatmap"),
+        ),
+    }
+
+
+def cell_text(value: Cell, lang: str) -> str:
+    """A figure as the page shows it: a decimal comma in Vietnamese, a dash for none."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        text = f"{value:.1f}"
+        return text.replace(".", ",") if lang == "vi" else text
+    return str(value)
+
+
+def _context(report: Report, lang: str) -> dict[str, Any]:
+    all_figures = figures(report.group("all"))
+    return {
+        "fmt": lambda v: cell_text(v, lang),
+        "office": report.office,
+        "report": report,
+        "tables": tables(report, lang),
+        "charts": report_charts(report, lang),
+        "summary": all_figures,
+        "query": f"from={report.start.isoformat()}&to={report.end.isoformat()}",
+        "comments": report.total["comments"][-20:],
+    }
+
+
+# Handlers.
+
+
+async def _office(request: Request) -> tuple[Office, str] | Response:
+    who = await page_user(request, "manager")
+    if isinstance(who, Response):
+        return who
+    queue: QueueService = request.app.state.queue
+    return queue.office(request.path_params["office"]), who.name
+
+
+async def reports_page(request: Request) -> Response:
+    found = await _office(request)
+    if isinstance(found, Response):
+        return found
+    office, user = found
+    service = _service(request)
+    lang = language(request)
+    today = service.today(office)
+    base = {"office": office, "user": user, "active": "reports"}
+    try:
+        start, end = parse_range(request, today)
+    except BadRequest as exc:
+        start, end = today.replace(day=1), today
+        report = await service.report(office, start, end)
+        ctx = {
+            **base,
+            **_context(report, lang),
+            "form_error": exc.text(lang),
+            "form": dict(request.query_params),
+        }
+        return render(request, "reports.html", ctx, status=400)
+    report = await service.report(office, start, end)
+    ctx = {**base, **_context(report, lang), "form": {"from": start, "to": end}}
+    return render(request, "reports.html", ctx)
+
+
+async def _range_report(request: Request) -> tuple[Report, str] | Response:
+    found = await _office(request)
+    if isinstance(found, Response):
+        return found
+    office, _ = found
+    service = _service(request)
+    start, end = parse_range(request, service.today(office))
+    return await service.report(office, start, end), language(request)
+
+
+def _filename(report: Report, ext: str) -> str:
+    return f"bao-cao-{report.office.slug}-{report.start.isoformat()}-{report.end.isoformat()}.{ext}"
+
+
+async def export_csv(request: Request) -> Response:
+    found = await _range_report(request)
+    if isinstance(found, Response):
+        return found
+    report, lang = found
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    for table in tables(report, lang):
+        w.writerow([table.title])
+        w.writerow(table.header)
+        w.writerows(["" if c is None else c for c in row] for row in table.rows)
+        w.writerow([])
+    # A BOM so Excel opens the Vietnamese text as UTF-8.
+    return Response(
+        "\ufeff" + buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(report, "csv")}"'},
+    )
+
+
+async def export_xlsx(request: Request) -> Response:
+    found = await _range_report(request)
+    if isinstance(found, Response):
+        return found
+    report, lang = found
+    book = Workbook()
+    book.remove(book.worksheets[0])
+    for table in tables(report, lang):
+        sheet = book.create_sheet(table.key)
+        sheet.append([table.title])
+        sheet.append(table.header)
+        for row in table.rows:
+            sheet.append(row)
+        sheet.column_dimensions["A"].width = 32
+        sheet.freeze_panes = "B3"
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(report, "xlsx")}"'},
+    )
+
+
+async def monthly_page(request: Request) -> Response:
+    found = await _office(request)
+    if isinstance(found, Response):
+        return found
+    office, user = found
+    service = _service(request)
+    lang = language(request)
+    start, end = parse_month(request.query_params.get("month"), service.today(office))
+    report = await service.report(office, start, end)
+    ctx = {**_context(report, lang), "user": user, "month": start}
+    return render(request, "reports_monthly.html", ctx)
+
+
+async def reports_api(request: Request) -> Response:
+    require_role(await principal(request), "manager")
+    queue: QueueService = request.app.state.queue
+    office = queue.office(request.path_params["office"])
+    service = _service(request)
+    start, end = parse_range(request, service.today(office))
+    report = await service.report(office, start, end)
+    return JSONResponse(
+        {
+            "office": office.slug,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "live_day": report.live_day,
+            "total": figures(report.group("all")),
+            "ratings": report.group("all")["rated"][: office.ratings.levels],
+            "days": [
+                {"day": a["day"], **figures(a["groups"].get("all") or new_metrics())}
+                for a in report.days
+            ],
+            **{
+                dim: [{"key": k, **figures(m)} for k, m in report.dimension(dim)]
+                for dim in DIMENSIONS
+            },
+            "hours": report.heatmap(),
+            "built_days": report.built_days,
+            "seconds": round(report.build_s, 3),
+        }
+    )
+
+
+def routes() -> list[BaseRoute]:
+    m = "/manage/{office}/reports"
+    return [
+        Route(m, reports_page),
+        Route(f"{m}/export.csv", export_csv),
+        Route(f"{m}/export.xlsx", export_xlsx),
+        Route(f"{m}/monthly", monthly_page),
+        Route("/api/v1/offices/{office}/reports", reports_api),
+    ]
