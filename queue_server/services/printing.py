@@ -229,6 +229,10 @@ class ServerDriver:
             except redis.RedisError as exc:
                 log.warning("printer %s: redis: %s; retrying", self.printer.name, exc)
                 await self._pause(1.0)
+            except Exception:
+                # A driver that died would leave the printer's jobs waiting until a restart.
+                log.exception("printer %s: driver failed; starting again", self.printer.name)
+                await self._pause(1.0)
 
     async def _hold(self) -> None:
         self.holding = not self.stopped.is_set()
