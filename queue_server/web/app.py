@@ -16,19 +16,24 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
+from display import board
 from queue_server.config import Config
 from queue_server.services.appointments import AppointmentService
 from queue_server.services.auth import AuthService
 from queue_server.services.clock import Clock
 from queue_server.services.notify import OutboxSender, adapter_from_url
+from queue_server.services.offices import OfficeRegistry
+from queue_server.services.printing import PrintService, ServerDriver
 from queue_server.services.queue import QueueService
 from queue_server.services.scheduler import Jobs, Scheduler
 from queue_server.store.accounts import Accounts
 from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
-from queue_server.store.queue import QueueStore
-from queue_server.web import api, booking, counter, kiosk, pages
+from queue_server.store.printjobs import PrintJobs
+from queue_server.store.queue import Event, QueueStore
+from queue_server.web import api, booking, counter, kiosk, manage, pages, printers
 from queue_server.web import ratings as rating_pages
 from queue_server.web import reports as report_pages
 from queue_server.web.errors import HANDLERS
@@ -49,36 +54,80 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "clients": request.app.state.hub.clients()})
 
 
+class ApiAwareSessions(SessionMiddleware):
+    """Sessions for pages, and for API calls that carry the session cookie (page scripts).
+    A bare API client (kiosk, board, agent, script) sends no cookie and skips the signing
+    work, which is a tenth of the cost of issuing a ticket."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and scope["path"].startswith("/api/"):
+            cookie = next((v for k, v in scope["headers"] if k == b"cookie"), b"")
+            if self.session_cookie.encode() not in cookie:
+                await self.app(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         handle = RedisHandle(config.redis, config.server.data_dir)
         client = await handle.start()
         store = QueueStore(client)
-        queue = QueueService(config, store, clock)
-        hub = Hub(store)
+        offices = OfficeRegistry(config)
+        await offices.load(client)
+        queue = QueueService(config, store, clock, offices)
+
+        async def reload_office(event: Event) -> None:
+            if event.type == "office.config_changed":
+                await offices.refresh(client, event.office)
+
+        hub = Hub(store, listeners=[reload_office])
         app.state.config = config
+        app.state.offices = offices
         app.state.redis = client
         app.state.store = store
         app.state.queue = queue
         app.state.auth = AuthService(Accounts(client))
         app.state.hub = hub
         for office in config.offices:
+            await hub.watch(office.slug)
             expired = await queue.start_day(office.slug)
             if expired:
                 log.info("%s: %d tickets of earlier days cancelled", office.slug, expired)
         supervisor = asyncio.create_task(handle.supervise(), name="sothutu-redis-supervisor")
+        app.state.printing = printing = PrintService(config, PrintJobs(client), queue, clock)
+        # One task per network printer; across processes a Redis lock picks the one driving.
+        drivers = [
+            ServerDriver(printing, o, p) for o in config.offices for p in o.printers
+            if p.driver == "server"
+        ]  # fmt: skip
+        driving = [asyncio.create_task(d.run(), name=f"printer-{d.printer.name}") for d in drivers]
         app.state.appointments = appointments = AppointmentService(
             config, BookingStore(client), queue, clock
         )
         outbox = OutboxSender(client, adapter_from_url(config.notify_url))
         scheduler = Scheduler(client, Jobs(config, appointments, outbox), queue.clock)
         scheduler.start()
+        # Boards show calls while the clips are still being built; only the voice waits.
+        clips = asyncio.create_task(
+            board.build_default_clips(config.server.data_dir), name="sothutu-voice-clips"
+        )
         try:
             yield {}
         finally:
             await scheduler.stop()
+            for driver in drivers:
+                driver.stop()
+            if driving:
+                await asyncio.wait(driving, timeout=ServerDriver.block_ms / 1000 + 5)
+            for task in driving:
+                task.cancel()
+            await asyncio.gather(*driving, return_exceptions=True)
+            clips.cancel()
             supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await clips
             with contextlib.suppress(asyncio.CancelledError):
                 await supervisor
             await hub.close()
@@ -92,13 +141,17 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         *counter.routes(),
         *kiosk.routes(),
         *booking.routes(),
+        *manage.routes(),
         *rating_pages.routes(),
         *report_pages.routes(),
+        *printers.routes(),
+        *board.routes(),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
+        Mount("/display/static", StaticFiles(directory=board.STATIC), name="display-static"),
     ]
     middleware = [
         Middleware(
-            SessionMiddleware,
+            ApiAwareSessions,
             secret_key=session_key(config.server.data_dir),
             session_cookie="sothutu_session",
             max_age=12 * 3600,
