@@ -67,6 +67,9 @@ def test_the_console_has_its_pages() -> None:
         "/appointments",
         "/staff",
         "/devices",
+        "/voice",
+        "/qr",
+        "/reports",
         "/export",
         "/config.toml",
     ):
