@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from queue_server.config import APPOINTMENT, Office
 from queue_server.errors import BadRequest
 from queue_server.services.auth import AuthService, require_device_or_role, require_role
+from queue_server.services.printing import PrintService
 from queue_server.services.queue import QueueService
 from queue_server.store.accounts import Principal
 from queue_server.web.openapi import openapi
@@ -100,12 +101,24 @@ async def issue_ticket(request: Request) -> Response:
             "appointment tickets are issued by checking in a booking code",
             vi="Số có lịch hẹn chỉ được cấp khi xác nhận mã lịch hẹn.",
         )
+    printer = opt_str(data, "printer", 64)
+    printing: PrintService = request.app.state.printing
+    if printer is not None:
+        printing.printer(office.slug, printer)  # an unknown printer: 404, and no ticket
+    key = idempotency_key(request)
     # After the walk-in stop before closing: 409; tickets already issued are still served.
     await request.app.state.appointments.check_walk_in(office.slug)
-    placed = await service.issue(
-        office.slug, field, priority, idempotency_key=idempotency_key(request)
-    )
-    return JSONResponse(placed.to_json(), 201)
+    placed = await service.issue(office.slug, field, priority, idempotency_key=key)
+    answer = placed.to_json()
+    if printer is not None:
+        # The same key makes a retried request find the job it enqueued the first time.
+        who = await principal(request)
+        job = await printing.print_ticket(
+            office.slug, printer, placed, requested_by=who.name if who else "kiosk",
+            idempotency_key=f"{key}:print" if key else None,
+        )  # fmt: skip
+        answer["print_job"] = job.id
+    return JSONResponse(answer, 201)
 
 
 async def get_queue(request: Request) -> Response:
