@@ -41,7 +41,7 @@ async def _staff(
     return c.render(
         "manage_staff.html", "staff",
         {"users": users, "roles": _roles(c), "values": values, "errors": errors,
-         "rank": RANK},
+         "rank": RANK, "my_rank": RANK.get(c.who.role, 0)},
         status,
     )  # fmt: skip
 

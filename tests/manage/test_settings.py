@@ -151,3 +151,21 @@ async def test_priority_classes_and_interleave(manager: Session) -> None:
     res = await manager.post(f"{BASE}/priority/save", bad)
     assert error_for(res.text, "interleave") == "Phải từ 1 đến 100."
     assert error_for(res.text, f"code_{rows - 1}") is not None
+
+
+async def test_console_in_english(manager: Session) -> None:
+    page = await manager.get(f"{BASE}/fields?lang=en")
+    assert "Fields of service" in page.text and "Manager console" in page.text
+    res = await manager.post(f"{BASE}/general", {"name": ""})
+    assert error_for(res.text, "name") == "This is required."
+
+
+async def test_manager_can_edit_managers_but_not_admins(manager: Session, auth: Any) -> None:
+    await auth.add_user("an", "manager", "mat-khau-123")
+    await auth.add_user("root", "admin", "mat-khau-123")
+    page = (await manager.get(f"{BASE}/staff")).text
+    assert f'action="{BASE}/staff/an/role"' in page and f'action="{BASE}/staff/an/delete"' in page
+    assert f'action="{BASE}/staff/root/' not in page
+    res = await manager.post(f"{BASE}/staff/root/delete")
+    assert res.status_code == 400 and "Chỉ quản trị hệ thống" in res.text
+    assert await auth.accounts.user("root") is not None
