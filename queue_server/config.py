@@ -261,7 +261,7 @@ class _Reader:
         try:
             return time.fromisoformat(value)
         except ValueError:
-            raise self.fail(name, f"must be a time like \"15:00\", not {value!r}") from None
+            raise self.fail(name, f'must be a time like "15:00", not {value!r}') from None
 
     def date_list(self, name: str) -> frozenset[date]:
         value = self._get(name, list, [], "a list of dates")

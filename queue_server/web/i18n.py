@@ -870,10 +870,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.col.results_on_time": ("Trả KQ đúng hẹn (%)", "Results on time (%)"),
     "reports.col.rated": ("Lượt đánh giá", "Ratings"),
     "reports.col.satisfaction": ("Hài lòng (%)", "Satisfied (%)"),
-    "reports.chart.volume": ("Số phát, đã phục vụ, vắng mặt theo ngày", "Issued, served, no-show per day"),
+    "reports.chart.volume": (
+        "Số phát, đã phục vụ, vắng mặt theo ngày",
+        "Issued, served, no-show per day",
+    ),
     "reports.chart.wait": ("Thời gian chờ và phục vụ (phút)", "Wait and service time (min)"),
     "reports.chart.ratings": ("Đánh giá theo mức", "Ratings by level"),
-    "reports.chart.heatmap": ("Giờ cao điểm (số phát theo thứ và giờ)", "Busiest hours (tickets by weekday and hour)"),
+    "reports.chart.heatmap": (
+        "Giờ cao điểm (số phát theo thứ và giờ)",
+        "Busiest hours (tickets by weekday and hour)",
+    ),
 }
 
 
