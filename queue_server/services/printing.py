@@ -31,6 +31,7 @@ from queue_server.errors import BadRequest, NotFound
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService
 from queue_server.store.printjobs import PrintJob, PrintJobs
+from queue_server.store.queue import Event
 
 log = logging.getLogger("sothutu.printing")
 
@@ -351,6 +352,74 @@ class ServerDriver:
                 if self.stopped.is_set():
                     return  # its mark stays: the next driver holds it as uncertain
                 await self._pause(0.5)
+
+
+class ServerDrivers:
+    """This process's `ServerDriver`s: one per `driver = "server"` printer of the offices as
+    they are now, not as they were at start-up.
+
+    `sync` (called at start and on every `office.config_changed`) starts the driver of a
+    printer a manager added, stops the driver of one removed or handed to an agent, and
+    replaces the driver of one whose address or options changed. A replacement starts only
+    once its predecessor has finished the attempt in hand and let go of the printer's lock,
+    so the two never drive the printer at once.
+    """
+
+    def __init__(self, service: PrintService) -> None:
+        self.service = service
+        self.running: dict[tuple[str, str], ServerDriver] = {}
+        self._last: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    def sync(self) -> None:
+        if self._closed:
+            return
+        wanted = {
+            (o.slug, p.name): (o, p)
+            for o in self.service.queue.offices.all() for p in o.printers
+            if p.driver == "server"
+        }  # fmt: skip
+        for key, driver in list(self.running.items()):
+            if key not in wanted or wanted[key][1] != driver.printer:
+                log.info("printer %s/%s changed or removed: its driver stops", *key)
+                driver.stop()
+                del self.running[key]
+        for key, (office, printer) in wanted.items():
+            if key not in self.running:
+                self._start(key, ServerDriver(self.service, office, printer))
+
+    def _start(self, key: tuple[str, str], driver: ServerDriver) -> None:
+        self.running[key] = driver
+        task = asyncio.create_task(
+            _after(self._last.get(key), driver), name=f"printer-{key[0]}-{key[1]}"
+        )
+        self._last[key] = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def on_event(self, event: Event) -> None:
+        """A hub listener: follow the office's printers after a manager's change."""
+        if event.type == "office.config_changed":
+            self.sync()
+
+    async def close(self) -> None:
+        """Stop every driver: each ends within `block_ms` plus the attempt in hand."""
+        self._closed = True
+        for driver in self.running.values():
+            driver.stop()
+        tasks = list(self._tasks)
+        if tasks:
+            await asyncio.wait(tasks, timeout=ServerDriver.block_ms / 1000 + 5)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _after(previous: asyncio.Task[None] | None, driver: ServerDriver) -> None:
+    if previous is not None:
+        await asyncio.wait([previous])
+    await driver.run()
 
 
 def _local(ms: int, office: Office) -> datetime:

@@ -25,7 +25,7 @@ from queue_server.services.auth import AuthService
 from queue_server.services.clock import Clock
 from queue_server.services.notify import OutboxSender, adapter_from_url
 from queue_server.services.offices import OfficeRegistry
-from queue_server.services.printing import PrintService, ServerDriver
+from queue_server.services.printing import PrintService, ServerDrivers
 from queue_server.services.queue import QueueService
 from queue_server.services.scheduler import Jobs, Scheduler
 from queue_server.store.accounts import Accounts
@@ -98,11 +98,10 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         supervisor = asyncio.create_task(handle.supervise(), name="sothutu-redis-supervisor")
         app.state.printing = printing = PrintService(config, PrintJobs(client), queue, clock)
         # One task per network printer; across processes a Redis lock picks the one driving.
-        drivers = [
-            ServerDriver(printing, o, p) for o in config.offices for p in o.printers
-            if p.driver == "server"
-        ]  # fmt: skip
-        driving = [asyncio.create_task(d.run(), name=f"printer-{d.printer.name}") for d in drivers]
+        # They follow the offices as managers change them (after the registry reloaded).
+        drivers = ServerDrivers(printing)
+        hub.listeners.append(drivers.on_event)
+        drivers.sync()
         app.state.appointments = appointments = AppointmentService(
             config, BookingStore(client), queue, clock
         )
@@ -117,13 +116,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
             yield {}
         finally:
             await scheduler.stop()
-            for driver in drivers:
-                driver.stop()
-            if driving:
-                await asyncio.wait(driving, timeout=ServerDriver.block_ms / 1000 + 5)
-            for task in driving:
-                task.cancel()
-            await asyncio.gather(*driving, return_exceptions=True)
+            await drivers.close()
             clips.cancel()
             supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -65,7 +65,7 @@ async def choose_office(request: Request) -> Response:
     who = await page_user(request)
     if isinstance(who, Response):
         return who
-    offices = request.app.state.config.offices
+    offices = _queue(request).offices.all()
     if len(offices) == 1:
         return RedirectResponse(f"/counter/{offices[0].slug}", 303)
     return render(request, "counter_choose.html", {"office": None, "offices": offices})

@@ -105,7 +105,7 @@ def _resolve(
     name = params["printer"]
     slug = params.get("office") or who.office
     if slug is None:
-        offices = [o for o in service.config.offices if o.printer(name) is not None]
+        offices = [o for o in service.queue.offices.all() if o.printer(name) is not None]
         if len(offices) > 1:
             raise BadRequest("several offices have this printer; give OFFICE/NAME")
         if not offices:
@@ -117,7 +117,12 @@ def _resolve(
 
 
 class AgentGone(Exception):
-    """The agent's socket closed, or another connection of the agent took the printer."""
+    """The agent's socket closed, another connection of the agent took the printer, or a
+    manager changed the printer (`code` is then the close code the agent gets)."""
+
+    def __init__(self, code: int = 1000, reason: str = "") -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
 
 
 class AgentSession:
@@ -139,21 +144,35 @@ class AgentSession:
         await self.jobs.ensure_group(slug, name)
         receiver = asyncio.create_task(self._receive())
         renewer = asyncio.create_task(self._renew())
+        gone = AgentGone()
         try:
             await self._send({"type": "hello", "office": slug, "printer": name,
                               "url": self.printer.url})  # fmt: skip
             await self._serve()
-        except (AgentGone, WebSocketDisconnect, RuntimeError):
+        except AgentGone as exc:
+            gone = exc
+        except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
             # The renewer is told, not cancelled: cancelling could cut a Redis command in half.
             self.ended.set()
             receiver.cancel()
             await asyncio.gather(receiver, renewer, return_exceptions=True)
-            if await self.jobs.release(slug, name, self.owner):
+            if await self.jobs.release(slug, name, self.owner) and gone.code != 4404:
                 await self._report("status", None, "disconnected", ["no_agent"], "")
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                await self.ws.close()
+                await self.ws.close(gone.code, gone.reason)
+
+    def _current(self) -> Printer:
+        """The printer as a manager last saved it. Removed or handed to the server: the
+        agent is refused (4404, it stops); a new address: it reconnects (1012) and reads
+        it in the hello. New paper or mode need nothing: each job is rendered with them."""
+        printer = self.service.queue.office(self.office.slug).printer(self.printer.name)
+        if printer is None or printer.driver != "agent":
+            raise AgentGone(4404, "the printer was removed or is driven by the server now")
+        if printer.url != self.printer.url:
+            raise AgentGone(1012, "the printer's address changed; connect again")
+        return printer
 
     async def _send(self, message: dict[str, Any]) -> None:
         await self.ws.send_text(json.dumps(message, ensure_ascii=False))
@@ -196,6 +215,7 @@ class AgentSession:
                     raise AgentGone
                 await self._other(message)
             job = await self.jobs.next_job(slug, name, BLOCK_MS)
+            self.printer = self._current()
             if job is None:
                 continue
             try:

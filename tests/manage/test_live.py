@@ -4,7 +4,10 @@ it, and the exported TOML starts a server with the same offices."""
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +15,10 @@ import httpx
 from websockets.asyncio.client import connect
 
 from queue_server import config as config_mod
+from queue_server.services.auth import AuthService
 from queue_server.services.offices import OfficeRegistry
-from tests.conftest import start_server
-from tests.manage.conftest import OFFICE, Session
+from tests.conftest import ROOT, start_server
+from tests.manage.conftest import OFFICE, PASSWORD, Session, log_in
 
 BASE = f"/manage/{OFFICE}"
 RENAME = {
@@ -75,3 +79,30 @@ async def test_export_starts_a_server_with_the_same_office(
     await registry.load(r)
     assert registry.get(OFFICE) == office
     assert config.office(OFFICE) != office
+
+
+async def test_counter_office_list_shows_a_renamed_office(
+    r: Any, config: config_mod.Config, auth: AuthService
+) -> None:
+    data = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    second = {**copy.deepcopy(data["offices"][0]), "slug": "phuong-kim-ma"}
+    data["offices"].append({**second, "name": "Trung tâm Phục vụ hành chính công phường Kim Mã"})
+    two = config_mod.parse(data, config.path)
+    two = dataclasses.replace(two, redis=config.redis, server=config.server)
+    await auth.add_user("hoa", "manager", PASSWORD)
+    thread = start_server(two)
+    url = thread.start()
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            manager = Session(client, await log_in(client, "hoa"))
+            res = await manager.post(f"{BASE}/general", {
+                "name": "Trung tâm Hành chính công phường Ba Đình", "open_kiosk": "1",
+                "address": "Số 1 Phan Đình Phùng", "ticket_footer": "",
+            })  # fmt: skip
+            assert res.status_code == 303, res.text
+            page = (await manager.get("/counter")).text
+    finally:
+        thread.stop()
+    assert "Trung tâm Hành chính công phường Ba Đình</a>" in page
+    assert "Trung tâm Phục vụ hành chính công phường Ba Đình" not in page
+    assert "phường Kim Mã</a>" in page
