@@ -314,6 +314,8 @@ function onSnapshot(data) {
     }))
     .filter((c) => shown.has(c.counter));
   resetRecent(calls);
+  // The message up now: a board that (re)loads gets it here, not from an old event.
+  showMessage(data.message || {});
 }
 
 function onEvent(msg) {
@@ -368,6 +370,7 @@ function onEvent(msg) {
 
 // ---- the manager's message (console: /manage/{office}) --------------------------------
 // A band under the header until `until_ms` (server time); an empty text takes it down.
+// It comes in the snapshot (`message`, null when none is up) and as `board.message` events.
 
 let messageTimer = null;
 function showMessage(d) {

@@ -12,6 +12,7 @@ from queue_server.rules.waiting import average_service_s, estimated_wait_s
 from queue_server.services.clock import Clock, local_day
 from queue_server.services.offices import OfficeRegistry
 from queue_server.store import keys
+from queue_server.store.messages import current_message
 from queue_server.store.queue import QueueStore, counter_lanes
 from queue_server.store.records import CounterState, Ticket
 from queue_server.store.scripts import Moved
@@ -302,6 +303,8 @@ class QueueService:
                 for c in counters
             ],
             "recent_calls": calls,
+            # Read after the state: it is at least as new, and later changes come as events.
+            "message": await current_message(self.store.r, slug, now),
         }
 
     async def start_day(self, slug: str) -> int:

@@ -176,3 +176,9 @@ def scheduler_lock() -> str:
 def office_config(slug: str) -> str:
     """The office's TOML table as a manager last saved it (JSON); overrides config.toml."""
     return f"{office(slug)}:config"
+
+
+def board_message(slug: str) -> str:
+    """JSON {text, until_ms, by, event}: the manager's message the boards show now; no key
+    when none is up (it expires a minute after `until_ms`)."""
+    return f"{office(slug)}:board_message"

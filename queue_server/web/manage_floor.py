@@ -7,7 +7,6 @@ renderer for the first view and the live one.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,14 +15,11 @@ from starlette.routing import BaseRoute
 
 from queue_server.config import Office
 from queue_server.services.queue import QueueService
-from queue_server.store import keys
+from queue_server.store.messages import BoardMessages
 from queue_server.web.manage_console import Console, page
 from queue_server.web.manage_forms import Form
 
 HOUR_MS = 3_600_000
-BOARD_MESSAGE = "board.message"
-# Enough to find the message now showing without walking a busy day's whole stream.
-MESSAGE_LOOKBACK = 2000
 
 
 @dataclass
@@ -79,7 +75,6 @@ async def floor(queue: QueueService, office: Office, lang: str) -> Floor:
             calls += 1
             code = event.data.get("field", "")
             by_field[code] = by_field.get(code, 0) + 1
-    message = await board_message(queue, office.slug, now)
     return Floor(
         fields=list(fields.values()),
         counters=counters,
@@ -87,21 +82,9 @@ async def floor(queue: QueueService, office: Office, lang: str) -> Floor:
         waiting=sum(f.waiting for f in fields.values()),
         open_counters=sum(1 for c in counters if c["status"] == "open"),
         paused_counters=sum(1 for c in counters if c["status"] == "paused"),
-        message=message,
+        message=snap["message"],
         calls_by_field=by_field,
     )
-
-
-async def board_message(queue: QueueService, slug: str, now_ms: int) -> dict[str, Any] | None:
-    """The message the boards show now (the last one sent, if it has not expired)."""
-    recent = await queue.store.r.xrevrange(keys.events(slug), count=MESSAGE_LOOKBACK)
-    for _eid, entry in recent:
-        if entry.get("type") == BOARD_MESSAGE:
-            data: dict[str, Any] = json.loads(entry.get("data") or "{}")
-            if data.get("text") and int(data.get("until_ms") or 0) > now_ms:
-                return data
-            return None
-    return None
 
 
 async def overview(c: Console) -> Response:
@@ -128,7 +111,7 @@ async def floor_part(c: Console) -> Response:
 
 
 async def send_message(c: Console) -> Response:
-    """Appends a `board.message` event; an empty text takes the message down."""
+    """Puts the message up on the boards (`board.message`); an empty text takes it down."""
     assert c.form is not None
     form = Form(c.form, c.lang)
     text = "" if form.flag("clear") else form.text("text", required=False, max_len=200)
@@ -136,8 +119,9 @@ async def send_message(c: Console) -> Response:
     if form.errors:
         return await _overview(c, form.errors, form.values, 400)
     queue: QueueService = c.request.app.state.queue
-    until = queue.clock.now_ms() + (minutes or 0) * 60_000
-    await c.event(BOARD_MESSAGE, {"text": text, "until_ms": until if text else 0})
+    now = queue.clock.now_ms()
+    messages = BoardMessages(c.request.app.state.redis)
+    await messages.send(c.office.slug, text, now + (minutes or 0) * 60_000, c.who.name, now)
     return c.done("", "sent")
 
 

@@ -103,3 +103,39 @@ async def test_board_shows_the_managers_message(
     await expect(banner).to_have_text("Nghỉ trưa")
     await expect(banner).to_be_hidden(timeout=3000)
     await context.close()
+
+
+async def test_a_board_that_loads_or_resyncs_later_shows_the_message_up_now(
+    server: str, browser: Browser, manager: Session
+) -> None:
+    context = await browser.new_context(viewport={"width": 1920, "height": 1080})
+    res = await manager.post(
+        f"/manage/{OFFICE}/message", {"text": "Nghỉ trưa từ 12:00 đến 13:00", "minutes": "30"}
+    )
+    assert res.status_code == 303
+    # A board opened after the message was sent gets it in its snapshot.
+    board = await context.new_page()
+    await board.goto(f"{server}/board/{OFFICE}")
+    await board.wait_for_function("window.__board && window.__board.stream.online")
+    banner = board.locator("#board-message")
+    await expect(banner).to_have_text("Nghỉ trưa từ 12:00 đến 13:00")
+    await expect(banner).to_be_visible()
+
+    # Away while the message is taken down, back with an id the stream no longer has: the
+    # fresh snapshot has no message, and the band goes.
+    away = "window.__board.stream.stop()"
+    back = "window.__board.stream.lastId = '1-0'; window.__board.stream.start()"
+    await board.evaluate(away)
+    assert (await manager.post(f"/manage/{OFFICE}/message", {"clear": "1"})).status_code == 303
+    await board.evaluate(back)
+    await expect(banner).to_be_hidden()
+    # And the other way round: sent while it was away.
+    await board.evaluate(away)
+    res = await manager.post(
+        f"/manage/{OFFICE}/message", {"text": "Hệ thống tạm dừng", "minutes": "5"}
+    )
+    assert res.status_code == 303
+    await board.evaluate(back)
+    await expect(banner).to_have_text("Hệ thống tạm dừng")
+    await expect(banner).to_be_visible()
+    await context.close()

@@ -8,8 +8,10 @@ import time
 from typing import Any
 
 import httpx
+from websockets.asyncio.client import connect
 
 from queue_server.store import keys
+from queue_server.store.messages import current_message
 from tests.manage.conftest import OFFICE, Session
 
 BASE = f"/manage/{OFFICE}"
@@ -70,3 +72,36 @@ async def test_board_message_is_an_event_and_can_be_taken_down(manager: Session,
     ((_, entry),) = await r.xrevrange(keys.events(OFFICE), count=1)
     assert json.loads(entry["data"]) == {"text": "", "until_ms": 0, "by": "hoa"}
     assert "Màn hình đang hiển thị" not in (await manager.get(BASE)).text
+
+
+async def snapshot(server: str) -> dict[str, Any]:
+    """What a board (no token) gets on connect."""
+    async with connect(server.replace("http://", "ws://") + f"/ws/offices/{OFFICE}") as ws:
+        first: dict[str, Any] = json.loads(await ws.recv())
+    assert first["type"] == "snapshot"
+    return first
+
+
+async def test_the_message_up_now_is_in_the_snapshot(
+    manager: Session, server: str, http: httpx.AsyncClient, staff: dict[str, str], r: Any
+) -> None:
+    assert (await snapshot(server))["data"]["message"] is None
+    res = await manager.post(f"{BASE}/message", {"text": "Nghỉ trưa", "minutes": "30"})
+    assert res.status_code == 303
+    ((event_id, entry),) = await r.xrevrange(keys.events(OFFICE), count=1)
+    until = json.loads(entry["data"])["until_ms"]
+    # Buried under later events, it is still what a connecting board gets (without `by`).
+    for _ in range(3):
+        assert (await http.post(f"{API}/tickets", json={"field": "HT"})).status_code == 201
+    snap = await snapshot(server)
+    assert snap["id"] != event_id
+    assert snap["data"]["message"] == {"text": "Nghỉ trưa", "until_ms": until}
+    rest = await http.get(f"{API}/queue", headers=staff)
+    assert rest.json()["message"] == {"text": "Nghỉ trưa", "until_ms": until}
+    # Past `until_ms` it is not shown any more, and Redis lets go of it a minute later.
+    assert await current_message(r, OFFICE, until) is None
+    assert 30 * 60_000 < await r.pttl(keys.board_message(OFFICE)) <= 31 * 60_000
+
+    await manager.post(f"{BASE}/message", {"clear": "1"})
+    assert (await snapshot(server))["data"]["message"] is None
+    assert not await r.exists(keys.board_message(OFFICE))
