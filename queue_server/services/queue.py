@@ -91,7 +91,10 @@ class QueueService:
         *,
         due_ms: int | None = None,
         idempotency_key: str | None = None,
+        walk_in: bool = False,
     ) -> Placed:
+        """`walk_in`: a ticket taken at the kiosk or over the API, refused with 409 after the
+        office stopped issuing for the day; appointment check-ins pass False."""
         office = self.office(slug)
         field = self.field(office, field_code)
         klass: Klass = "normal"
@@ -112,7 +115,7 @@ class QueueService:
         day = self.day(office, now)
         issued = await self.store.issue(
             office, field, lane=field.code, priority=priority, klass=klass, now_ms=now, day=day,
-            due_ms=due_ms, idempotency_key=idempotency_key,
+            due_ms=due_ms, idempotency_key=idempotency_key, walk_in=walk_in,
         )  # fmt: skip
         if issued.new_day:
             # The first ticket of a day: earlier days' tickets leave the queue, then count.

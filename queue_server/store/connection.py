@@ -19,6 +19,7 @@ import redis.asyncio as aredis
 
 from queue_server.config import RedisConfig
 from queue_server.errors import Unavailable
+from queue_server.store.multiplex import MultiplexedRedis
 
 PR_SET_PDEATHSIG = 1
 
@@ -171,7 +172,7 @@ def connect(url: str) -> aredis.Redis:
         retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=8),
         retry_on_error=[redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError],
     )
-    return aredis.Redis.from_pool(pool)
+    return MultiplexedRedis.from_pool(pool)
 
 
 class RedisHandle:

@@ -113,7 +113,10 @@ class QueueStore:
         day: str,
         due_ms: int | None = None,
         idempotency_key: str | None = None,
+        walk_in: bool = False,
     ) -> Issued:
+        """A walk-in ticket is refused (409 walk_in_closed) once the office's walk-in gate
+        closed for the day, in the same script that would issue it."""
         slug = office.slug
         ticket_id = new_ticket_id(slug)
         idem, use = self._idem(slug, idempotency_key)
@@ -131,6 +134,7 @@ class QueueStore:
                 *(keys.queue(slug, lane, k) for k in CLASSES),
                 keys.service_times(slug, field.code),
                 keys.open_counters(slug, field.code),
+                keys.walk_in_gate(slug),
             ],
             [
                 use,
@@ -147,6 +151,7 @@ class QueueStore:
                 "" if due_ms is None else due_ms,
                 slug,
                 lane,
+                "1" if walk_in else "0",
             ],
         )
         counts = res["waiting"]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from typing import Any
 
+import orjson
 import redis.asyncio as aredis
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from queue_server.errors import Conflict, NotFound, RangeExhausted, SothutuError
+from queue_server.store.multiplex import SAFE_OPTION, MultiplexedRedis
 
 NAMES = ("issue", "call", "step", "requeue", "counter", "rollover")
 
@@ -25,18 +27,28 @@ def _source(name: str) -> str:
 
 
 class Scripts:
-    """EVALSHA with a fallback to loading the script, so a restarted Redis (empty script
-    cache) is handled by redis-py on the next call."""
+    """EVALSHA, loading the script again when Redis answers NOSCRIPT (a restarted Redis has
+    an empty script cache). A script run under an idempotency key (KEYS[1], ARGV[1] = '1')
+    may be sent again through a broken connection: its second run answers the first's."""
 
     def __init__(self, client: aredis.Redis) -> None:
         prelude = _source("prelude")
+        self.client: Any = client  # redis-py's execute_command is untyped
+        self._multiplexed = isinstance(client, MultiplexedRedis)
         self._scripts: dict[str, AsyncScript] = {
             name: client.register_script(prelude + "\n" + _source(name)) for name in NAMES
         }
 
     async def run(self, name: str, keys: list[str], args: list[Any]) -> dict[str, Any]:
-        raw = await self._scripts[name](keys=keys, args=args)
-        result: dict[str, Any] = json.loads(raw)
+        script = self._scripts[name]
+        options = {SAFE_OPTION: args[:1] == ["1"]} if self._multiplexed else {}
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        try:
+            raw = await self.client.execute_command(*command, **options)
+        except NoScriptError:
+            script.sha = await self.client.script_load(script.script)
+            raw = await self.client.execute_command("EVALSHA", script.sha, *command[2:], **options)
+        result: dict[str, Any] = orjson.loads(raw)
         err = result.get("err")
         if err is not None:
             raise _error(err, result)
@@ -49,6 +61,8 @@ _MESSAGES_VI = {
     "invalid_state": "Không thể thực hiện với số thứ tự ở trạng thái hiện tại.",
     "counter_not_open": "Quầy chưa mở. Hãy mở quầy trước khi gọi số.",
     "counter_busy": "Quầy đang phục vụ một số khác. Hãy kết thúc số đó trước.",
+    "walk_in_closed": "Đã hết giờ lấy số hôm nay. Các số đã cấp vẫn được phục vụ. Mời quay"
+    " lại vào ngày làm việc tiếp theo.",
 }
 
 

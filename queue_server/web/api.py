@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.config import APPOINTMENT, Office
@@ -25,6 +25,7 @@ from queue_server.web.requests import (
     principal,
     req_str,
 )
+from queue_server.web.responses import JSONResponse
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -107,8 +108,7 @@ async def issue_ticket(request: Request) -> Response:
         printing.printer(office.slug, printer)  # an unknown printer: 404, and no ticket
     key = idempotency_key(request)
     # After the walk-in stop before closing: 409; tickets already issued are still served.
-    await request.app.state.appointments.check_walk_in(office.slug)
-    placed = await service.issue(office.slug, field, priority, idempotency_key=key)
+    placed = await service.issue(office.slug, field, priority, idempotency_key=key, walk_in=True)
     answer = placed.to_json()
     if printer is not None:
         # The same key makes a retried request find the job it enqueued the first time.

@@ -8,9 +8,10 @@ import logging
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from queue_server.errors import SothutuError, Unavailable
+from queue_server.web.responses import JSONResponse
 
 log = logging.getLogger("sothutu")
 

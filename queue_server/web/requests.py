@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from typing import Any
 
+import orjson
 from starlette.requests import HTTPConnection, Request
 
 from queue_server.errors import BadRequest, Forbidden, PayloadTooLarge
@@ -31,8 +31,8 @@ async def json_body(request: Request, limit: int) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:  # also invalid UTF-8, and integers past 64 bits
         raise BadRequest(f"malformed JSON body: {exc}",
                          vi="Dữ liệu gửi lên không phải JSON hợp lệ.") from exc  # fmt: skip
     if not isinstance(data, dict):

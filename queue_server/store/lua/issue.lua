@@ -3,11 +3,16 @@
 -- number past the range is refused without being consumed.
 -- KEYS: 1 idem, 2 sequence, 3 ticket, 4 target queue, 5 events, 6 day tickets, 7 office day,
 --       8 office order counter, 9-11 the field's queues (appointment, priority, normal),
---       12 service times, 13 open counters of the field
+--       12 service times, 13 open counters of the field, 14 the office's walk-in gate
 -- ARGV: 1 use idem, 2 now ms, 3 day, 4 first, 5 last, 6 prefix, 7 width, 8 id, 9 field,
---       10 priority, 11 class, 12 due ms or '', 13 office, 14 lane
+--       10 priority, 11 class, 12 due ms or '', 13 office, 14 lane, 15 '1' for a walk-in
+--       ticket (refused once the gate closed before closing time), else '0'
 local prev = replay()
 if prev then return prev end
+if ARGV[15] == '1' and redis.call('GET', KEYS[14]) == 'closed' then
+  return fail('walk_in_closed', 'the office has stopped issuing tickets for today;'
+    .. ' tickets already issued are still served')
+end
 local first, last = tonumber(ARGV[4]), tonumber(ARGV[5])
 local n = redis.call('INCR', KEYS[2])
 if n == 1 then redis.call('EXPIRE', KEYS[2], 172800) end
