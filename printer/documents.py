@@ -1,15 +1,17 @@
-"""What is printed: a queue ticket, an appointment slip, a result-pickup slip, as layouts.
+"""What is printed: a queue ticket, an appointment slip, a result-pickup slip, an apology
+slip, as layouts.
 
-Plain data in (`TicketPrint`, `SlipPrint`, or the JSON dict of a print job), a `Layout` out;
-no rendering here. The two slips share one layout built from label/value rows, so a new kind
-of slip is a new set of labels (or a JSON layout), not new drawing code.
+Plain data in (`TicketPrint`, `SlipPrint`, `ApologyPrint`, or the JSON dict of a print job),
+a `Layout` out; no rendering here. The appointment and result slips share one layout built
+from label/value rows, so a new kind of slip is a new set of labels (or a JSON layout), not
+new drawing code; the apology slip has its own, since it is a letter more than a form.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from printer.errors import InvalidPrintData
@@ -182,6 +184,123 @@ def slip_layout(slip: SlipPrint) -> Layout:
         blocks.append(Spacer(0.3))
     blocks += [Text(note, size="small", align="left") for note in slip.notes]
     blocks += [Rule(dashed=True), QR(slip.url, caption=slip.code)]
+    if slip.footer:
+        blocks.append(Text(slip.footer, size="small"))
+    return tuple(blocks)
+
+
+@dataclass(frozen=True)
+class ApologyPrint:
+    """The apology slip (phiếu xin lỗi và hẹn lại ngày trả kết quả): the result of a dossier
+    is not ready on the date promised; why, and the new date. After the form of the one-stop
+    rules (Thông tư 01/2018/TT-VPCP, mẫu 04). `bilingual` adds English under the Vietnamese."""
+
+    office: str
+    code: str
+    citizen: str
+    procedure: str
+    due: date  # the date promised before this slip
+    when: datetime
+    reason: str
+    place: str
+    url: str
+    issued_at: datetime
+    received_at: datetime | None = None
+    staff: str = ""
+    subtitle: str = ""
+    bilingual: bool = False
+    footer: str = ""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ApologyPrint:
+        bilingual = data.get("bilingual", False)
+        if not isinstance(bilingual, bool):
+            raise InvalidPrintData("bilingual", "must be true or false")
+        return cls(
+            office=_str(data, "office"),
+            code=_str(data, "code"),
+            citizen=_str(data, "citizen", ""),
+            procedure=_str(data, "procedure"),
+            due=_datetime(data, "due").date(),
+            when=_datetime(data, "when"),
+            reason=_str(data, "reason"),
+            place=_str(data, "place"),
+            url=_str(data, "url"),
+            issued_at=_datetime(data, "issued_at"),
+            received_at=_datetime(data, "received_at") if data.get("received_at") else None,
+            staff=_str(data, "staff", ""),
+            subtitle=_str(data, "subtitle", ""),
+            bilingual=bilingual,
+            footer=_str(data, "footer", ""),
+        )
+
+
+APOLOGY_VI = (
+    "Cơ quan chúng tôi chân thành xin lỗi ông/bà vì hồ sơ chưa có kết quả đúng hẹn, "
+    "và kính mong ông/bà thông cảm."
+)
+APOLOGY_EN = (
+    "We sincerely apologise that the result of your application was not ready on the date "
+    "we promised, and thank you for your understanding."
+)
+BRING_VI = "Khi đến nhận kết quả, xin mang theo phiếu này."
+BRING_EN = "Please bring this slip when you collect the result."
+
+
+def apology_layout(slip: ApologyPrint) -> Layout:
+    """Title, the dossier code large, the apology, the dossier, the new date large, QR, and
+    when the slip was made; with `bilingual`, English in small print under the Vietnamese."""
+
+    def label(vi: str, en: str) -> str:
+        return f"{vi} / {en}:" if slip.bilingual else f"{vi}:"
+
+    def english(text: str, **kw: Any) -> list[Block]:
+        return [Text(text, size="small", **kw)] if slip.bilingual else []
+
+    blocks = _header(slip.office, slip.subtitle)
+    blocks += [
+        Text("PHIẾU XIN LỖI", size="large", bold=True),
+        Text("VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", bold=True),
+        *english("APOLOGY AND NEW DATE FOR YOUR RESULT"),
+        Spacer(0.3),
+        Text(label("Mã hồ sơ", "Application no."), size="small"),
+        BigNumber(slip.code),  # as large as the paper allows, on one line
+        Spacer(0.5),
+    ]
+    if slip.citizen:
+        blocks.append(Text(f"Kính gửi ông/bà {slip.citizen},", bold=True, align="left"))
+        blocks += english(f"Dear {slip.citizen},", align="left")
+    blocks.append(Text(APOLOGY_VI, align="left"))
+    blocks += english(APOLOGY_EN, align="left")
+    rows = [
+        (label("Thủ tục", "Procedure"), slip.procedure),
+        (
+            label("Ngày nhận hồ sơ", "Received on"),
+            format_when(slip.received_at) if slip.received_at else "",
+        ),
+        (label("Ngày hẹn trước đây", "Promised before for"), f"{slip.due:%d/%m/%Y}"),
+        (label("Lý do chậm trả", "Reason for the delay"), slip.reason),
+    ]
+    blocks.append(Spacer(0.3))
+    for name, value in rows:
+        if value:
+            blocks += [Text(name, size="small", align="left"), Text(value, align="left")]
+    blocks += [
+        Spacer(0.3),
+        Rule(),
+        Text(label("Ngày hẹn trả kết quả mới", "New result date"), size="small"),
+        Text(format_when(slip.when), size="large", bold=True),
+        Text(label("Nơi trả kết quả", "Where to collect it"), size="small"),
+        Text(slip.place, bold=True),
+        Rule(),
+        Text(BRING_VI, size="small", align="left"),
+        *english(BRING_EN, align="left"),
+        Rule(dashed=True),
+        QR(slip.url, caption=slip.code),
+        Columns(label("Lập phiếu lúc", "Issued"), f"{slip.issued_at:%H:%M  %d/%m/%Y}", "small"),
+    ]
+    if slip.staff:
+        blocks.append(Columns(label("Người lập phiếu", "Issued by"), slip.staff, "small"))
     if slip.footer:
         blocks.append(Text(slip.footer, size="small"))
     return tuple(blocks)

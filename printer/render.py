@@ -14,7 +14,14 @@ from typing import Any, Literal
 from PIL import Image
 
 from printer.codepages import CodePageName, make_encoder
-from printer.documents import SlipPrint, TicketPrint, slip_layout, ticket_layout
+from printer.documents import (
+    ApologyPrint,
+    SlipPrint,
+    TicketPrint,
+    apology_layout,
+    slip_layout,
+    ticket_layout,
+)
 from printer.errors import InvalidPrintData
 from printer.escpos import Cut, raster_job
 from printer.layout import Layout, layout_from_json
@@ -22,7 +29,7 @@ from printer.raster import render_image
 from printer.textmode import text_job
 
 Mode = Literal["raster", "text"]
-DOCUMENT_KINDS = ("ticket", "appointment", "result", "layout")
+DOCUMENT_KINDS = ("ticket", "appointment", "result", "apology", "layout")
 PAPER_DOTS = {80: 576, 58: 384}
 
 
@@ -76,13 +83,16 @@ def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
 
 
 def document_layout(kind: str, data: Mapping[str, Any]) -> Layout:
-    """The layout of a job: "ticket", "appointment", "result", or "layout" ({"blocks": [...]})."""
+    """The layout of a job: "ticket", "appointment", "result", "apology", or "layout"
+    ({"blocks": [...]})."""
     if kind == "ticket":
         return ticket_layout(TicketPrint.from_dict(data))
     if kind == "appointment":
         return slip_layout(SlipPrint.from_dict("appointment", data))
     if kind == "result":
         return slip_layout(SlipPrint.from_dict("result", data))
+    if kind == "apology":
+        return apology_layout(ApologyPrint.from_dict(data))
     if kind == "layout":
         blocks = data.get("blocks")
         if not isinstance(blocks, Sequence) or isinstance(blocks, str):

@@ -46,8 +46,27 @@ SAMPLE_RESULT: dict[str, Any] = {
     "footer": "Hotline: 024 3825 0000",
 }
 
+SAMPLE_APOLOGY: dict[str, Any] = {
+    "office": "UBND PHƯỜNG HOÀN KIẾM",
+    "subtitle": "Trung tâm Phục vụ hành chính công",
+    "code": "H26.13-251112-0457",
+    "citizen": "Trần Văn Đức",
+    "procedure": "Cấp Giấy chứng nhận quyền sử dụng đất lần đầu",
+    "received_at": "2025-11-12T09:15:00+07:00",
+    "due": "2025-12-11",
+    "reason": "Chờ kết quả đo đạc, xác minh ranh giới thửa đất",
+    "when": "2025-12-18T14:00:00+07:00",
+    "place": "Quầy trả kết quả số 5",
+    "url": "https://hoankiem.sothutu.vn/h/H26.13-251112-0457",
+    "issued_at": "2025-12-10T16:05:00+07:00",
+    "staff": "Lê Minh Ngọc",
+    "bilingual": True,
+    "footer": "Hotline: 024 3825 0000",
+}
+
 SAMPLES: dict[str, dict[str, Any]] = {
     "ticket": SAMPLE_TICKET,
     "appointment": SAMPLE_APPOINTMENT,
     "result": SAMPLE_RESULT,
+    "apology": SAMPLE_APOLOGY,
 }

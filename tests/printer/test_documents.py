@@ -10,7 +10,7 @@ from printer.documents import format_wait, format_when
 from printer.errors import InvalidPrintData
 from printer.layout import QR, BigNumber, Columns, Rule, Spacer, Text, layout_to_json
 from printer.render import PrintOptions, document_layout, render_document
-from printer.samples import SAMPLE_APPOINTMENT, SAMPLE_RESULT, SAMPLE_TICKET
+from printer.samples import SAMPLE_APOLOGY, SAMPLE_APPOINTMENT, SAMPLE_RESULT, SAMPLE_TICKET
 from tests.printer.escpos_stream import decode
 
 
@@ -69,6 +69,65 @@ def test_slip_layouts(kind: str, sample: dict[str, Any], title: str, labels: lis
     for label in ["Họ và tên:", "Thủ tục:", *labels]:
         assert label in texts
     assert sample["citizen"] in texts
+
+
+def test_apology_slip_has_its_own_title_and_the_new_date() -> None:
+    layout = document_layout("apology", {**SAMPLE_APOLOGY, "bilingual": False})
+    texts = [b.text for b in layout if isinstance(b, Text)]
+    assert texts[2:4] == ["PHIẾU XIN LỖI", "VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"]
+    assert Text("PHIẾU XIN LỖI", size="large", bold=True) in layout
+    assert BigNumber("H26.13-251112-0457") in layout
+    assert "Kính gửi ông/bà Trần Văn Đức," in texts
+    assert any(t.startswith("Cơ quan chúng tôi chân thành xin lỗi ông/bà") for t in texts)
+    for label, value in [
+        ("Ngày nhận hồ sơ:", "09:15, Thứ Tư 12/11/2025"),
+        ("Ngày hẹn trước đây:", "11/12/2025"),
+        ("Lý do chậm trả:", "Chờ kết quả đo đạc, xác minh ranh giới thửa đất"),
+        ("Ngày hẹn trả kết quả mới:", "14:00, Thứ Năm 18/12/2025"),
+        ("Nơi trả kết quả:", "Quầy trả kết quả số 5"),
+    ]:
+        assert texts[texts.index(label) + 1] == value
+    assert Text("14:00, Thứ Năm 18/12/2025", size="large", bold=True) in layout
+    assert Columns("Lập phiếu lúc:", "16:05  10/12/2025", "small") in layout
+    assert Columns("Người lập phiếu:", "Lê Minh Ngọc", "small") in layout
+    assert QR(SAMPLE_APOLOGY["url"], "H26.13-251112-0457") in layout
+    assert not any(" / " in t or "apologise" in t for t in texts)  # no English
+
+
+def test_bilingual_apology_slip_adds_english() -> None:
+    vi = [b.text for b in document_layout("apology", {**SAMPLE_APOLOGY, "bilingual": False})
+          if isinstance(b, Text)]  # fmt: skip
+    both = [b.text for b in document_layout("apology", SAMPLE_APOLOGY) if isinstance(b, Text)]
+    assert "APOLOGY AND NEW DATE FOR YOUR RESULT" in both and "Dear Trần Văn Đức," in both
+    assert any(t.startswith("We sincerely apologise") for t in both)
+    assert "Ngày hẹn trả kết quả mới / New result date:" in both
+    assert "Lý do chậm trả / Reason for the delay:" in both
+    # English is added to the Vietnamese, which stays whole: texts, and labels "Nhãn / Label:".
+    for text in vi:
+        assert text in both or any(b.startswith(f"{text[:-1]} / ") for b in both), text
+
+
+def test_apology_without_name_or_receipt_date() -> None:
+    data = {**SAMPLE_APOLOGY, "citizen": "", "received_at": None, "staff": ""}
+    texts = [b.text for b in document_layout("apology", data) if isinstance(b, Text)]
+    assert not any(t.startswith("Kính gửi") for t in texts)
+    assert not any(t.startswith("Ngày nhận hồ sơ") for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"due": "sắp tới"}, "due"),
+        ({"reason": None}, "reason"),
+        ({"issued_at": None}, "issued_at"),
+        ({"bilingual": "yes"}, "bilingual"),
+        ({"when": 5}, "when"),
+    ],
+)
+def test_bad_apology_data_names_the_field(change: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidPrintData) as info:
+        render_document("apology", {**SAMPLE_APOLOGY, **change}, PrintOptions())
+    assert info.value.field == field
 
 
 @pytest.mark.parametrize(

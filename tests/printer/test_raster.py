@@ -12,7 +12,7 @@ from PIL import Image
 
 from printer.connections import connection_from_url
 from printer.render import PrintOptions, render_document
-from printer.samples import SAMPLE_APPOINTMENT, SAMPLE_RESULT, SAMPLE_TICKET
+from printer.samples import SAMPLE_APOLOGY, SAMPLE_APPOINTMENT, SAMPLE_RESULT, SAMPLE_TICKET
 from printer.worker import PrinterWorker
 from tests.printer.escpos_stream import decode
 from tests.printer.fakeprinter import FakePrinter
@@ -53,10 +53,13 @@ async def test_ticket_reaches_network_printer_as_a_readable_image(
     assert fake_printer.status_queries == 4
 
 
-@pytest.mark.parametrize("sample", [SAMPLE_APPOINTMENT, SAMPLE_RESULT], ids=["appt", "result"])
+@pytest.mark.parametrize(
+    ("kind", "sample"),
+    [("appointment", SAMPLE_APPOINTMENT), ("result", SAMPLE_RESULT), ("apology", SAMPLE_APOLOGY)],
+    ids=["appt", "result", "apology"],
+)
 @pytest.mark.parametrize("paper", [80, 58])
-def test_slips_carry_their_qr_code(sample: dict[str, object], paper: int) -> None:
-    kind = "appointment" if sample is SAMPLE_APPOINTMENT else "result"
+def test_slips_carry_their_qr_code(kind: str, sample: dict[str, object], paper: int) -> None:
     image = decode(render_document(kind, sample, PrintOptions(paper_width=paper))).image()
 
     assert qr_texts(image) == [sample["url"]]
@@ -74,9 +77,18 @@ def test_priority_mark_is_a_black_band() -> None:
 
 def test_ticket_snapshot() -> None:
     """The exact bytes of the reviewed ticket; SOTHUTU_UPDATE_SNAPSHOTS=1 rewrites them."""
-    job = render_document("ticket", TICKET, PrintOptions(paper_width=80))
+    check_snapshot("ticket-80mm", render_document("ticket", TICKET, PrintOptions(paper_width=80)))
+
+
+def test_apology_snapshot() -> None:
+    """The reviewed apology slip, bilingual, on 80 mm paper."""
+    job = render_document("apology", SAMPLE_APOLOGY, PrintOptions(paper_width=80))
+    check_snapshot("apology-80mm", job)
+
+
+def check_snapshot(name: str, job: bytes) -> None:
     digest = hashlib.sha256(job).hexdigest()
-    sha_file, png_file = SNAPSHOTS / "ticket-80mm.sha256", SNAPSHOTS / "ticket-80mm.png"
+    sha_file, png_file = SNAPSHOTS / f"{name}.sha256", SNAPSHOTS / f"{name}.png"
     if os.environ.get("SOTHUTU_UPDATE_SNAPSHOTS") == "1":
         sha_file.write_text(digest + "\n")
         decode(job).image().save(png_file)
@@ -91,6 +103,6 @@ def test_ticket_snapshot() -> None:
             else "size differs"
         )
         pytest.fail(
-            f"ticket bytes changed (sha256 {digest}); pixels changed: {changed}. Look at the "
+            f"{name} bytes changed (sha256 {digest}); pixels changed: {changed}. Look at the "
             f"new picture, then rerun with SOTHUTU_UPDATE_SNAPSHOTS=1 if it is right."
         )
