@@ -143,6 +143,8 @@ class Office:
     appointments: Appointments = field(default_factory=Appointments)
     printers: tuple[Printer, ...] = ()
     ratings: Ratings = field(default_factory=Ratings)
+    # Slips carry English under the Vietnamese (so far the apology slip).
+    print_bilingual: bool = False
     # The TOML table this office was read from: what a manager's change edits and what an
     # export writes back, so a round trip goes through the same validation as the file.
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -517,6 +519,7 @@ def _office(r: _Reader) -> Office:
         appointments=_appointments(r.table("appointments")),
         printers=printers,
         ratings=Ratings(levels=_rating_levels(r.table("ratings"))),
+        print_bilingual=r.flag("print_bilingual", False),
         raw=copy.deepcopy(dict(r.data)),
     )
 

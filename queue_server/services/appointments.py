@@ -447,40 +447,43 @@ class AppointmentService:
             day=new_day.isoformat(), reason=reason.strip(), staff=staff, idem=idempotency_key,
         )  # fmt: skip
 
+    @staticmethod
+    def slip_kind(b: Booking) -> str:
+        """The printer document of a result pickup's slip: "result", or "apology" (phiếu xin
+        lỗi và hẹn lại ngày trả kết quả) once the result was postponed."""
+        return "apology" if b.reschedules else "result"
+
     def slip_data(self, b: Booking) -> dict[str, Any]:
-        """The print payload of a result-pickup (or apology) slip, for printer.render."""
+        """The print payload of the `slip_kind` of a result pickup, for printer.render."""
         office = self.queue.office(b.office)
         field, procedure = self.procedure(office, b.procedure)
         counters = ", ".join(str(c.number) for c in office.counters if field.code in c.fields)
-        when = self.to_local(office, b.start)
-        notes = [f"Mang theo phiếu này và mã {b.code} khi đến nhận kết quả."]
-        subtitle = ""
-        if b.reschedules:
-            subtitle = "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
-            before = next(
-                (h["from"] for h in reversed(b.history) if h.get("action") == "postponed"), ""
-            )
-            notes = [
-                "Cơ quan chân thành xin lỗi ông/bà vì hồ sơ chưa có kết quả đúng hẹn.",
-                f"Lý do: {b.reason}",
-                *([f"Thay cho ngày hẹn {date.fromisoformat(before):%d/%m/%Y}."] if before else []),
-                *notes,
-            ]
-        return {
+        data: dict[str, Any] = {
             "office": office.name,
-            "subtitle": subtitle,
             "code": b.code,
             "citizen": b.name,
             "procedure": procedure.name_vi,
-            "when": when.isoformat(),
+            "when": self.to_local(office, b.start).isoformat(),
             "received_at": self.to_local(office, b.received_at).isoformat()
             if b.received_at
             else None,
             "place": f"Quầy {counters}" + (f" — {office.address}" if office.address else ""),
             "url": f"{self.config.server.public_url}/appointments/{b.code}",
-            "staff": b.staff,
-            "notes": notes,
             "footer": office.ticket_footer,
+        }
+        if self.slip_kind(b) == "result":
+            notes = [f"Mang theo phiếu này và mã {b.code} khi đến nhận kết quả."]
+            return {**data, "staff": b.staff, "notes": notes}
+        # The slip of the last postponement, the same each time it is printed or shown.
+        postponed = (h for h in reversed(b.history) if h.get("action") == "postponed")
+        last: dict[str, Any] = next(postponed, {})
+        return {
+            **data,
+            "due": str(last.get("from") or b.day),
+            "reason": b.reason,
+            "issued_at": self.to_local(office, int(last.get("at") or b.created_at)).isoformat(),
+            "staff": str(last.get("by") or b.staff),
+            "bilingual": office.print_bilingual,
         }
 
     # The walk-in gate.

@@ -110,6 +110,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Máy lấy số không cần đăng nhập (kiosk mở)",
         "Kiosk issues tickets without a device token",
     ),
+    "manage.general.print_bilingual": (
+        "In phiếu song ngữ Việt – Anh (phiếu xin lỗi)",
+        "Print slips in Vietnamese and English (apology slip)",
+    ),
     "manage.fields.title": ("Lĩnh vực", "Fields of service"),
     "manage.fields.add": ("Thêm lĩnh vực", "Add a field"),
     "manage.fields.edit": ("Sửa lĩnh vực", "Edit field"),

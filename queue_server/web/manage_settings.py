@@ -40,6 +40,7 @@ def _general_values(c: Console) -> dict[str, Any]:
         "address": raw.get("address", ""),
         "ticket_footer": raw.get("ticket_footer", ""),
         "open_kiosk": bool(raw.get("open_kiosk", False)),
+        "print_bilingual": bool(raw.get("print_bilingual", False)),
     }
 
 
@@ -59,13 +60,13 @@ async def general(c: Console) -> Response:
     name = form.text("name", max_len=120)
     address = form.text("address", required=False, max_len=200)
     footer = form.text("ticket_footer", required=False, max_len=200)
-    open_kiosk = form.flag("open_kiosk")
+    flags = {"open_kiosk": form.flag("open_kiosk"), "print_bilingual": form.flag("print_bilingual")}
     if not form.errors:
         table = c.raw()
-        table.update(name=name, address=address, ticket_footer=footer, open_kiosk=open_kiosk)
+        table.update(name=name, address=address, ticket_footer=footer, **flags)
         if await c.save(table, "office", form.errors):
             return c.done("/fields")
-    return _fields(c, {**form.values, "open_kiosk": open_kiosk}, form.errors, 400)
+    return _fields(c, {**form.values, **flags}, form.errors, 400)
 
 
 # A field of service.

@@ -3,10 +3,14 @@ postponing a late result."""
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 
+from printer.layout import Text
+from printer.render import document_layout
 from queue_server.config import Config
 from queue_server.errors import BadRequest, Conflict
 from queue_server.services.appointments import AppointmentService
@@ -55,7 +59,7 @@ async def served_ticket(appointments: AppointmentService) -> str:
 
 
 async def test_result_pickup_recorded_then_postponed_with_apology(
-    appointments: AppointmentService, clock: FixedClock, cap3: Config
+    appointments: AppointmentService, clock: FixedClock, cap3: Config, r: Any
 ) -> None:
     office = appointments.queue.office(OFFICE)
     clock.ms = appointments.to_ms(office, datetime(2026, 2, 2, 9, 0))
@@ -66,7 +70,8 @@ async def test_result_pickup_recorded_then_postponed_with_apology(
     again = await appointments.record_result(ticket_id, "1.012755", *who)
     assert again.code == b.code  # a double click records one pickup
     slip = appointments.slip_data(b)
-    assert slip["when"].startswith("2026-03-09T07:30") and slip["subtitle"] == ""
+    assert appointments.slip_kind(b) == "result"
+    assert slip["when"].startswith("2026-03-09T07:30")
     assert slip["place"].startswith("Quầy 4, 5")
 
     with pytest.raises(BadRequest):
@@ -81,10 +86,23 @@ async def test_result_pickup_recorded_then_postponed_with_apology(
         "at": clock.ms, "action": "postponed", "from": "2026-03-09", "to": "2026-03-16",
         "reason": "Chờ kết quả đo đạc thửa đất", "by": "lan",
     }  # fmt: skip
+    # The slip is now the apology slip, its own printer document.
+    assert appointments.slip_kind(moved) == "apology"
     slip = appointments.slip_data(moved)
-    assert slip["subtitle"] == "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
-    assert "Lý do: Chờ kết quả đo đạc thửa đất" in slip["notes"]
-    assert "Thay cho ngày hẹn 09/03/2026." in slip["notes"]
+    assert slip["due"] == "2026-03-09" and slip["when"].startswith("2026-03-16T07:30")
+    assert slip["reason"] == "Chờ kết quả đo đạc thửa đất" and slip["staff"] == "lan"
+    assert slip["issued_at"] == "2026-02-02T09:00:00" and slip["bilingual"] is False
+    texts = [t.text for t in document_layout("apology", slip) if isinstance(t, Text)]
+    assert "PHIẾU XIN LỖI" in texts and "09/03/2026" in texts
+    assert "Kính gửi ông/bà Phạm Thị D," in texts
+    # An office that prints bilingual (a manager's change, live) gets English on it.
+    registry = appointments.queue.offices
+    table = copy.deepcopy(dict(office.raw))
+    await registry.update(r, OFFICE, {**table, "print_bilingual": True}, "hoa")
+    slip = appointments.slip_data(moved)
+    assert slip["bilingual"] is True
+    texts = [t.text for t in document_layout("apology", slip) if isinstance(t, Text)]
+    assert "APOLOGY AND NEW DATE FOR YOUR RESULT" in texts
 
     # On the pickup day the code checks the citizen in for the return counter; not before.
     clock.ms = appointments.to_ms(office, datetime(2026, 3, 13, 9, 0))

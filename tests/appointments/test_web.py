@@ -160,10 +160,16 @@ async def test_result_pickup_slip_and_apology(
     slip = await client.get(b["slip_url"])
     assert slip.headers["content-type"] == "image/png" and slip.content[:4] == b"\x89PNG"
     late = await client.post(f"/api/v1/appointments/{b['code']}/postpone", headers=staff,
-                             json={"date": "2026-12-30", "reason": "Chờ đo đạc"})  # fmt: skip
+                             json={"date": "2026-12-30", "reason": "Chờ đo đạc",
+                                   "printer": "kiosk-1"})  # fmt: skip
     assert late.status_code == 200, late.text
     assert late.json()["reschedules"] == 1 and late.json()["history"][-1]["by"] == "lan"
     assert (await client.get(b["slip_url"])).content != slip.content
+    # Printed as the apology slip, a document of its own.
+    printers = (await client.get(f"{OFFICE_API}/printers", headers=staff)).json()["printers"]
+    [job] = next(p for p in printers if p["name"] == "kiosk-1")["pending"]
+    assert (job["kind"], job["number"]) == ("apology", b["code"])
+    assert job["id"] == late.json()["print_job"]
     link = await client.get(f"/appointments/{b['code']}", follow_redirects=False)
     assert link.headers["location"] == f"/book/phuong-ba-dinh/{b['code']}"
 

@@ -169,3 +169,15 @@ async def test_manager_can_edit_managers_but_not_admins(manager: Session, auth: 
     res = await manager.post(f"{BASE}/staff/root/delete")
     assert res.status_code == 400 and "Chỉ quản trị hệ thống" in res.text
     assert await auth.accounts.user("root") is not None
+
+
+async def test_bilingual_printing_is_a_general_setting(manager: Session) -> None:
+    general = {"name": "Trung tâm Phục vụ hành chính công phường Ba Đình", "open_kiosk": "1"}
+    checkbox = '<input type="checkbox" name="print_bilingual" value="1" checked>'
+    assert checkbox not in (await manager.get(f"{BASE}/fields")).text
+    res = await manager.post(f"{BASE}/general", {**general, "print_bilingual": "1"})
+    assert res.status_code == 303
+    assert checkbox in (await manager.get(f"{BASE}/fields")).text
+    assert "print_bilingual = true" in (await manager.get(f"{BASE}/config.toml")).text
+    assert (await manager.post(f"{BASE}/general", general)).status_code == 303
+    assert checkbox not in (await manager.get(f"{BASE}/fields")).text
