@@ -77,6 +77,9 @@ def path_int(request: Request, name: str) -> int:
 
 
 def idempotency_key(request: Request) -> str | None:
+    """The request's Idempotency-Key, scoped to its method and path. The store replays
+    whatever answer it kept under a key, so a key a client reuses for another operation
+    must not find that operation's answer (it did: a counter's state as a called ticket)."""
     key = request.headers.get("idempotency-key")
     if key is None:
         return None
@@ -85,7 +88,7 @@ def idempotency_key(request: Request) -> str | None:
             "Idempotency-Key must be 8-128 letters, digits or . _ : -",
             vi="Idempotency-Key không hợp lệ.",
         )
-    return key
+    return f"{request.method} {request.url.path} {key}"
 
 
 def bearer(conn: HTTPConnection) -> str | None:
