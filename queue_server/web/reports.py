@@ -55,6 +55,7 @@ COLUMNS = (
 )
 DIMENSIONS = ("field", "counter", "staff", "class")
 OPEN_HOURS = range(6, 19)
+FIRST_DAY = date(2000, 1, 1)
 Cell = str | int | float | None
 
 
@@ -98,6 +99,13 @@ def parse_range(request: Request, today: date) -> tuple[date, date]:
     q = request.query_params
     start = _date(q.get("from"), "from", today.replace(day=1))
     end = _date(q.get("to"), "to", today)
+    # Events are read by their stream ids, milliseconds since 1970: an earlier day has no
+    # id, and Redis refused the range (a 503 that blamed the data store).
+    if start < FIRST_DAY:
+        raise _bad(
+            f"reports begin on {FIRST_DAY.isoformat()}",
+            f"Báo cáo chỉ tính từ ngày {FIRST_DAY:%d/%m/%Y}.",
+        )
     if end < start:
         raise _bad("'to' is before 'from'", "Ngày kết thúc phải sau ngày bắt đầu.")
     if (end - start).days >= MAX_RANGE_DAYS:

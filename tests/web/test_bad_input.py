@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
+from queue_server.services.auth import AuthService
 from tests.conftest import OFFICE
 
 API = f"/api/v1/offices/{OFFICE}"
+
+
+@pytest.fixture
+async def manager(auth: AuthService) -> dict[str, str]:
+    await auth.add_user("hoa", "manager", "mat-khau-456")
+    token, _ = await auth.login("hoa", "mat-khau-456")
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_an_idempotency_key_reused_for_another_operation_is_a_new_request(
@@ -25,3 +34,16 @@ async def test_an_idempotency_key_reused_for_another_operation_is_a_new_request(
     # The same operation with the same key is still a harmless retry.
     again = await http.post(f"/api/v1/tickets/{issued['id']}/cancel", headers=key)
     assert again.status_code == 200 and again.json() == cancelled.json()
+
+
+async def test_a_report_before_2000_is_refused(
+    http: httpx.AsyncClient, manager: dict[str, str]
+) -> None:
+    # Days before 1970 have no stream ids: Redis refused the range, answered as a 503.
+    for start, end in (("0001-01-01", "0001-01-05"), ("1969-12-25", "1970-01-05")):
+        resp = await http.get(f"{API}/reports", params={"from": start, "to": end}, headers=manager)
+        assert resp.status_code == 400 and "2000" in resp.json()["error"]["message"]
+    ok = await http.get(
+        f"{API}/reports", params={"from": "2000-01-01", "to": "2000-01-31"}, headers=manager
+    )
+    assert ok.status_code == 200 and ok.json()["total"]["issued"] == 0
