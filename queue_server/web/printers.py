@@ -73,7 +73,8 @@ async def clear_job(request: Request) -> Response:
     service = _printing(request)
     slug, name, job = (request.path_params[k] for k in ("office", "name", "job"))
     who = require_role(await principal(request), "manager")
-    if not JOB_ID_RE.match(job):
+    # Stream ids are two 64-bit numbers; a larger one made Redis refuse the command (a 503).
+    if not JOB_ID_RE.match(job) or max(int(part) for part in job.split("-")) >= 2**64:
         raise NotFound(f"no print job {job!r}", vi="Không tìm thấy lệnh in này.")
     where = await service.clear(slug, name, job, who.name, idempotency_key(request))
     return JSONResponse({"printer": name, "cleared": job, "from": where})

@@ -47,3 +47,14 @@ async def test_a_report_before_2000_is_refused(
         f"{API}/reports", params={"from": "2000-01-01", "to": "2000-01-31"}, headers=manager
     )
     assert ok.status_code == 200 and ok.json()["total"]["issued"] == 0
+
+
+async def test_a_print_job_id_past_64_bits_is_not_found(
+    http: httpx.AsyncClient, manager: dict[str, str]
+) -> None:
+    # Redis refused the stream id, answered as a 503.
+    for job in ("99999999999999999999-0", "1-18446744073709551616"):
+        resp = await http.delete(f"{API}/printers/kiosk-1/jobs/{job}", headers=manager)
+        assert resp.status_code == 404, resp.text
+    resp = await http.delete(f"{API}/printers/kiosk-1/jobs/18446744073709551615-0", headers=manager)
+    assert resp.status_code == 404 and resp.json()["error"]["code"] == "not_found"
