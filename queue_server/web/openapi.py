@@ -1,209 +1,344 @@
-"""The OpenAPI 3.1 description of /api/v1, kept beside the routes it describes."""
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
+
+Every `/api/v1` route of the app is here (tests/web/test_openapi.py walks the route table to
+keep it so). An operation names who may call it, its body and query, its answer and the 4xx
+errors it can give; what every operation shares (path parameters, `?lang=`,
+`Idempotency-Key`, the error answers) is added by `_operation`, not written out each time.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
-_TICKET = {"$ref": "#/components/schemas/Ticket"}
+from printer.render import DOCUMENT_KINDS
+from queue_server.services.reports import MAX_RANGE_DAYS
+from queue_server.web.openapi_schemas import (
+    DAY,
+    LOCAL_TIME,
+    SCHEMAS,
+    Schema,
+    enum,
+    obj,
+    ref,
+    text,
+)
+
+OF = "/api/v1/offices/{office}"
+TK = "/api/v1/tickets/{id}"
+
+_ERRORS = {
+    400: ("BadRequest", "Malformed JSON, a wrong type or value, or a bad Idempotency-Key"),
+    401: ("Unauthorized", "No token, or an unknown or expired one"),
+    403: ("Forbidden", "The token lacks the role, or is a device of the wrong kind"),
+    404: ("NotFound", "No such office, counter, ticket, booking, printer or job"),
+    409: ("Conflict", "Not allowed in the current state; `code` says why"),
+    413: ("PayloadTooLarge", "The body is larger than `server.max_body_bytes`"),
+    429: ("TooManyRequests", "Too many bookings from this address or phone number"),
+    503: ("Unavailable", "The data store cannot be reached; try again"),
+}
+_PATH_PARAMS: dict[str, Schema] = {
+    "office": {"type": "string", "description": "office slug", "example": "phuong-ba-dinh"},
+    "n": {"type": "integer", "minimum": 0, "maximum": 999999, "description": "counter number"},
+    "id": {"type": "string", "description": "ticket id, `<office>.<token>`"},
+    "code": {"type": "string", "description": "booking code, any case, spaces or dashes"},
+    "name": {"type": "string", "description": "printer name", "example": "kiosk-1"},
+    "job": {
+        "type": "string",
+        "pattern": r"^\d{1,20}-\d{1,20}$",
+        "description": "print job id",
+        "example": "1764140400000-0",
+    },
+}
+COUNTER = {"type": "integer", "minimum": 1, "maximum": 999}
+START = {**LOCAL_TIME, "maxLength": 16}
 
 
-def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+Operation = tuple[str, str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who may call an operation: the text for people, the bearer token for the spec."""
+
+    text: str
+    token: str = "none"  # "none", "optional" or "required"
+
+
+ANYONE = Who("anyone")
+HOLDER = Who("anyone holding the ticket id (96 random bits)")
+BOOKER = Who("anyone holding the booking code")
+KIOSK = Who(
+    "a kiosk device or a staff user; anyone when the office has `open_kiosk = true`", "optional"
+)
+STAFF = Who("a staff, manager or admin user", "required")
+MANAGER = Who("a manager or admin user", "required")
+
+
+def _json(schema: Schema, description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _op(
+    method: str,
+    path: str,
     summary: str,
-    ok: dict[str, Any],
+    who: Who,
+    ok: Schema,
     *,
-    body: dict[str, Any] | None = None,
-    status: str = "200",
-    auth: bool = True,
-    extra: dict[str, Any] | None = None,
+    status: int = 200,
+    body: Schema | None = None,
+    query: dict[str, Schema] | None = None,
+    required_query: tuple[str, ...] = (),
+    errors: tuple[int, ...] = (),
+    also: dict[str, Any] | None = None,
+    note: str = "",
     idempotent: bool = True,
-) -> dict[str, Any]:
-    responses: dict[str, Any] = {status: ok, "4XX": _json(_ERROR, "Bad input, with a message")}
-    if extra:
-        responses.update(extra)
-    op: dict[str, Any] = {"summary": summary, "responses": responses}
+) -> Operation:
+    """(method, path, operation): the operation with what follows from its path, who may
+    call it and whether it reads a body, a query or an Idempotency-Key."""
+    writes = idempotent and method in ("post", "delete")
+    statuses = set(errors) | {503}
+    params: list[dict[str, Any]] = [{"$ref": "#/components/parameters/lang"}]
+    if writes:
+        params.append({"$ref": "#/components/parameters/Idempotency-Key"})
+        statuses.add(400)
+    for name, schema in (query or {}).items():
+        params.append(
+            {"name": name, "in": "query", "required": name in required_query, "schema": schema}
+        )
+        statuses.add(400)
+    op: dict[str, Any] = {
+        "summary": summary,
+        "description": f"Who: {who.text}." + (f" {note}" if note else ""),
+        "parameters": params,
+    }
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if auth:
-        op["security"] = [{"bearer": []}]
-    if idempotent:
-        op["parameters"] = [
-            {
+        statuses |= {400, 413}
+    if who.token != "none":
+        op["security"] = [{"bearer": []}] + ([{}] if who.token == "optional" else [])
+        statuses |= {401, 403}
+    if "{" in path:
+        statuses.add(404)
+    if "{n}" in path:
+        statuses.add(400)
+    responses: dict[str, Any] = {str(status): _json(ok, "OK")}
+    responses.update(also or {})
+    for code in sorted(statuses):
+        responses[str(code)] = {"$ref": f"#/components/responses/{_ERRORS[code][0]}"}
+    op["responses"] = responses
+    return method, path, op
+
+
+def _tickets() -> list[Operation]:
+    steps = [
+        _op("post", f"{TK}/{action}", f"{summary} a called or serving ticket", STAFF,
+            ref("Ticket"), body=obj({}, {"counter": COUNTER}), errors=(409,))
+        for action, summary in (("recall", "Call again"), ("start", "Start serving"),
+                                ("finish", "Finish"), ("no-show", "Mark as not present"))
+    ]  # fmt: skip
+    level = {"type": "integer", "minimum": 1, "maximum": 5, "description": "1 is the best"}
+    return [
+        _op("post", f"{OF}/tickets", "Issue a ticket", KIOSK, ref("Issued"), status=201,
+            body=obj({"field": text(8, example="HT")},
+                     {"priority": text(32, example="elderly"),
+                      "printer": text(64, example="kiosk-1")}),
+            errors=(409,),
+            note="409 `walk_in_closed` after the walk-in stop, `numbers_exhausted` when the "
+            "field's numbers for the day are used up. With `printer` the ticket is also "
+            "printed there (`print_job`); an unknown printer is a 404 before any ticket."),
+        _op("get", TK, "A ticket with its position and estimated wait", HOLDER, ref("Placed")),
+        _op("post", f"{TK}/call", "Call this waiting ticket out of order", STAFF,
+            ref("Ticket"), body=obj({"counter": COUNTER}), errors=(409,)),
+        *steps,
+        _op("post", f"{TK}/transfer", "Move a waiting or called ticket to another field or "
+            "counter", STAFF, ref("Ticket"), body=obj({}, {"field": text(8), "counter": COUNTER}),
+            errors=(409,), note="It keeps its place by issue order."),
+        _op("post", f"{TK}/cancel", "Cancel a waiting ticket", HOLDER, ref("Ticket"),
+            errors=(409,)),
+        _op("post", f"{TK}/rating", "Rate a finished ticket, once", HOLDER, ref("Rated"),
+            status=201, body=obj({"level": level}, {"reason": text(300)}), errors=(409,),
+            note="`reason`: a preset code (wait, attitude, guidance, documents, facilities) "
+            "or free text. 409 `not_finished` (only a done ticket), `already_rated`."),
+    ]  # fmt: skip
+
+
+def _counters() -> list[Operation]:
+    c = f"{OF}/counters/{{n}}"
+    actions = [
+        _op("post", f"{c}/{action}", f"{action.capitalize()} a counter", STAFF,
+            ref("CounterState"), errors=(409,))
+        for action in ("open", "pause", "close")
+    ]  # fmt: skip
+    return [
+        *actions,
+        _op("post", f"{c}/call-next", "Call the next ticket by the calling policy", STAFF,
+            ref("Ticket"), errors=(409,), also={"204": {"description": "Nobody is waiting"}},
+            note="409 `counter_not_open`, `counter_busy` (still serving)."),
+        _op("get", f"{c}/today", "What the counter did today", STAFF, ref("CounterToday")),
+    ]  # fmt: skip
+
+
+def _offices() -> list[Operation]:
+    return [
+        _op("get", OF, "Fields with procedures, counters and priority classes", ANYONE,
+            ref("Office")),
+        _op("get", f"{OF}/overview", "Each field's waiting count, wait and availability",
+            ANYONE, ref("Overview")),
+        _op("get", f"{OF}/queue", "Waiting tickets per lane in calling order, counters and "
+            "the last calls", Who("a staff user or a display device", "required"),
+            ref("Snapshot")),
+    ]  # fmt: skip
+
+
+def _appointments() -> list[Operation]:
+    a = f"{OF}/appointments"
+    return [
+        _op("get", f"{a}/slots", "Days with bookable slots, or one day's slots", ANYONE,
+            {"anyOf": [ref("SlotDays"), ref("DaySlots")]},
+            query={"field": text(8, example="HT"), "day": DAY}, required_query=("field",),
+            note="Without `day`: the days of the horizon that have slots."),
+        _op("post", a, "Book a slot", ANYONE, ref("Booking"), status=201,
+            body=obj({"field": text(8), "start": START, "name": text(100),
+                      "phone": text(20, example="0912345678")},
+                     {"procedure": text(32), "cccd": text(12), "email": text(200)}),
+            errors=(409, 429),
+            note="400 `invalid_input` names each wrong field; 409 `slot_full`, "
+            "`slot_unavailable`, `phone_limit`."),
+        _op("get", f"{a}/{{code}}", "A booking", BOOKER, ref("Booking")),
+        _op("post", f"{a}/{{code}}/reschedule", "Move a booking to another slot", BOOKER,
+            ref("Booking"), body=obj({"start": START}), errors=(409, 429)),
+        _op("post", f"{a}/{{code}}/cancel", "Cancel a booking", BOOKER, ref("Booking"),
+            errors=(401, 403, 409),
+            note="A visit at an address (`onsite`) needs a staff token."),
+        _op("post", f"{OF}/check-in", "Check in a booking: its appointment ticket", KIOSK,
+            ref("CheckIn"), status=201, body=obj({"code": text(40)}, {"printer": text(64)}),
+            errors=(409,), idempotent=False,
+            also={"200": _json(ref("CheckIn"), "A repeated check-in, or too early/late")},
+            note="409 for a cancelled, no-show or on-site booking. A repeated check-in "
+            "answers the same ticket with `again: true`."),
+        _op("post", f"{OF}/onsite", "Book a visit at an address", STAFF, ref("Booking"),
+            status=201,
+            body=obj({"field": text(8), "start": START, "address": text(300),
+                      "name": text(100), "phone": text(20)},
+                     {"staff": text(64), "procedure": text(32),
+                      "minutes": {"type": "integer", "minimum": 1, "maximum": 1440}}),
+            errors=(409,), note="409 `staff_busy` (overlap), `outside_hours`."),
+        _op("get", f"{OF}/plan", "The day's bookings of every kind, in time order", STAFF,
+            ref("Plan"), query={"day": DAY}),
+        _op("post", f"{TK}/result", "Record a result pickup for a served ticket", STAFF,
+            ref("Slip"), status=201,
+            body=obj({"procedure": text(32)},
+                     {"name": text(100), "phone": text(20), "printer": text(64)}),
+            errors=(409,), note="The date is counted in working days."),
+        _op("post", "/api/v1/appointments/{code}/postpone", "Postpone a result pickup", STAFF,
+            ref("Slip"), body=obj({"date": {**DAY, "maxLength": 10}, "reason": text(300)},
+                                  {"printer": text(64)}),
+            errors=(409,), note="The slip becomes an apology slip."),
+    ]  # fmt: skip
+
+
+def _printers() -> list[Operation]:
+    p = f"{OF}/printers"
+    document = {"type": "object", "description": "the document's payload (docs/printing.md)"}
+    job = obj({"kind": enum(*DOCUMENT_KINDS), "data": document})
+    return [
+        _op("get", p, "Printers with their state and jobs",
+            Who("a staff user or a kiosk device", "required"), ref("Printers")),
+        _op("post", f"{p}/{{name}}/jobs", "Print a document, or reprint a ticket", STAFF,
+            ref("JobQueued"), status=202,
+            body={"anyOf": [obj({"reprint": text(120, description="ticket id")}), job]}),
+        _op("delete", f"{p}/{{name}}/jobs/{{job}}", "Clear a waiting or held print job",
+            MANAGER, ref("JobCleared"), errors=(409,),
+            note="409 `printing` while its bytes are being sent."),
+    ]  # fmt: skip
+
+
+def _others() -> list[Operation]:
+    return [
+        _op("post", "/api/v1/auth/token", "Log in: a bearer token for 12 hours", ANYONE,
+            ref("Token"), body=obj({"username": text(64), "password": text(200)}),
+            errors=(401,), idempotent=False),
+        _op("get", f"{OF}/reports", "Report figures over a date range", MANAGER,
+            ref("Report"), query={"from": DAY, "to": DAY},
+            note=f"Default: this month up to today. At most {MAX_RANGE_DAYS} days, from "
+            "2000-01-01 on."),
+        _op("get", "/api/v1/openapi.json", "This document", ANYONE, {"type": "object"}),
+        _op("get", "/api/v1/noop", "For benchmarks: the HTTP stack alone", ANYONE,
+            obj({"ok": {"type": "boolean"}})),
+    ]  # fmt: skip
+
+
+SECTIONS = {
+    "tickets": _tickets,
+    "counters": _counters,
+    "offices": _offices,
+    "appointments": _appointments,
+    "printers": _printers,
+    "others": _others,
+}
+
+
+def _paths() -> dict[str, dict[str, Any]]:
+    paths: dict[str, dict[str, Any]] = {}
+    for tag, section in SECTIONS.items():
+        for method, path, op in section():
+            item = paths.setdefault(path, {})
+            names = re.findall(r"{(\w+)}", path)
+            if names and "parameters" not in item:
+                item["parameters"] = [
+                    {"name": n, "in": "path", "required": True, "schema": _PATH_PARAMS[n]}
+                    for n in names
+                ]
+            item[method] = {"tags": [tag], **op}
+    return paths
+
+
+def _components() -> dict[str, Any]:
+    return {
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A user token from /api/v1/auth/token, or a device token "
+                "(`python -m queue_server device add`).",
+            }
+        },
+        "parameters": {
+            "lang": {
+                "name": "lang",
+                "in": "query",
+                "required": False,
+                "description": "Language of error messages and labels (else Accept-Language)",
+                "schema": enum("vi", "en"),
+            },
+            "Idempotency-Key": {
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "schema": {"type": "string", "minLength": 8, "maxLength": 128},
-            }
-        ]
-    return op
-
-
-def _path_params(*names: str) -> list[dict[str, Any]]:
-    return [
-        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names
-    ]
+                "description": "A repeated key (per office, 24 h) returns the first answer",
+                "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{8,128}$"},
+            },
+        },
+        "responses": {name: _json(ref("Error"), text_) for name, text_ in _ERRORS.values()},
+        "schemas": SCHEMAS,
+    }
 
 
 def openapi(server_url: str) -> dict[str, Any]:
-    o = "/api/v1/offices/{office}"
-    t = "/api/v1/tickets/{id}"
-    counter_body = {"type": "object", "properties": {"counter": {"type": "integer"}}}
-    paths: dict[str, Any] = {
-        "/api/v1/auth/token": {
-            "post": _op(
-                "Log in: user name and password for a bearer token",
-                _json({"type": "object", "properties": {"access_token": {"type": "string"}}}),
-                body={
-                    "type": "object",
-                    "required": ["username", "password"],
-                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-                },
-                auth=False,
-                idempotent=False,
-            )
-        },
-        o: {
-            "parameters": _path_params("office"),
-            "get": _op(
-                "Fields, procedures, counters and priority classes of an office",
-                _json({"type": "object"}),
-                auth=False,
-                idempotent=False,
-            ),
-        },
-        f"{o}/tickets": {
-            "parameters": _path_params("office"),
-            "post": _op(
-                "Issue a ticket (kiosk or staff token, unless the office opens its kiosk)",
-                _json(_TICKET, "Issued"),
-                status="201",
-                body={
-                    "type": "object",
-                    "required": ["field"],
-                    "properties": {
-                        "field": {"type": "string", "example": "HT"},
-                        "priority": {"type": "string", "example": "elderly"},
-                    },
-                },
-            ),
-        },
-        f"{o}/queue": {
-            "parameters": _path_params("office"),
-            "get": _op(
-                "Waiting tickets per lane in calling order; each counter's current ticket",
-                _json({"type": "object"}),
-                idempotent=False,
-            ),
-        },
-        f"{o}/counters/{{n}}/call-next": {
-            "parameters": _path_params("office", "n"),
-            "post": _op(
-                "Call the next ticket by the calling policy",
-                _json(_TICKET),
-                extra={"204": {"description": "Nobody is waiting"}},
-            ),
-        },
-        t: {
-            "parameters": _path_params("id"),
-            "get": _op(
-                "A ticket's status, position and estimated wait",
-                _json(_TICKET),
-                auth=False,
-                idempotent=False,
-            ),
-        },
-        f"{t}/call": {
-            "parameters": _path_params("id"),
-            "post": _op("Call this waiting ticket to a counter", _json(_TICKET), body=counter_body),
-        },
-        f"{t}/transfer": {
-            "parameters": _path_params("id"),
-            "post": _op(
-                "Send a waiting or called ticket to another field or counter",
-                _json(_TICKET),
-                body={
-                    "type": "object",
-                    "properties": {"field": {"type": "string"}, "counter": {"type": "integer"}},
-                },
-            ),
-        },
-        f"{t}/cancel": {
-            "parameters": _path_params("id"),
-            "post": _op("Cancel a waiting ticket (its holder may)", _json(_TICKET), auth=False),
-        },
-        "/healthz": {
-            "get": {
-                "summary": "Liveness and Redis reachability",
-                "responses": {
-                    "200": {"description": "OK"},
-                    "503": {"description": "Redis unreachable"},
-                },
-            }
-        },
-    }
-    for action in ("open", "pause", "close"):
-        paths[f"{o}/counters/{{n}}/{action}"] = {
-            "parameters": _path_params("office", "n"),
-            "post": _op(f"{action.capitalize()} a counter", _json({"type": "object"})),
-        }
-    for action, summary in (
-        ("recall", "Call again"),
-        ("start", "Start serving"),
-        ("finish", "Finish"),
-        ("no-show", "Mark as not present"),
-    ):
-        paths[f"{t}/{action}"] = {
-            "parameters": _path_params("id"),
-            "post": _op(
-                f"{summary} (a called or serving ticket)", _json(_TICKET), body=counter_body
-            ),
-        }
+    """The document, with `server_url` (the server's public address) as its server."""
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "sothutu",
             "version": "1",
-            "description": "Queue tickets, counters and calls. Realtime events: WebSocket "
-            "/ws/offices/{office}?since=<event id>.",
+            "description": "Queue tickets, counters, appointments, printing, ratings and "
+            'reports. Errors are `{"error": {"code", "message"}}`. Realtime events: '
+            "WebSocket /ws/offices/{office}?since=<event id> (docs/api.md).",
         },
         "servers": [{"url": server_url}],
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "properties": {
-                                "code": {"type": "string"},
-                                "message": {"type": "string"},
-                            },
-                        }
-                    },
-                },
-                "Ticket": {
-                    "type": "object",
-                    "properties": {
-                        "id": {"type": "string"},
-                        "number": {"type": "string", "example": "A012"},
-                        "field": {"type": "string"},
-                        "priority": {"type": ["string", "null"]},
-                        "class": {"enum": ["appointment", "priority", "normal"]},
-                        "status": {
-                            "enum": ["waiting", "called", "serving", "done", "no_show", "cancelled"]
-                        },
-                        "counter": {"type": ["integer", "null"]},
-                        "position": {"type": ["integer", "null"]},
-                        "estimated_wait_s": {"type": ["integer", "null"]},
-                        "issued_at": {"type": "integer", "description": "epoch milliseconds"},
-                    },
-                },
-            },
-        },
+        "paths": _paths(),
+        "components": _components(),
     }
