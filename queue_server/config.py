@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from printer.errors import InvalidPrintData
@@ -170,6 +171,90 @@ class Office:
 class RedisConfig:
     url: str | None
     appendfsync: FsyncPolicy
+
+    @property
+    def cluster(self) -> bool:
+        """A Redis Cluster (or Valkey cluster): `redis+cluster://` or `rediss+cluster://`."""
+        return self.url is not None and self.url.startswith(CLUSTER_SCHEMES)
+
+
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://", *CLUSTER_SCHEMES)
+
+
+@dataclass(frozen=True)
+class ClusterSeeds:
+    """Where a cluster client starts: any node(s) of the cluster; it finds the others."""
+
+    nodes: tuple[tuple[str, int], ...]
+    username: str | None
+    password: str | None
+    tls: bool
+
+
+def cluster_seeds(url: str) -> ClusterSeeds:
+    """`redis+cluster://[user:password@]host[:port][,host[:port]...]` (`rediss+` for TLS).
+
+    >>> cluster_seeds("redis+cluster://10.0.0.1:7000,10.0.0.2").nodes
+    (('10.0.0.1', 7000), ('10.0.0.2', 6379))
+
+    Raises ValueError with a reason for the operator."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or f"{scheme}://" not in CLUSTER_SCHEMES:
+        raise ValueError("a cluster URL starts with redis+cluster:// or rediss+cluster://")
+    if "?" in rest or "#" in rest:
+        raise ValueError("a cluster URL takes no ?options or #fragment")
+    netloc, _, path = rest.partition("/")
+    if path not in ("", "0"):
+        raise ValueError(f"a cluster has only database 0, not /{path}")
+    userinfo, at, hosts = netloc.rpartition("@")
+    username = password = None
+    if at:
+        user, colon, secret = userinfo.partition(":")
+        username = unquote(user) or None
+        password = unquote(secret) if colon else None
+    nodes = []
+    for item in hosts.split(","):
+        if item.startswith("["):  # [IPv6]:port
+            host, _, port_text = item[1:].partition("]")
+            port_text = port_text.removeprefix(":")
+        else:
+            host, _, port_text = item.partition(":")
+        if not host:
+            raise ValueError(f"a cluster URL needs host[:port] of at least one node, not {item!r}")
+        try:
+            port = int(port_text) if port_text else 6379
+        except ValueError:
+            raise ValueError(f"port of {item!r} must be a number") from None
+        if not 0 < port < 65536:
+            raise ValueError(f"port of {item!r} must be between 1 and 65535")
+        nodes.append((host, port))
+    return ClusterSeeds(tuple(nodes), username, password, scheme == "rediss+cluster")
+
+
+def check_redis_url(url: str) -> None:
+    """Raises ValueError with a reason if `url` is not one sothutu can connect to."""
+    if not url.startswith(REDIS_SCHEMES):
+        raise ValueError(
+            f"must start with redis://, rediss://, unix:// or redis+cluster://, not {url!r}"
+        )
+    if url.startswith(CLUSTER_SCHEMES):
+        cluster_seeds(url)
+        return
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ValueError("a unix:// URL needs the socket's path, e.g. unix:///run/redis.sock")
+        return
+    if not parts.hostname:
+        raise ValueError("needs a host, e.g. redis://127.0.0.1:6379/0")
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        raise ValueError(f"the database after the host must be a number, not /{db}")
+    try:
+        parts.port  # noqa: B018 - raises for a bad port
+    except ValueError as exc:
+        raise ValueError(f"bad port: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -551,7 +636,15 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
     fsync = rd.text("appendfsync", "everysec")
     if fsync not in ("always", "everysec", "no"):
         raise rd.fail("appendfsync", "must be 'always', 'everysec' or 'no'")
-    url = os.environ.get("REDIS_URL") or rd.opt_str("url")
+    env_url = os.environ.get("REDIS_URL")
+    url = env_url or rd.opt_str("url")
+    if url:
+        try:
+            check_redis_url(url)
+        except ValueError as exc:
+            if env_url:
+                raise ConfigError("environment", "REDIS_URL", str(exc)) from None
+            raise rd.fail("url", str(exc)) from None
     redis = RedisConfig(url=url or None, appendfsync=fsync)  # type: ignore[arg-type]
     offices = tuple(_office(o) for o in root.tables("offices"))
     if not offices:

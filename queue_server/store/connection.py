@@ -13,12 +13,14 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 import redis
 import redis.asyncio as aredis
 
-from queue_server.config import RedisConfig
+from queue_server.config import CLUSTER_SCHEMES, RedisConfig
 from queue_server.errors import Unavailable
+from queue_server.store.cluster import connect_cluster
 from queue_server.store.multiplex import MultiplexedRedis
 
 PR_SET_PDEATHSIG = 1
@@ -159,7 +161,13 @@ class EmbeddedRedis:
 
 def connect(url: str) -> aredis.Redis:
     """An asyncio client whose requests wait for a free connection under load (rather than
-    fail) and retry through a dropped connection (a Redis restart)."""
+    fail) and retry through a dropped connection (a Redis restart).
+
+    For a `redis+cluster://` URL it is a `RedisCluster` (`store/cluster.py`), typed as
+    `Redis`: the stores use only commands, pipelines and scripts over keys of one slot,
+    which both clients offer alike."""
+    if url.startswith(CLUSTER_SCHEMES):
+        return cast(aredis.Redis, connect_cluster(url))
     from redis.asyncio.retry import Retry
     from redis.backoff import ExponentialBackoff
 
