@@ -2,6 +2,12 @@
 
 Tokens are random; Redis keeps only their SHA-256, so a copy of the data cannot be used to
 log in. User tokens expire; device tokens last until the device is removed.
+
+These keys have no hash tag, so on a Redis Cluster they lie in different slots and no
+command or MULTI may combine two of them. Instead each change writes its keys one after
+the other, in an order where stopping half-way leaves nothing usable that should not be:
+an index entry is written before what it indexes and removed after it, a token is removed
+before its user or device.
 """
 
 from __future__ import annotations
@@ -42,10 +48,11 @@ class Accounts:
         self.r: Any = client
 
     async def put_user(self, name: str, role: Role, password_hash: str) -> None:
-        async with self.r.pipeline(transaction=True) as p:
-            p.hset(keys.user(name), mapping={"name": name, "role": role, "hash": password_hash})
-            p.sadd(keys.users(), name)
-            await p.execute()
+        # Listed first: a name without its hash is skipped by `users`.
+        await self.r.sadd(keys.users(), name)
+        await self.r.hset(
+            keys.user(name), mapping={"name": name, "role": role, "hash": password_hash}
+        )
 
     async def user(self, name: str) -> dict[str, str] | None:
         h = await self.r.hgetall(keys.user(name))
@@ -73,36 +80,45 @@ class Accounts:
         return True
 
     async def delete_user(self, name: str) -> bool:
+        deleted = await self.r.delete(keys.user(name))  # no new logins from here on
         await self.revoke_user(name)
-        async with self.r.pipeline(transaction=True) as p:
-            p.delete(keys.user(name))
-            p.srem(keys.users(), name)
-            deleted, _ = await p.execute()
+        await self.r.srem(keys.users(), name)
         return bool(deleted)
 
     async def revoke_user(self, name: str) -> None:
         digests = await self.r.smembers(keys.user_tokens(name))
-        async with self.r.pipeline(transaction=True) as p:
-            for d in digests:
-                p.delete(keys.token(d))
-            p.delete(keys.user_tokens(name))
-            await p.execute()
+        if digests:
+            # Tokens lie in many slots: a pipeline without MULTI, which a cluster client
+            # sends to each node at once.
+            async with self.r.pipeline(transaction=False) as p:
+                for d in digests:
+                    p.delete(keys.token(d))
+                await p.execute()
+            # Only once the tokens are gone: a token must never outlive its index entry.
+            # (Not the whole set: a login meanwhile may have added a token.)
+            await self.r.srem(keys.user_tokens(name), *digests)
 
     async def issue_token(self, principal: Principal, ttl_s: int | None) -> str:
         token = secrets.token_urlsafe(32)
+        await self._put_token(token, principal, ttl_s)
+        return token
+
+    async def _put_token(self, token: str, principal: Principal, ttl_s: int | None) -> None:
         mapping = {"kind": principal.kind, "name": principal.name, "role": principal.role,
                    "office": principal.office or ""}  # fmt: skip
+        if principal.kind == "user":
+            # Indexed before it exists, so that `revoke_user` always finds it. The index
+            # lives as long as the newest token; expired members are harmless.
+            async with self.r.pipeline(transaction=True) as p:
+                p.sadd(keys.user_tokens(principal.name), digest(token))
+                if ttl_s is not None:
+                    p.expire(keys.user_tokens(principal.name), ttl_s)
+                await p.execute()
         async with self.r.pipeline(transaction=True) as p:
             p.hset(keys.token(digest(token)), mapping=mapping)
             if ttl_s is not None:
                 p.expire(keys.token(digest(token)), ttl_s)
-            if principal.kind == "user":
-                # The index lives as long as the newest token; expired members are harmless.
-                p.sadd(keys.user_tokens(principal.name), digest(token))
-                if ttl_s is not None:
-                    p.expire(keys.user_tokens(principal.name), ttl_s)
             await p.execute()
-        return token
 
     async def principal(self, token: str) -> Principal | None:
         h = await self.r.hgetall(keys.token(digest(token)))
@@ -117,22 +133,16 @@ class Accounts:
     async def put_device(self, name: str, kind: DeviceKind, office: str | None) -> str:
         """Registers a device (replacing an earlier token of the same name) and returns its
         new token, shown once."""
+        token = secrets.token_urlsafe(32)
         old = await self.r.hget(keys.device(name), "token")
-        token = await self.issue_token(Principal("device", name, kind, office), None)
-        async with self.r.pipeline(transaction=True) as p:
-            if old:
-                p.delete(keys.token(old))
-            p.hset(
-                keys.device(name),
-                mapping={
-                    "name": name,
-                    "kind": kind,
-                    "office": office or "",
-                    "token": digest(token),
-                },
-            )
-            p.sadd(keys.devices(), name)
-            await p.execute()
+        if old:
+            await self.r.delete(keys.token(old))
+        await self.r.sadd(keys.devices(), name)
+        # The device names its token before the token exists, so that no token is ever
+        # left that removing the device would not revoke.
+        mapping = {"name": name, "kind": kind, "office": office or "", "token": digest(token)}
+        await self.r.hset(keys.device(name), mapping=mapping)
+        await self._put_token(token, Principal("device", name, kind, office), None)
         return token
 
     async def touch_device(self, name: str, now_ms: int) -> None:
@@ -154,10 +164,8 @@ class Accounts:
     async def delete_device(self, name: str) -> bool:
         """Removes a device and its token: it is locked out at its next request."""
         old = await self.r.hget(keys.device(name), "token")
-        async with self.r.pipeline(transaction=True) as p:
-            if old:
-                p.delete(keys.token(old))
-            p.delete(keys.device(name))
-            p.srem(keys.devices(), name)
-            *_, deleted, _ = await p.execute()
+        if old:
+            await self.r.delete(keys.token(old))
+        deleted = await self.r.delete(keys.device(name))
+        await self.r.srem(keys.devices(), name)
         return bool(deleted)

@@ -27,10 +27,21 @@ NAMES = (
 BookingKind = Literal["visit", "result", "onsite"]
 
 
+# How often a booking is tried again when the set it checks changed between the read and
+# the script (another booking of the same phone or staff member at that instant).
+STALE_ATTEMPTS = 20
+
+
 class CodeTaken(SothutuError):
     """The random booking code collided with an existing one; draw another."""
 
     code = "code_taken"
+
+
+class Stale(SothutuError):
+    """The set a script checks changed since the caller read it; read it again."""
+
+    code = "stale"
 
 
 @dataclass(frozen=True)
@@ -128,11 +139,21 @@ def _error(code: str, result: dict[str, Any]) -> SothutuError:
     message = str(result.get("message", code))
     if code == "code_taken":
         return CodeTaken(message)
+    if code == "stale":
+        return Stale(message)
     if code == "not_found":
         return NotFound(message, vi=_MESSAGES_VI["not_found"])
     if code == "invalid_state":
         message += f" (it is {result.get('status')})"
     return Conflict(message, vi=_MESSAGES_VI.get(code), code=code)
+
+
+def _busy() -> Conflict:
+    return Conflict(
+        "too many bookings at the same moment; try again",
+        vi="Đang có nhiều người đặt lịch cùng lúc, xin thử lại.",
+        code="busy",
+    )
 
 
 class BookingStore:
@@ -146,7 +167,8 @@ class BookingStore:
     async def _run(
         self, name: str, slug: str, idem: str | None, keys_: list[str], args: list[Any]
     ) -> dict[str, Any]:
-        idem_key = keys.idempotency(slug, f"book:{idem}") if idem else NO_IDEMPOTENCY
+        # Unused without a request id, but in the office's slot like every key of a script.
+        idem_key = keys.idempotency(slug, f"book:{idem}" if idem else NO_IDEMPOTENCY)
         raw = await self._scripts[name](keys=[idem_key, *keys_], args=["1" if idem else "0", *args])
         result: dict[str, Any] = json.loads(raw)
         if (err := result.get("err")) is not None:
@@ -195,14 +217,23 @@ class BookingStore:
         start_ms: int, end_ms: int, day: str, field: str, procedure: str, name: str,
         phone: str, cccd: str, email: str, idempotency_key: str | None,
     ) -> Booking:  # fmt: skip
-        result = await self._run(
-            "book_create", slug, idempotency_key,
-            [keys.booking(slug, code), keys.slot_bookings(slug, field, start_ms),
-             keys.phone_bookings(slug, phone), keys.day_bookings(slug, day), keys.events(slug)],
-            [code, capacity, max_per_phone, now_ms, start_ms, end_ms, day, slug, field,
-             procedure, name, phone, cccd, email, keys.booking(slug, "")],
-        )  # fmt: skip
-        return Booking.from_hash(result["booking"])
+        for _ in range(STALE_ATTEMPTS):
+            held = sorted(
+                cast(set[str], await self.client.smembers(keys.phone_bookings(slug, phone)))
+            )
+            try:
+                result = await self._run(
+                    "book_create", slug, idempotency_key,
+                    [keys.booking(slug, code), keys.slot_bookings(slug, field, start_ms),
+                     keys.phone_bookings(slug, phone), keys.day_bookings(slug, day),
+                     keys.events(slug), *(keys.booking(slug, c) for c in held)],
+                    [code, capacity, max_per_phone, now_ms, start_ms, end_ms, day, slug, field,
+                     procedure, name, phone, cccd, email, *held],
+                )  # fmt: skip
+            except Stale:
+                continue
+            return Booking.from_hash(result["booking"])
+        raise _busy()
 
     async def cancel(self, b: Booking, now_ms: int, by: str, idem: str | None) -> Booking:
         result = await self._run(
@@ -286,14 +317,21 @@ class BookingStore:
         field: str, procedure: str, name: str, phone: str, staff: str, address: str,
         idempotency_key: str | None,
     ) -> Booking:  # fmt: skip
-        result = await self._run(
-            "book_onsite", slug, idempotency_key,
-            [keys.booking(slug, code), keys.staff_visits(slug, staff, day),
-             keys.day_bookings(slug, day), keys.events(slug)],
-            [code, now_ms, start_ms, end_ms, day, slug, field, procedure, name, phone, staff,
-             address, keys.booking(slug, "")],
-        )  # fmt: skip
-        return Booking.from_hash(result["booking"])
+        visits = keys.staff_visits(slug, staff, day)
+        for _ in range(STALE_ATTEMPTS):
+            seen = cast(list[str], await self.client.zrange(visits, 0, -1))
+            try:
+                result = await self._run(
+                    "book_onsite", slug, idempotency_key,
+                    [keys.booking(slug, code), visits, keys.day_bookings(slug, day),
+                     keys.events(slug), *(keys.booking(slug, c) for c in seen)],
+                    [code, now_ms, start_ms, end_ms, day, slug, field, procedure, name, phone,
+                     staff, address, *seen],
+                )  # fmt: skip
+            except Stale:
+                continue
+            return Booking.from_hash(result["booking"])
+        raise _busy()
 
     async def cancel_onsite(self, b: Booking, now_ms: int, by: str, idem: str | None) -> Booking:
         result = await self._run(

@@ -16,7 +16,7 @@ from typing import Any
 import redis.asyncio as aredis
 
 from queue_server.config import Counter, Field, Office
-from queue_server.errors import NotFound
+from queue_server.errors import Conflict, NotFound, Unavailable
 from queue_server.rules.calling import CLASSES, Klass, LaneHeads, Waiting
 from queue_server.store import keys
 from queue_server.store.records import CounterState, Ticket
@@ -335,13 +335,27 @@ class QueueStore:
     async def rollover(self, office: Office, day: str, now_ms: int) -> int:
         slug = office.slug
         queues = [keys.queue(slug, lane, k) for lane in lanes_of(office) for k in CLASSES]
-        res = await self.scripts.run(
-            "rollover",
-            [keys.idempotency(slug, NO_IDEMPOTENCY), keys.current_day(slug), keys.events(slug),
-             *queues],
-            ["0", now_ms, day, slug],
-        )  # fmt: skip
-        return int(res["expired"])
+        # The script gets the hashes of the waiting tickets in KEYS, so they are read first;
+        # a ticket queued in between makes it answer 'stale' (rare: read again).
+        for _ in range(20):
+            async with self.r.pipeline(transaction=False) as p:
+                for q in queues:
+                    p.zrange(q, 0, -1)
+                waiting = sorted({tid for ids in await p.execute() for tid in ids})
+            try:
+                res = await self.scripts.run(
+                    "rollover",
+                    [keys.idempotency(slug, NO_IDEMPOTENCY), keys.current_day(slug),
+                     keys.events(slug), *queues,
+                     *(keys.ticket(slug, split_ticket_id(t)[1]) for t in waiting)],
+                    ["0", now_ms, day, slug, len(queues), *waiting],
+                )  # fmt: skip
+            except Conflict as exc:
+                if exc.code != "stale":
+                    raise
+                continue
+            return int(res["expired"])
+        raise Unavailable(f"{slug}: the queues kept changing; the day rollover will run again")
 
     async def state(
         self, office: Office

@@ -1,15 +1,21 @@
 -- Book a staff member for a visit at an address (tiếp nhận hồ sơ tại chỗ). Closes the race
 -- of two bookings of the same person at overlapping times: the overlap check and the add
--- are one step.
--- KEYS: 1 idem, 2 booking, 3 the staff member's visits of the day, 4 day bookings, 5 events
+-- are one step. The caller passes the visits its read of the staff member's day found (a
+-- cluster needs every key in KEYS); if one was added since, the answer is 'stale' and it
+-- reads again.
+-- KEYS: 1 idem, 2 booking, 3 the staff member's visits of the day, 4 day bookings, 5 events,
+--       6.. the bookings of the codes in ARGV 14.. (same order)
 -- ARGV: 1 use idem, 2 code, 3 now ms, 4 start ms, 5 end ms, 6 day, 7 office, 8 field,
---       9 procedure, 10 name, 11 phone, 12 staff, 13 address, 14 booking key prefix
+--       9 procedure, 10 name, 11 phone, 12 staff, 13 address, 14.. the codes the caller read
 local prev = replay()
 if prev then return prev end
 if redis.call('EXISTS', KEYS[2]) == 1 then return fail('code_taken', 'booking code in use') end
 local s, e = tonumber(ARGV[4]), tonumber(ARGV[5])
+local seen = {}
+for i = 14, #ARGV do seen[ARGV[i]] = KEYS[i - 8] end
 for _, code in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
-  local o = redis.call('HMGET', ARGV[14] .. code, 'start', 'end', 'status')
+  if not seen[code] then return fail('stale', 'the staff member was booked meanwhile') end
+  local o = redis.call('HMGET', seen[code], 'start', 'end', 'status')
   if o[3] == 'booked' and tonumber(o[1]) < e and s < tonumber(o[2]) then
     return fail('staff_busy', 'the staff member has another visit at that time',
       {code = code, start = tonumber(o[1]), ['end'] = tonumber(o[2])})
