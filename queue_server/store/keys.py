@@ -1,7 +1,9 @@
 """Every Redis key name of sothutu, in one place.
 
 All keys of one office share the hash tag ``{slug}``, so each office's Lua scripts touch a
-single Redis Cluster slot. Users, device tokens and sessions are deployment-wide.
+single Redis Cluster slot. Users, device tokens and sessions are deployment-wide: they have
+no hash tag, lie in many slots of a cluster, and no command or MULTI combines two of them
+(`accounts.py`).
 """
 
 from __future__ import annotations
@@ -57,6 +59,12 @@ def current_day(slug: str) -> str:
 
 def day_tickets(slug: str, day: str) -> str:
     return f"{office(slug)}:tickets:{day}"
+
+
+def hub_wake(slug: str, hub: str) -> str:
+    """A stream that one hub's reader of the office's slot blocks on besides the event
+    streams, so that the hub can wake it (to stop, or to read one more office)."""
+    return f"{office(slug)}:hub:{hub}"
 
 
 def recent_calls(slug: str) -> str:

@@ -1,5 +1,5 @@
-"""The WebSocket hub of one server process: one blocking reader of the office streams that
-have listeners here, fanning each event out to the local clients.
+"""The WebSocket hub of one server process: blocking readers of the office streams watched
+here, fanning each event out to the local clients.
 
 Every process runs its own hub against the same Redis, so any process can serve any screen.
 """
@@ -17,6 +17,7 @@ from typing import Any
 import redis
 
 from queue_server.store.queue import Event, QueueStore
+from queue_server.store.streams import GroupReader, stream_group
 
 log = logging.getLogger("sothutu.hub")
 QUEUE_LIMIT = 2000
@@ -85,19 +86,41 @@ Listener = Callable[[Event], Awaitable[None]]
 
 
 class Hub:
+    """Reads the event streams of the watched offices and hands each event to the
+    listeners, then to the office's subscribed sockets.
+
+    On one Redis server a single reader task reads every watched stream with one blocking
+    XREAD. A Redis Cluster refuses an XREAD over several slots, so there it runs one reader
+    per slot (`store.streams.stream_group`; in practice one per office, as offices rarely
+    share a slot). Each office's events come from one reader, in stream order, once;
+    events of different offices are not ordered among themselves.
+
+    A reader is never cancelled. It stops on a flag, looked at between reads; `close` sets
+    it and wakes the blocked reads (`GroupReader.wake`), so shutdown takes a round trip,
+    or `block_ms` at most if Redis cannot be reached. An office watched later joins its
+    group's reader the same way, from the stream position it had when it was watched.
+
+    >>> hub = Hub(store)
+    >>> sub = await hub.subscribe("phuong-ba-dinh"); out = await sub.queue.get()
+    >>> hub.unsubscribe(sub); await hub.close()
+    """
+
     def __init__(
         self, store: QueueStore, block_ms: int = 5000, listeners: Sequence[Listener] = ()
     ) -> None:
         self.store = store
         self.block_ms = block_ms
         # Called for every event of every watched office, before it reaches the sockets
-        # (e.g. to reload an office whose settings a manager changed).
+        # (e.g. to reload an office whose settings a manager changed). On a cluster,
+        # listeners may run for events of different offices at the same time.
         self.listeners = list(listeners)
         self.subs: dict[str, set[Subscription]] = {}
         self.cursors: dict[str, str] = {}
-        self._reader: asyncio.Task[None] | None = None
+        self._groups: dict[int, tuple[GroupReader, list[str]]] = {}
+        self._readers: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
         self._closed = False
+        self._stopping = asyncio.Event()
 
     async def watch(self, office: str) -> None:
         """Read the office's stream from now on, with or without sockets listening."""
@@ -105,17 +128,31 @@ class Hub:
             await self._watch(office)
 
     async def _watch(self, office: str) -> None:
-        if office not in self.cursors:
-            self.cursors[office] = await self.store.last_event_id(office)
-            self.subs[office] = set()
-            self._restart_reader()
+        if office in self.cursors or self._closed:
+            return
+        self.cursors[office] = await self.store.last_event_id(office)
+        self.subs[office] = set()
+        group = stream_group(self.store.r, office)
+        if group in self._groups:
+            reader, offices = self._groups[group]
+            offices.append(office)
+            with contextlib.suppress(redis.RedisError):  # else it joins within block_ms
+                await reader.wake()
+            return
+        reader, offices = GroupReader(self.store.r, office), [office]
+        self._groups[group] = (reader, offices)
+        self._readers.append(
+            asyncio.create_task(self._read(reader, offices), name=f"sothutu-hub-{group}")
+        )
 
     async def subscribe(self, office: str) -> Subscription:
         """Register a socket. Every event after the moment this returns reaches it."""
         async with self._lock:
             sub = Subscription(office)
             await self._watch(office)
-            self.subs[office].add(sub)
+            self.subs.setdefault(office, set()).add(sub)
+            if self._closed:
+                sub.queue.put_nowait(None)  # shutting down: the client reconnects elsewhere
             return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
@@ -126,22 +163,22 @@ class Hub:
     def clients(self) -> int:
         return sum(len(s) for s in self.subs.values())
 
-    def _restart_reader(self) -> None:
-        # A blocking XREAD reads a fixed set of streams: a new office restarts it.
-        if self._reader is not None:
-            self._reader.cancel()
-        if not self._closed:
-            self._reader = asyncio.create_task(self._read(), name="sothutu-hub")
-
-    async def _read(self) -> None:
-        while True:
+    async def _read(self, reader: GroupReader, offices: list[str]) -> None:
+        # `offices` grows as the group's offices are watched: each read takes them all.
+        while not self._closed:
             try:
-                events = await self.store.read_events(dict(self.cursors), self.block_ms)
-            except asyncio.CancelledError:
-                raise
+                cursors = {o: self.cursors[o] for o in offices}
+                events = await reader.read(cursors, self.block_ms)
             except redis.RedisError as exc:
+                if self._closed:
+                    return
                 log.warning("event stream read failed (%s); retrying", exc)
-                await asyncio.sleep(0.5)
+                await self._pause(0.5)
+                continue
+            except Exception:
+                # A reader that died would leave the boards of its offices without events.
+                log.exception("event stream reader failed; starting again")
+                await self._pause(1.0)
                 continue
             for event in events:
                 self.cursors[event.office] = event.id
@@ -151,6 +188,10 @@ class Hub:
                     except Exception:
                         log.exception("listener failed on %s %s", event.type, event.id)
                 self._fan_out(event)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     def _fan_out(self, event: Event) -> None:
         out = Outgoing(event)
@@ -166,11 +207,19 @@ class Hub:
                     sub.queue.put_nowait(None)
 
     async def close(self) -> None:
+        """Stops the readers and ends every subscription (the sockets close with 1001)."""
         self._closed = True
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+        self._stopping.set()
+        readers = [reader for reader, _ in self._groups.values()]
+        await asyncio.gather(*(r.wake() for r in readers), return_exceptions=True)
+        if self._readers:
+            _, late = await asyncio.wait(self._readers, timeout=self.block_ms / 1000 + 2)
+            # Only a read stuck in the network gets here (Redis gone mid-answer).
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1)
+        await asyncio.gather(*(r.discard() for r in readers), return_exceptions=True)
         for subs in self.subs.values():
             for sub in subs:
                 with contextlib.suppress(asyncio.QueueFull):

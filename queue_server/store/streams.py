@@ -1,0 +1,73 @@
+"""Blocking reads of office event streams for the WebSocket hub.
+
+One XREAD may read several streams only if they are in one slot: on a single server every
+office's stream is, on a Redis Cluster only offices whose slugs hash alike. `stream_group`
+says which offices one reader may take together.
+
+A reader also blocks on a stream of its own (`keys.hub_wake`), so that the hub can cut a
+read short by adding to it: to stop at once at shutdown, or to read an office it has just
+begun to watch. Cancelling the read instead could lose the connection mid-answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from redis.crc import key_slot
+
+from queue_server.store import keys
+from queue_server.store.cluster import is_cluster
+from queue_server.store.queue import Event
+
+WAKE_TTL_MS = 60_000
+
+
+def stream_group(client: object, office: str) -> int:
+    """Offices whose event streams one XREAD may read together have the same group: all
+    of them on a single server, those of one slot on a cluster."""
+    if not is_cluster(client):
+        return 0
+    return key_slot(keys.events(office).encode())
+
+
+class GroupReader:
+    """Reads the event streams of one group of offices, waiting up to `block_ms`.
+
+    >>> reader = GroupReader(client, "phuong-ba-dinh")
+    >>> events = await reader.read({"phuong-ba-dinh": "0-0"}, block_ms=5000)
+    >>> await reader.wake()   # from another task: that read returns now
+    """
+
+    def __init__(self, client: Any, first_office: str) -> None:
+        self.r = client
+        self.wake_key = keys.hub_wake(first_office, secrets.token_hex(6))
+        # Its own cursor rather than "$": a wake-up between two reads is not missed.
+        self._woken = "0-0"
+
+    async def read(self, cursors: dict[str, str], block_ms: int, count: int = 500) -> list[Event]:
+        """The events after each office's cursor ({slug: last id seen}), oldest first per
+        office; empty after `block_ms` without any, or when woken."""
+        streams = {keys.events(s): i for s, i in cursors.items()}
+        streams[self.wake_key] = self._woken
+        res = await self.r.xread(streams, block=block_ms, count=count)
+        out: list[Event] = []
+        for stream, entries in res or []:
+            if stream == self.wake_key:
+                self._woken = str(entries[-1][0])
+                continue
+            slug = str(stream).split("{", 1)[1].split("}", 1)[0]
+            out.extend(
+                Event(str(eid), f.get("type", "unknown"), slug, f.get("data") or "{}")
+                for eid, f in entries
+            )
+        return out
+
+    async def wake(self) -> None:
+        async with self.r.pipeline(transaction=True) as p:
+            p.xadd(self.wake_key, {"wake": "1"}, maxlen=1)
+            p.pexpire(self.wake_key, WAKE_TTL_MS)
+            await p.execute()
+
+    async def discard(self) -> None:
+        await self.r.delete(self.wake_key)

@@ -1,0 +1,55 @@
+"""The hub's readers: every event once and in order, offices joining a running reader, and
+a shutdown that does not wait for a blocking read to time out."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from queue_server.store.queue import QueueStore
+from queue_server.store.streams import stream_group
+from queue_server.web.hub import Hub, Outgoing, Subscription
+
+# Far longer than any test: whatever happens within a test came from a wake-up.
+LONG_BLOCK_MS = 60_000
+
+
+async def numbers(sub: Subscription, count: int) -> list[int]:
+    got = []
+    for _ in range(count):
+        out = await asyncio.wait_for(sub.queue.get(), 2)
+        assert isinstance(out, Outgoing)
+        got.append(out.event.data["n"])
+    return got
+
+
+async def test_close_wakes_a_blocked_reader_at_once(r: Any) -> None:
+    hub = Hub(QueueStore(r), block_ms=LONG_BLOCK_MS)
+    sub = await hub.subscribe("phuong-ba-dinh")
+    await asyncio.sleep(0.2)  # the reader is blocked in XREAD now
+    started = time.monotonic()
+    await hub.close()
+    assert time.monotonic() - started < 1.0
+    assert all(task.done() and not task.cancelled() for task in hub._readers)
+    assert sub.queue.get_nowait() is None  # the socket is told to go
+    assert await r.keys("sq:*:hub:*") == []  # the wake-up streams are removed
+
+
+async def test_an_office_joins_a_blocked_reader_at_once_and_loses_nothing(r: Any) -> None:
+    store = QueueStore(r)
+    hub = Hub(store, block_ms=LONG_BLOCK_MS)
+    try:
+        first = await hub.subscribe("phuong-ba-dinh")
+        await asyncio.sleep(0.2)
+        second = await hub.subscribe("phuong-hoan-kiem")
+        assert stream_group(r, "phuong-ba-dinh") == stream_group(r, "phuong-hoan-kiem")
+        assert len(hub._readers) == 1  # one XREAD for both on one server
+        for n in range(1, 6):
+            await store.append_event("phuong-hoan-kiem", "test", {"n": n})
+            await store.append_event("phuong-ba-dinh", "test", {"n": n * 10})
+        assert await numbers(second, 5) == [1, 2, 3, 4, 5]
+        assert await numbers(first, 5) == [10, 20, 30, 40, 50]
+        assert first.queue.empty() and second.queue.empty()
+    finally:
+        await hub.close()
