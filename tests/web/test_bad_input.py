@@ -5,17 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from queue_server.services.auth import AuthService
 from tests.conftest import OFFICE
 
 API = f"/api/v1/offices/{OFFICE}"
 
 
 @pytest.fixture
-async def manager(auth: AuthService) -> dict[str, str]:
-    await auth.add_user("hoa", "manager", "mat-khau-456")
-    token, _ = await auth.login("hoa", "mat-khau-456")
-    return {"Authorization": f"Bearer {token}"}
+def manager(manager_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {manager_token}"}
 
 
 async def test_an_idempotency_key_reused_for_another_operation_is_a_new_request(

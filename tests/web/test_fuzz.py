@@ -31,7 +31,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from queue_server.services.auth import AuthService
 from queue_server.web.openapi import openapi
 from tests.conftest import OFFICE
 
@@ -60,13 +59,6 @@ CHECKS = [
     response_schema_conformance,
     error_shape,
 ]
-
-
-@pytest.fixture
-async def manager_token(auth: AuthService) -> str:
-    await auth.add_user("hoa", "manager", "mat-khau-456")
-    token, _ = await auth.login("hoa", "mat-khau-456")
-    return token
 
 
 def seed(server: str, manager: dict[str, str]) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
@@ -157,7 +149,8 @@ def test_fuzz_every_operation(server: str, staff_token: str, manager_token: str)
     )
     schema = schemathesis.openapi.from_dict(openapi(server))
     operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
-    assert len(operations) == len(schema.raw_schema["paths"])
+    documented = [m for item in schema.raw_schema["paths"].values() for m in item]
+    assert len(operations) == len(documented) - documented.count("parameters")
     failures: list[str] = []
     statuses: dict[str, set[int]] = {}
     for operation in operations:
