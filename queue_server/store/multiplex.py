@@ -25,6 +25,7 @@ import inspect
 import logging
 import math
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +70,7 @@ class Multiplexer:
         self._conn: AbstractConnection | None = None
         self._reader: asyncio.Task[None] | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
+        self._flush_scheduled = False
         self._closed = False
         self._answers = 0
         self._watchdog: asyncio.TimerHandle | None = None
@@ -79,11 +80,13 @@ class Multiplexer:
         """Send one command; its answer, or the error Redis answered with."""
         if self._closed:
             raise redis.ConnectionError("the Redis multiplexer is closed")
-        command = _Command(args, asyncio.get_running_loop().create_future(), safe)
+        loop = asyncio.get_running_loop()
+        command = _Command(args, loop.create_future(), safe)
         self._outbox.append(command)
-        self._wake.set()
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_loop(), name="redis-multiplex-writer")
+        if not self._flush_scheduled:
+            # Everything asked in this turn of the loop goes out in one write, next turn.
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
         return await command.future
 
     async def aclose(self) -> None:
@@ -96,43 +99,60 @@ class Multiplexer:
         self._fail_all(redis.ConnectionError("the Redis multiplexer is closed"))
         await self._drop_connection()
 
-    # The writer: wakes when commands wait, connects when needed, writes them in one go.
+    # Writing: on a live connection straight from the loop's callback, with no task switch;
+    # otherwise a task connects (backing off while Redis is away) and then writes.
 
-    async def _write_loop(self) -> None:
-        while not self._closed:
-            await self._wake.wait()
-            self._wake.clear()
-            if not self._outbox:
-                continue
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._outbox or self._closed:
+            return
+        conn = self._conn
+        connecting = self._writer is not None and not self._writer.done()
+        if conn is not None and conn.is_connected and not connecting:
+            self._send(conn)
+        elif not connecting:
+            self._writer = asyncio.create_task(self._connect_loop(), name="redis-multiplex-writer")
+
+    async def _connect_loop(self) -> None:
+        while self._outbox and not self._closed:
             try:
                 conn = await self._connection()
             except RETRY_ON as exc:
                 await self._connect_failed(exc)
                 continue
-            batch, self._outbox = self._outbox, []
-            packed: list[bytes] = []
-            for c in batch:
-                if c.future.done():  # its caller gave up before it was sent
-                    continue
-                try:
-                    # hiredis packs in C, seven times quicker than redis-py's Python packer.
-                    packed.append(hiredis.pack_command(c.args))
-                except TypeError as error:  # an argument Redis cannot take (None, a list)
-                    c.future.set_exception(redis.DataError(f"{c.args[0]}: {error}"))
-                    continue
-                c.written = True
-                self._inflight.append(c)
-            if not packed:
+            self._send(conn)
+            return
+
+    def _send(self, conn: AbstractConnection) -> None:
+        batch, self._outbox = self._outbox, []
+        packed: list[bytes] = []
+        for c in batch:
+            if c.future.done():  # its caller gave up before it was sent
                 continue
-            writer = conn._writer  # redis-py's StreamWriter of this connection
             try:
-                if writer is None:
-                    raise redis.ConnectionError("the connection was closed")
-                writer.writelines(packed)
-                self._arm_watchdog(conn)
-                await writer.drain()
-            except Exception as exc:
-                await self._broken(conn, exc)
+                # hiredis packs in C, seven times quicker than redis-py's Python packer.
+                packed.append(hiredis.pack_command(c.args))
+            except TypeError as error:  # an argument Redis cannot take (None, a list)
+                c.future.set_exception(redis.DataError(f"{c.args[0]}: {error}"))
+                continue
+            c.written = True
+            self._inflight.append(c)
+        if not packed:
+            return
+        writer = conn._writer  # redis-py's StreamWriter of this connection
+        try:
+            if writer is None or writer.transport.is_closing():
+                raise redis.ConnectionError("the connection was closed")
+            # No drain: the commands in flight are bounded by the callers waiting for them.
+            writer.writelines(packed)
+            self._arm_watchdog(conn)
+        except Exception as exc:
+            self._spawn(self._broken(conn, exc))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     async def _connection(self) -> AbstractConnection:
         if self._conn is not None and self._conn.is_connected:
@@ -160,7 +180,6 @@ class Multiplexer:
             attempt = min(c.attempt for c in keep)
             base, cap = self._backoff
             await asyncio.sleep(min(cap, base * 2**attempt))
-            self._wake.set()
 
     # The reader: one answer per command in flight, in order.
 
@@ -204,9 +223,7 @@ class Multiplexer:
                 return
             if self._answers == seen:
                 error = redis.TimeoutError(f"Redis did not answer in {timeout:g} s")
-                task = asyncio.ensure_future(self._broken(conn, error))
-                self._pending.add(task)
-                task.add_done_callback(self._pending.discard)
+                self._spawn(self._broken(conn, error))
             else:
                 self._arm_watchdog(conn)
 
@@ -237,8 +254,9 @@ class Multiplexer:
             else:
                 _fail(c, exc)
         self._outbox[:0] = again
-        if self._outbox:
-            self._wake.set()
+        if self._outbox and not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
 
     def _fail_all(self, exc: BaseException) -> None:
         for c in (*self._inflight, *self._outbox):
