@@ -17,6 +17,9 @@ def uvicorn_config(
         access_log=access_log,
         # The sans-I/O websockets protocol: no deprecated legacy API, less memory per socket.
         ws="websockets-sansio",
+        # No permessage-deflate: its zlib state is ~46 KB per socket (of ~85 KB for an idle
+        # board), and boards get small events on a local network (docs/BENCHMARKS.md).
+        ws_per_message_deflate=False,
         ws_ping_interval=20,
         ws_ping_timeout=20,
         lifespan="on",

@@ -98,40 +98,38 @@ async def _catch_up(
 async def _live(
     ws: WebSocket, sub: Subscription, last: str, public: bool, heartbeat_s: float
 ) -> None:
-    last_t = _id_tuple(last)
-
-    async def sender() -> None:
-        nonlocal last_t
-        while True:
-            try:
-                out = await asyncio.wait_for(sub.queue.get(), heartbeat_s)
-            except TimeoutError:
-                await ws.send_text('{"type":"ping"}')
-                continue
-            if out is None:  # overflow or shutdown: the client reconnects and resyncs
-                await ws.close(code=4000 if sub.overflowed else 1001)
-                return
-            eid = _id_tuple(out.event.id)
-            if eid <= last_t:
-                continue  # already sent in the catch-up
-            last_t = eid
-            await ws.send_text(out.text(public))
-
-    async def receiver() -> None:
-        while True:
+    """Events to the client, pings both ways. Two tasks per socket, the least that waits on
+    both the client and the hub: this one reads the client, `_forward` writes to it."""
+    forward = asyncio.create_task(_forward(ws, sub, _id_tuple(last), public, heartbeat_s))
+    try:
+        while not forward.done():
             text = await ws.receive_text()
             if len(text) < 200 and '"ping"' in text:
                 await ws.send_text('{"type":"pong"}')
-
-    tasks = [asyncio.create_task(sender()), asyncio.create_task(receiver())]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for t in done:
-            exc = t.exception()
-            if exc is not None and not isinstance(exc, WebSocketDisconnect | RuntimeError):
-                raise exc
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # the client left, or the socket closed under the forwarder
     finally:
-        for t in tasks:
-            t.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                await t
+        forward.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            await forward
+
+
+async def _forward(
+    ws: WebSocket, sub: Subscription, last_t: tuple[int, int], public: bool, heartbeat_s: float
+) -> None:
+    while True:
+        try:
+            # A timer rather than wait_for: no task per wait on an idle board.
+            async with asyncio.timeout(heartbeat_s):
+                out = await sub.queue.get()
+        except TimeoutError:
+            await ws.send_text('{"type":"ping"}')
+            continue
+        if out is None:  # overflow or shutdown: the client reconnects and resyncs
+            await ws.close(code=4000 if sub.overflowed else 1001)
+            return
+        eid = _id_tuple(out.event.id)
+        if eid <= last_t:
+            continue  # already sent in the catch-up
+        last_t = eid
+        await ws.send_text(out.text(public))
