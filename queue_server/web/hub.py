@@ -25,7 +25,8 @@ QUEUE_LIMIT = 2000
 
 def redact(message: dict[str, Any]) -> dict[str, Any]:
     """The public form of a message, for screens without a token: ticket ids (which let
-    their holder cancel a ticket) are left out, numbers and counters stay."""
+    their holder cancel a ticket) and the manager who put up a board message are left
+    out, numbers and counters stay."""
     data = message.get("data")
     if not isinstance(data, dict):
         return message
@@ -35,6 +36,8 @@ def redact(message: dict[str, Any]) -> dict[str, Any]:
         data.pop("id", None)
     elif etype.startswith("counter."):
         data.pop("current", None)
+    elif etype == "board.message":
+        data.pop("by", None)
     elif etype == "snapshot":
         data["lanes"] = {
             lane: [{k: v for k, v in t.items() if k != "id"} for t in items]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -105,3 +106,14 @@ async def test_the_message_up_now_is_in_the_snapshot(
     await manager.post(f"{BASE}/message", {"clear": "1"})
     assert (await snapshot(server))["data"]["message"] is None
     assert not await r.exists(keys.board_message(OFFICE))
+
+
+async def test_a_public_board_gets_the_live_message_without_who_sent_it(
+    manager: Session, server: str
+) -> None:
+    async with connect(server.replace("http://", "ws://") + f"/ws/offices/{OFFICE}") as ws:
+        assert json.loads(await ws.recv())["type"] == "snapshot"
+        await manager.post(f"{BASE}/message", {"text": "Mất điện tầng 2", "minutes": "15"})
+        event = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    assert event["type"] == "board.message"
+    assert event["data"]["text"] == "Mất điện tầng 2" and "by" not in event["data"]
