@@ -32,6 +32,7 @@ import tomllib
 from pathlib import Path
 
 import httpx
+import redis.asyncio as aredis
 import tomli_w
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -86,8 +87,14 @@ def run_wrk(url: str, seconds: int, connections: int, script: Path | None) -> di
     return result
 
 
-async def redis_baseline(url: str, seconds: float, concurrency: int) -> dict[str, float]:
+async def redis_baseline(
+    url: str, seconds: float, concurrency: int, multiplexed: bool
+) -> dict[str, float]:
+    """PING from `concurrency` callers: through redis-py's own call path (a pool connection
+    per call, the bare round trip) or through the server's multiplexed client."""
     client = redis_connect(url)
+    if not multiplexed:
+        client = aredis.Redis.from_pool(client.connection_pool)
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
 
@@ -217,14 +224,20 @@ def main() -> None:
         script = tmp / "post.lua"
         script.write_text(WRK_POST)
         run_wrk(f"{base}/api/v1/noop", 2, args.connections, None)  # warm up
-        base_redis = asyncio.run(redis_baseline(redis.url(), args.seconds, args.connections))
+        base_redis = asyncio.run(
+            redis_baseline(redis.url(), args.seconds, args.connections, multiplexed=False)
+        )
+        mux_redis = asyncio.run(
+            redis_baseline(redis.url(), args.seconds, args.connections, multiplexed=True)
+        )
         noop = run_wrk(f"{base}/api/v1/noop", args.seconds, args.connections, None)
         issue = run_wrk(
             f"{base}/api/v1/offices/{OFFICE}/tickets", args.seconds, args.connections, script
         )
         print(f"\n(a) HTTP at {args.connections} concurrent clients, {args.seconds} s each")
         print(f"{'':28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-        for name, r in (("redis PING (redis-py)", base_redis), ("no-op endpoint", noop),
+        for name, r in (("redis PING (redis-py)", base_redis),
+                        ("redis PING (multiplexed)", mux_redis), ("no-op endpoint", noop),
                         ("issue ticket", issue)):  # fmt: skip
             print(f"{name:28}{r['rate']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}")
         print(f"issue / no-op rate: {issue['rate'] / noop['rate']:.2f}; "
