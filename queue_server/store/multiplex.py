@@ -49,6 +49,7 @@ class _Command:
     safe: bool
     attempt: int = 0
     written: bool = field(default=False)
+    sent_at: float = 0.0  # the loop's time when it was written
 
 
 class Multiplexer:
@@ -72,7 +73,6 @@ class Multiplexer:
         self._writer: asyncio.Task[None] | None = None
         self._flush_scheduled = False
         self._closed = False
-        self._answers = 0
         self._watchdog: asyncio.TimerHandle | None = None
         self._pending: set[asyncio.Future[None]] = set()
 
@@ -126,6 +126,7 @@ class Multiplexer:
     def _send(self, conn: AbstractConnection) -> None:
         batch, self._outbox = self._outbox, []
         packed: list[bytes] = []
+        now = asyncio.get_running_loop().time()
         for c in batch:
             if c.future.done():  # its caller gave up before it was sent
                 continue
@@ -136,6 +137,7 @@ class Multiplexer:
                 c.future.set_exception(redis.DataError(f"{c.args[0]}: {error}"))
                 continue
             c.written = True
+            c.sent_at = now
             self._inflight.append(c)
         if not packed:
             return
@@ -194,7 +196,6 @@ class Multiplexer:
                     )
                 except redis.ResponseError as error:
                     answer = error
-                self._answers += 1
                 if not self._inflight:
                     raise redis.ConnectionError("Redis sent an answer nobody asked for")
                 command = self._inflight.popleft()
@@ -210,24 +211,27 @@ class Multiplexer:
             await self._broken(conn, exc)
 
     def _arm_watchdog(self, conn: AbstractConnection) -> None:
-        """After `socket_timeout` (redis-py's, 5 s by default) without a single answer while
-        commands wait for one, the connection is taken as dead (a hung server or network)."""
-        if self._watchdog is not None:
+        """When the oldest command in flight has waited `socket_timeout` (redis-py's, 5 s by
+        default) for its answer, the connection is taken as dead (a hung server or network).
+        One timer at a time, set for the oldest command's deadline."""
+        if self._watchdog is not None or not self._inflight:
             return
         timeout = conn.socket_timeout or 5.0
-        seen = self._answers
+        loop = asyncio.get_running_loop()
 
         def check() -> None:
             self._watchdog = None
             if self._conn is not conn or not self._inflight:
                 return
-            if self._answers == seen:
+            waited = loop.time() - self._inflight[0].sent_at
+            if waited >= timeout:
                 error = redis.TimeoutError(f"Redis did not answer in {timeout:g} s")
                 self._spawn(self._broken(conn, error))
             else:
-                self._arm_watchdog(conn)
+                self._watchdog = loop.call_later(timeout - waited, check)
 
-        self._watchdog = asyncio.get_running_loop().call_later(timeout, check)
+        waited = loop.time() - self._inflight[0].sent_at
+        self._watchdog = loop.call_later(max(0.0, timeout - waited), check)
 
     async def _broken(self, conn: AbstractConnection, exc: BaseException) -> None:
         """The connection failed: commands in flight are answered with the error unless
