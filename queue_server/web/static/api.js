@@ -27,7 +27,7 @@ function csrf() {
  * @param {object|undefined} body
  * @param {{key?: string, retries?: number, token?: string, onRetry?: Function}} options
  *   `key`: Idempotency-Key (give one to make retries safe); `retries`: attempts after a
- *   network failure (only with a key).
+ *   network failure or a 503 (only with a key).
  */
 export async function api(method, path, body, options = {}) {
   const headers = { "X-CSRF-Token": csrf(), "Accept-Language": document.documentElement.lang };
@@ -46,6 +46,12 @@ export async function api(method, path, body, options = {}) {
       });
     } catch (err) {
       if (attempt >= retries) throw new ApiError(0, "network", err.message);
+      if (options.onRetry) options.onRetry(attempt + 1);
+      await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5000)));
+      continue;
+    }
+    if (response.status === 503 && attempt < retries) {
+      // The data store was away (a restart): the same key makes the retry safe.
       if (options.onRetry) options.onRetry(attempt + 1);
       await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5000)));
       continue;
