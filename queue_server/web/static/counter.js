@@ -25,6 +25,8 @@ const state = {
   stateId: null, // id of the last event the state includes
   pending: false, // an action is in flight
   loaded: false,
+  actions: 0, // actions answered so far: a snapshot asked for before one is out of date
+  queued: null, // an action asked for while another was pending: it runs next
 };
 
 const $ = (id) => document.getElementById(id);
@@ -344,9 +346,16 @@ function scheduleRefresh(delay = 150) {
 
 async function refresh() {
   try {
+    const actions = state.actions;
     const snap = await api("GET", `/api/v1/offices/${OFFICE}/queue`);
-    // An older view than what the stream already applied would undo newer events.
-    if (state.stateId && compareIds(snap.last_event, state.stateId) < 0) {
+    // An older view than what the stream already applied would undo newer events; one
+    // read before an action's answer was applied would undo that answer (the ticket just
+    // called would vanish from the screen until the next event).
+    if (
+      actions !== state.actions ||
+      state.pending ||
+      (state.stateId && compareIds(snap.last_event, state.stateId) < 0)
+    ) {
       scheduleRefresh(300);
       return;
     }
@@ -399,11 +408,21 @@ async function run(action, work) {
     if (err.status === 409) scheduleRefresh(0);
   } finally {
     state.pending = false;
+    state.actions += 1;
     render();
+    const next = state.queued;
+    state.queued = null;
+    if (next) act(next);
   }
 }
 
 function act(action) {
+  // A key pressed while the previous action is on its way (F1 then N at once) runs right
+  // after it, checked against the state it leaves, rather than being lost.
+  if (state.pending) {
+    state.queued = action;
+    return;
+  }
   if (action === "transfer") return openTransfer();
   const ticket = state.current;
   return run(action, async () => {
