@@ -26,7 +26,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import hiredis
@@ -48,7 +48,6 @@ class _Command:
     future: asyncio.Future[Any]
     safe: bool
     attempt: int = 0
-    written: bool = field(default=False)
     sent_at: float = 0.0  # the loop's time when it was written
 
 
@@ -80,13 +79,9 @@ class Multiplexer:
         """Send one command; its answer, or the error Redis answered with."""
         if self._closed:
             raise redis.ConnectionError("the Redis multiplexer is closed")
-        loop = asyncio.get_running_loop()
-        command = _Command(args, loop.create_future(), safe)
+        command = _Command(args, asyncio.get_running_loop().create_future(), safe)
         self._outbox.append(command)
-        if not self._flush_scheduled:
-            # Everything asked in this turn of the loop goes out in one write, next turn.
-            self._flush_scheduled = True
-            loop.call_soon(self._flush)
+        self._schedule_flush()
         return await command.future
 
     async def aclose(self) -> None:
@@ -101,6 +96,12 @@ class Multiplexer:
 
     # Writing: on a live connection straight from the loop's callback, with no task switch;
     # otherwise a task connects (backing off while Redis is away) and then writes.
+
+    def _schedule_flush(self) -> None:
+        # Everything asked in this turn of the loop goes out in one write, next turn.
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
 
     def _flush(self) -> None:
         self._flush_scheduled = False
@@ -136,7 +137,6 @@ class Multiplexer:
             except TypeError as error:  # an argument Redis cannot take (None, a list)
                 c.future.set_exception(redis.DataError(f"{c.args[0]}: {error}"))
                 continue
-            c.written = True
             c.sent_at = now
             self._inflight.append(c)
         if not packed:
@@ -223,15 +223,14 @@ class Multiplexer:
             self._watchdog = None
             if self._conn is not conn or not self._inflight:
                 return
-            waited = loop.time() - self._inflight[0].sent_at
-            if waited >= timeout:
+            left = timeout - (loop.time() - self._inflight[0].sent_at)
+            if left <= 0:
                 error = redis.TimeoutError(f"Redis did not answer in {timeout:g} s")
                 self._spawn(self._broken(conn, error))
             else:
-                self._watchdog = loop.call_later(timeout - waited, check)
+                self._watchdog = loop.call_later(left, check)
 
-        waited = loop.time() - self._inflight[0].sent_at
-        self._watchdog = loop.call_later(max(0.0, timeout - waited), check)
+        check()
 
     async def _broken(self, conn: AbstractConnection, exc: BaseException) -> None:
         """The connection failed: commands in flight are answered with the error unless
@@ -253,14 +252,12 @@ class Multiplexer:
             c = self._inflight.popleft()
             c.attempt += 1
             if c.safe and c.attempt < self._attempts:
-                c.written = False
                 again.append(c)
             else:
                 _fail(c, exc)
         self._outbox[:0] = again
-        if self._outbox and not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
+        if self._outbox:
+            self._schedule_flush()
 
     def _fail_all(self, exc: BaseException) -> None:
         for c in (*self._inflight, *self._outbox):

@@ -102,12 +102,12 @@ async def _live(
     both the client and the hub: this one reads the client, `_forward` writes to it."""
     forward = asyncio.create_task(_forward(ws, sub, _id_tuple(last), public, heartbeat_s))
     try:
-        while not forward.done():
-            text = await ws.receive_text()
-            if len(text) < 200 and '"ping"' in text:
-                await ws.send_text('{"type":"pong"}')
-    except (WebSocketDisconnect, RuntimeError):
-        pass  # the client left, or the socket closed under the forwarder
+        # The loop ends when the client leaves or the forwarder closed the socket.
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            while not forward.done():
+                text = await ws.receive_text()
+                if len(text) < 200 and '"ping"' in text:
+                    await ws.send_text('{"type":"pong"}')
     finally:
         forward.cancel()
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):

@@ -14,17 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from queue_server import config as config_mod
-from queue_server.services.auth import AuthService
-from queue_server.services.clock import FixedClock
-from queue_server.services.queue import QueueService
-from queue_server.store.accounts import Accounts
 from queue_server.store.connection import connect, redis_server_binary
-from queue_server.store.queue import QueueStore
-from tests.conftest import ROOT, start_server
+from tests.conftest import ROOT
 from tests.support.servers import LocalCluster, ServerProcess, free_ports, valkey_server_binary
 
 # Slots 1620 and 8152: the first and the second of the cluster's three nodes.
@@ -107,28 +101,3 @@ def two_offices(url: str, data_dir: Path) -> config_mod.Config:
 @pytest.fixture
 def config(backend: Backend, tmp_path: Path) -> config_mod.Config:
     return two_offices(backend.url, tmp_path / "data")
-
-
-@pytest.fixture
-def service(r: Any, config: config_mod.Config, clock: FixedClock) -> QueueService:
-    return QueueService(config, QueueStore(r), clock)
-
-
-@pytest.fixture
-def auth(r: Any) -> AuthService:
-    return AuthService(Accounts(r))
-
-
-@pytest.fixture
-def server(r: Any, config: config_mod.Config) -> Iterator[str]:
-    """A running server on the flushed backend; yields its base URL."""
-    thread = start_server(config)
-    url = thread.start()
-    yield url
-    thread.stop()
-
-
-@pytest.fixture
-async def http(server: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server, timeout=10) as client:
-        yield client

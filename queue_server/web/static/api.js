@@ -35,6 +35,10 @@ export async function api(method, path, body, options = {}) {
   if (options.key) headers["Idempotency-Key"] = options.key;
   if (options.token) headers["Authorization"] = "Bearer " + options.token;
   const retries = options.key ? options.retries ?? 0 : 0;
+  const pause = async (attempt) => {
+    if (options.onRetry) options.onRetry(attempt + 1);
+    await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5000)));
+  };
   for (let attempt = 0; ; attempt++) {
     let response;
     try {
@@ -46,14 +50,12 @@ export async function api(method, path, body, options = {}) {
       });
     } catch (err) {
       if (attempt >= retries) throw new ApiError(0, "network", err.message);
-      if (options.onRetry) options.onRetry(attempt + 1);
-      await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5000)));
+      await pause(attempt);
       continue;
     }
     if (response.status === 503 && attempt < retries) {
       // The data store was away (a restart): the same key makes the retry safe.
-      if (options.onRetry) options.onRetry(attempt + 1);
-      await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5000)));
+      await pause(attempt);
       continue;
     }
     if (response.status === 204) return null;
