@@ -40,12 +40,14 @@ from queue_server.web import api, booking, counter, kiosk, manage, pages, printe
 from queue_server.web import ratings as rating_pages
 from queue_server.web import reports as report_pages
 from queue_server.web.errors import HANDLERS
+from queue_server.web.front import SothutuApp
 from queue_server.web.hub import Hub
 from queue_server.web.pages import WEB
 from queue_server.web.secrets_file import session_key
 from queue_server.web.ws import office_socket
 
 log = logging.getLogger("sothutu")
+SESSION_COOKIE = "sothutu_session"
 
 
 async def healthz(request: Request) -> Response:
@@ -168,12 +170,13 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         Middleware(
             ApiAwareSessions,
             secret_key=session_key(config.server.data_dir),
-            session_cookie="sothutu_session",
+            session_cookie=SESSION_COOKIE,
             max_age=12 * 3600,
             same_site="lax",
             https_only=config.server.public_url.startswith("https://"),
         )
     ]
-    return Starlette(
-        routes=routes, middleware=middleware, exception_handlers=HANDLERS, lifespan=lifespan
-    )
+    return SothutuApp(
+        routes=routes, middleware=middleware, exception_handlers=HANDLERS, lifespan=lifespan,
+        session_cookie=SESSION_COOKIE,
+    )  # fmt: skip

@@ -168,10 +168,16 @@ class Hub:
 
     async def _read(self, reader: GroupReader, offices: list[str]) -> None:
         # `offices` grows as the group's offices are watched: each read takes them all.
+        # While events keep coming, the next read does not block: it shares the multiplexed
+        # connection, a fraction of the cost of a blocking read on a connection of its own,
+        # which under load returned a handful of events each (docs/BENCHMARKS.md). Only a
+        # read that finds nothing new is followed by a blocking one.
+        busy = False
         while not self._closed:
             try:
                 cursors = {o: self.cursors[o] for o in offices}
-                events = await reader.read(cursors, self.block_ms)
+                events = await reader.read(cursors, None if busy else self.block_ms)
+                busy = bool(events)
             except redis.RedisError as exc:
                 if self._closed:
                     return

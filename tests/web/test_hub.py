@@ -7,6 +7,7 @@ import asyncio
 import time
 from typing import Any
 
+from queue_server.store import keys
 from queue_server.store.queue import QueueStore
 from queue_server.store.streams import stream_group
 from queue_server.web.hub import Hub, Outgoing, Subscription
@@ -51,5 +52,27 @@ async def test_an_office_joins_a_blocked_reader_at_once_and_loses_nothing(r: Any
         assert await numbers(second, 5) == [1, 2, 3, 4, 5]
         assert await numbers(first, 5) == [10, 20, 30, 40, 50]
         assert first.queue.empty() and second.queue.empty()
+    finally:
+        await hub.close()
+
+
+async def test_a_burst_longer_than_one_read_arrives_whole_and_in_order(r: Any) -> None:
+    """While events keep coming the reader reads without blocking, on the shared connection
+    (`Hub._read`); a burst of more events than one read takes (500) exercises that path."""
+    store = QueueStore(r)
+    hub = Hub(store, block_ms=LONG_BLOCK_MS)
+    try:
+        sub = await hub.subscribe("phuong-ba-dinh")
+        await asyncio.sleep(0.2)
+        async with r.pipeline(transaction=False) as p:
+            for n in range(1, 1301):
+                p.xadd(keys.events("phuong-ba-dinh"), {"type": "test", "data": f'{{"n": {n}}}'})
+            await p.execute()
+        assert await numbers(sub, 1300) == list(range(1, 1301))
+        # Caught up, it blocks again, and a lone event still arrives at once.
+        await asyncio.sleep(0.2)
+        await store.append_event("phuong-ba-dinh", "test", {"n": 1301})
+        assert await numbers(sub, 1) == [1301]
+        assert sub.queue.empty()
     finally:
         await hub.close()
