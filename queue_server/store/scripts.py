@@ -11,7 +11,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
 from queue_server.errors import Conflict, NotFound, RangeExhausted, SothutuError
-from queue_server.store.multiplex import SAFE_OPTION, MultiplexedRedis
+from queue_server.store.multiplex import MultiplexedRedis
 
 NAMES = ("issue", "call", "step", "requeue", "counter", "rollover")
 
@@ -34,25 +34,30 @@ class Scripts:
     def __init__(self, client: aredis.Redis) -> None:
         prelude = _source("prelude")
         self.client: Any = client  # redis-py's execute_command is untyped
-        self._multiplexed = isinstance(client, MultiplexedRedis)
+        # EVALSHA has no reply callback: on one server, straight to the multiplexer.
+        self._mux = client.multiplexer() if isinstance(client, MultiplexedRedis) else None
         self._scripts: dict[str, AsyncScript] = {
             name: client.register_script(prelude + "\n" + _source(name)) for name in NAMES
         }
 
     async def run(self, name: str, keys: list[str], args: list[Any]) -> dict[str, Any]:
         script = self._scripts[name]
-        options = {SAFE_OPTION: args[:1] == ["1"]} if self._multiplexed else {}
-        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
         try:
-            raw = await self.client.execute_command(*command, **options)
+            raw = await self._evalsha(script.sha, keys, args)
         except NoScriptError:
             script.sha = await self.client.script_load(script.script)
-            raw = await self.client.execute_command("EVALSHA", script.sha, *command[2:], **options)
+            raw = await self._evalsha(script.sha, keys, args)
         result: dict[str, Any] = orjson.loads(raw)
         err = result.get("err")
         if err is not None:
             raise _error(err, result)
         return result
+
+    async def _evalsha(self, sha: str, keys: list[str], args: list[Any]) -> Any:
+        if self._mux is None:
+            return await self.client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+        safe = args[:1] == ["1"]  # under an idempotency key: a second run answers the first's
+        return await self._mux.execute("EVALSHA", sha, len(keys), *keys, *args, safe=safe)
 
 
 _MESSAGES_VI = {
