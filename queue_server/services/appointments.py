@@ -25,6 +25,7 @@ from queue_server.rules.slots import (
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService
 from queue_server.store.bookings import Booking, BookingStore, CodeTaken
+from queue_server.store.records import Ticket
 
 # No 0/O, 1/I: a code is read aloud and typed on a kiosk keypad. 32**8 = 2**40 codes.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -32,6 +33,10 @@ CODE_LENGTH = 8
 # Mobile (10 digits) or landline (02x, 11 digits), as written in Vietnam.
 PHONE_RE = re.compile(r"^0(?:[35789]\d{8}|2\d{9})$")
 CCCD_RE = re.compile(r"^\d{12}$")
+BAD_PHONE = (
+    "Số điện thoại không hợp lệ (10 chữ số, ví dụ 0912345678).",
+    "enter a Vietnamese mobile number of 10 digits, e.g. 0912345678",
+)
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
 
@@ -89,10 +94,7 @@ def validate_citizen(name: str, phone: str, cccd: str = "", email: str = "") -> 
         errors["name"] = ("Vui lòng nhập họ và tên (2-100 ký tự).", "enter a name of 2-100 letters")
     phone = normalise_phone(phone)
     if not PHONE_RE.match(phone):
-        errors["phone"] = (
-            "Số điện thoại không hợp lệ (10 chữ số, ví dụ 0912345678).",
-            "enter a Vietnamese mobile number of 10 digits, e.g. 0912345678",
-        )
+        errors["phone"] = BAD_PHONE
     cccd = cccd.strip()
     if cccd and not CCCD_RE.match(cccd):
         errors["cccd"] = ("Số CCCD gồm 12 chữ số.", "a citizen ID number has 12 digits")
@@ -388,10 +390,30 @@ class AppointmentService:
         return (self.to_ms(office, datetime.combine(day, first)),
                 self.to_ms(office, datetime.combine(day, last)))  # fmt: skip
 
+    @staticmethod
+    def check_handled(office: Office, ticket: Ticket, field: Field, procedure: Procedure) -> None:
+        """A clerk records only what their counter handles: a procedure of the ticket's field
+        or of a field the counter that served the ticket serves."""
+        counter = office.counter(ticket.counter) if ticket.counter is not None else None
+        if field.code == ticket.field or (counter is not None and field.code in counter.fields):
+            return
+        where_en = f"counter {counter.number}" if counter else "the counter"
+        where_vi = counter.name if counter else "quầy"
+        raise BadRequest(
+            f"procedure {procedure.code} ({procedure.name_en}) is of the field {field.name_en}"
+            f" ({field.code}), which is not the field of ticket {ticket.number} and is not"
+            f" served at {where_en}",
+            vi=f"Thủ tục {procedure.code} “{procedure.name_vi}” thuộc lĩnh vực {field.name_vi},"
+            f" không phải lĩnh vực của số {ticket.number} và {where_vi} không phục vụ lĩnh vực"
+            " này.",
+            code="wrong_procedure",
+        )
+
     async def record_result(
-        self, ticket_id: str, procedure_code: str, name: str, phone: str, staff: str,
-        idempotency_key: str | None = None,
-    ) -> Booking:  # fmt: skip
+        self, ticket_id: str, procedure_code: str, name: str, phone: str, staff: str
+    ) -> Booking:
+        """A result-pickup appointment for a dossier received at a counter; one per ticket
+        and procedure. `phone` may be empty; when given it must be a Vietnamese number."""
         placed = await self.queue.get(ticket_id)
         ticket = placed.ticket
         if ticket.status not in ("serving", "done"):
@@ -401,12 +423,18 @@ class AppointmentService:
                 vi=f"Số {ticket.number} chưa được phục vụ, chưa thể hẹn trả kết quả.",
                 code="invalid_state",
             )
+        phone = normalise_phone(phone) if phone.strip() else ""
+        if phone and not PHONE_RE.match(phone):
+            raise InvalidInput({"phone": BAD_PHONE})
         office = self.queue.office(ticket.office)
         field, procedure = self.procedure(office, procedure_code)
+        self.check_handled(office, ticket, field, procedure)
         received = self.local_now(office)
         day = self.result_date(office, procedure, received)
         start_ms, end_ms = self._day_bounds(office, day)
-        idem = idempotency_key or f"result.{ticket.id}.{procedure.code}"
+        # Derived whatever key the client sent: a second dialog at the counter, or another
+        # workstation, for the same dossier answers the first pickup rather than a new one.
+        idem = f"result.{ticket.id}.{procedure.code}"
         for _ in range(5):
             code = new_code()
             if not await self.store.reserve_code(code, office.slug):

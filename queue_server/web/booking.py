@@ -253,10 +253,11 @@ async def api_result(request: Request) -> Response:
     who = require_role(await principal(request), "staff")
     service = _svc(request)
     data = await json_body(request, request.app.state.config.server.max_body_bytes)
+    idempotency_key(request)  # a malformed key is a 400 here too; the pickup's own key is derived
     b = await service.record_result(
         request.path_params["id"], req_str(data, "procedure", 32),
         " ".join((opt_str(data, "name", 100) or "").split()), opt_str(data, "phone", 20) or "",
-        who.name, idempotency_key(request),
+        who.name,
     )  # fmt: skip
     return JSONResponse(await _slip_answer(request, b, data, who.name), 201)
 

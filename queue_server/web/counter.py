@@ -31,7 +31,8 @@ def _queue(request: Request) -> QueueService:
 
 
 def _page_texts(office: Office, lang: str) -> dict[str, Any]:
-    """Names the page's script shows: fields, priorities, counters."""
+    """Names the page's script shows: fields with their procedures, priorities, counters,
+    and the printers a result-pickup slip can be sent to."""
     en = lang == "en"
     return {
         # A list, not a mapping: `tojson` sorts keys, and the dialog follows config order.
@@ -41,6 +42,15 @@ def _page_texts(office: Office, lang: str) -> dict[str, Any]:
                 "prefix": f.prefix,
                 "name": f.name_en if en else f.name_vi,
                 "target_wait_minutes": f.target_wait_minutes,
+                "procedures": [
+                    {
+                        "code": p.code,
+                        "name": p.name_en if en else p.name_vi,
+                        "legal_days": p.legal_days,
+                        "no_wait": p.no_wait,
+                    }
+                    for p in f.procedures
+                ],
             }
             for f in office.fields
         ],
@@ -48,6 +58,7 @@ def _page_texts(office: Office, lang: str) -> dict[str, Any]:
         "counters": [
             {"number": c.number, "name": c.name, "fields": list(c.fields)} for c in office.counters
         ],
+        "printers": [p.name for p in office.printers],
     }
 
 

@@ -232,7 +232,11 @@ def _appointments() -> list[Operation]:
             ref("Slip"), status=201,
             body=obj({"procedure": text(32)},
                      {"name": text(100), "phone": text(20), "printer": text(64)}),
-            errors=(409,), note="The date is counted in working days."),
+            errors=(409,),
+            note="The date is counted in working days. One pickup per ticket and procedure"
+            " (a repeat answers the first). 400 `wrong_procedure`: the procedure is neither of"
+            " the ticket's field nor of a field its counter serves; 400 `invalid_input`: a"
+            " phone that is not a Vietnamese number."),
         _op("post", "/api/v1/appointments/{code}/postpone", "Postpone a result pickup", STAFF,
             ref("Slip"), body=obj({"date": {**DAY, "maxLength": 10}, "reason": text(300)},
                                   {"printer": text(64)}),

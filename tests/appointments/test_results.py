@@ -13,7 +13,7 @@ from printer.layout import Text
 from printer.render import document_layout
 from queue_server.config import Config
 from queue_server.errors import BadRequest, Conflict
-from queue_server.services.appointments import AppointmentService
+from queue_server.services.appointments import AppointmentService, InvalidInput
 from queue_server.services.clock import FixedClock
 
 OFFICE = "phuong-ba-dinh"
@@ -119,3 +119,51 @@ async def test_a_waiting_ticket_gets_no_result_appointment(
     placed = await appointments.queue.issue(OFFICE, "DD")
     with pytest.raises(Conflict):
         await appointments.record_result(placed.ticket.id, "1.012755", "A", "0944444444", "lan")
+
+
+async def test_a_counter_records_only_the_procedures_it_handles(
+    appointments: AppointmentService, clock: FixedClock
+) -> None:
+    """Counter 5 serves LD, TP and DD. A civil-status (HT) ticket sent to it: procedures of
+    HT (the ticket's field) and of the counter's fields are recorded, CT's are refused."""
+    queue = appointments.queue
+    office = queue.office(OFFICE)
+    clock.ms = appointments.to_ms(office, datetime(2026, 2, 2, 9, 0))
+    await queue.counter_action(OFFICE, 5, "open", "lan")
+    placed = await queue.issue(OFFICE, "HT")
+    await queue.transfer(placed.ticket.id, None, 5)
+    await queue.call_next(OFFICE, 5)
+    await queue.step(placed.ticket.id, "start")
+    who = ("Trần Văn G", "", "lan")
+    own = await appointments.record_result(placed.ticket.id, "1.004873", *who)  # HT, 2 days
+    land = await appointments.record_result(placed.ticket.id, "1.012766", *who)  # DD, 10 days
+    assert (own.field, own.day) == ("HT", "2026-02-04")
+    assert (land.field, land.day) == ("DD", "2026-02-23")  # Tết 2026: 14-22/02 off
+    with pytest.raises(BadRequest) as refused:
+        await appointments.record_result(placed.ticket.id, "2.001035", *who)  # CT
+    assert refused.value.code == "wrong_procedure"
+    number = placed.ticket.number
+    assert refused.value.text("vi") == (
+        "Thủ tục 2.001035 “Chứng thực hợp đồng, giao dịch” thuộc lĩnh vực Chứng thực, không"
+        f" phải lĩnh vực của số {number} và Quầy 5 không phục vụ lĩnh vực này."
+    )
+    assert refused.value.text("en") == (
+        "procedure 2.001035 (Certification of contracts) is of the field Certification (CT),"
+        f" which is not the field of ticket {number} and is not served at counter 5"
+    )
+    # Once finished, the same rule; nothing was recorded for the refused procedure.
+    await queue.step(placed.ticket.id, "finish")
+    with pytest.raises(BadRequest):
+        await appointments.record_result(placed.ticket.id, "2.000815", *who)
+    day = await appointments.store.day_codes(OFFICE, "2026-02-04")
+    later = await appointments.store.day_codes(OFFICE, "2026-02-23")
+    assert (list(day), list(later)) == ([own.code], [land.code])
+
+
+async def test_a_result_phone_is_checked_like_a_bookings(appointments: AppointmentService) -> None:
+    ticket_id = await served_ticket(appointments)
+    with pytest.raises(InvalidInput) as refused:
+        await appointments.record_result(ticket_id, "1.012755", "Phạm Thị D", "09123", "lan")
+    assert "Số điện thoại không hợp lệ" in refused.value.text("vi")
+    made = await appointments.record_result(ticket_id, "1.012755", "", "+84 944 444 444", "lan")
+    assert (made.phone, made.name) == ("0944444444", "")

@@ -174,6 +174,47 @@ async def test_result_pickup_slip_and_apology(
     assert link.headers["location"] == f"/book/phuong-ba-dinh/{b['code']}"
 
 
+async def test_result_pickup_only_for_procedures_the_counter_handles(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    """Counter 1 serves HT and TP: a land procedure (DD) for its ticket is a 400 that says
+    why; a TP one is recorded, once however many dialogs (keys) ask for it."""
+    await client.post(f"{OFFICE_API}/counters/1/open", headers=staff)
+    issued = (await client.post(f"{OFFICE_API}/tickets", json={"field": "HT"})).json()
+    await client.post(f"{OFFICE_API}/counters/1/call-next", headers=staff)
+    await client.post(f"/api/v1/tickets/{issued['id']}/start", headers=staff)
+    url = f"/api/v1/tickets/{issued['id']}/result"
+    refused = await client.post(url, json={"procedure": "1.012755"}, headers=staff)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == {
+        "code": "wrong_procedure",
+        "message": "Thủ tục 1.012755 “Đăng ký đất đai, cấp Giấy chứng nhận lần đầu” thuộc lĩnh"
+        f" vực Đất đai, không phải lĩnh vực của số {issued['number']} và Quầy 1 không phục vụ"
+        " lĩnh vực này.",
+    }
+    en = await client.post(f"{url}?lang=en", json={"procedure": "1.012755"}, headers=staff)
+    assert en.status_code == 400
+    assert en.json()["error"]["message"].startswith(
+        "procedure 1.012755 (First land-use certificate) is of the field Land (DD)"
+    )
+    bad_phone = await client.post(url, json={"procedure": "2.000908", "phone": "0123"},
+                                  headers=staff)  # fmt: skip
+    assert bad_phone.status_code == 400 and bad_phone.json()["error"]["code"] == "invalid_input"
+    body = {"procedure": "2.000908", "name": "Lê Văn H", "phone": "0912 345 678"}
+    first = await client.post(url, json=body, headers={**staff, "Idempotency-Key": "dlg-1-abcd"})
+    again = await client.post(url, json=body, headers={**staff, "Idempotency-Key": "dlg-2-efgh"})
+    assert (first.status_code, again.status_code) == (201, 201), first.text
+    made = first.json()
+    assert again.json()["code"] == made["code"]
+    # Mediation and petitions: 10 working days from Wednesday 25/11/2026.
+    assert (made["day"], made["date_label"]) == ("2026-12-09", "Thứ Tư, 09/12/2026")
+    got = (await client.get(f"{OFFICE_API}/appointments/{made['code']}")).json()
+    assert (got["kind"], got["field"], got["procedure"]) == ("result", "TP", "2.000908")
+    assert (got["name"], got["phone"]) == ("Lê Văn H", "0912345678")
+    plan = (await client.get(f"{OFFICE_API}/plan?day=2026-12-09", headers=staff)).json()
+    assert [b["code"] for b in plan["items"]] == [made["code"]]
+
+
 async def test_ics_download(client: httpx.AsyncClient) -> None:
     code = (await client.post(f"{OFFICE_API}/appointments", json=BODY)).json()["code"]
     ics = await client.get(f"/book/phuong-ba-dinh/{code}/calendar.ics")

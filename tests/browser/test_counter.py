@@ -4,17 +4,21 @@ what the server state becomes after each click or key press."""
 from __future__ import annotations
 
 import os
+import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, WebSocketRoute, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, WebSocketRoute, expect
 
+from queue_server.config import Config
 from queue_server.services.auth import AuthService
+from queue_server.services.clock import FixedClock
 from queue_server.store.queue import QueueStore
+from tests.conftest import MORNING, start_server
 
 OFFICE = "phuong-ba-dinh"
 ROOT = Path(__file__).resolve().parents[2]
@@ -230,6 +234,193 @@ async def test_transfer_dialog_moves_the_ticket(
     assert (await ticket(http, third["id"]))["status"] == "called"
 
 
+@pytest.fixture
+def morning(r: Any, config: Config) -> Iterator[str]:
+    """A server whose clock stands at Tuesday 24/11/2026 09:00 (a public holiday since 2026,
+    Ngày Văn hóa Việt Nam): pickup dates are known."""
+    thread = start_server(config, FixedClock(MORNING))
+    url = thread.start()
+    yield url
+    thread.stop()
+
+
+async def test_result_pickup_dialog_by_keyboard(
+    morning: str, context: BrowserContext, users: None, staff: dict[str, str]
+) -> None:
+    async with httpx.AsyncClient(base_url=morning, timeout=10) as http:
+        first = await issue(http)
+        page = await context.new_page()
+        await login_at(page, morning, 1)
+        await open_counter(page)
+        button = page.locator("#btn-result")
+        await expect(button).to_contain_text("Hẹn trả kết quả")
+        await expect(button).to_be_disabled()
+        await page.keyboard.press("F1")
+        await expect(page.locator("#current-number")).to_have_text(first["number"])
+        # Called is not yet served: the shortcut says what to do first.
+        await expect(button).to_be_disabled()
+        await page.keyboard.press("h")
+        await expect(page.locator("#message")).to_have_text(
+            "Bấm “Bắt đầu” (S) khi công dân đến quầy, rồi mới hẹn trả kết quả."
+        )
+        await page.keyboard.press("s")
+        await expect(page.locator("#current-state")).to_have_text("Đang phục vụ")
+        await expect(button).to_be_enabled()
+
+        await page.keyboard.press("h")
+        dialog = page.locator("#result-dialog")
+        await expect(dialog).to_be_visible()
+        await expect(dialog.locator("#result-number")).to_have_text(first["number"])
+        # Counter 1 serves HT and TP: the ticket's field first, then the other one.
+        await expect(dialog.locator("legend")).to_have_text(
+            ["Hộ tịch (lĩnh vực của số này)", "Tư pháp"]
+        )
+        choices = dialog.locator(".proc")
+        await expect(choices).to_have_count(5)
+        await expect(choices.nth(0)).to_contain_text("Đăng ký khai sinh")
+        await expect(choices.nth(0).locator(".proc-days")).to_have_text("Không chờtrong ngày")
+        await expect(choices.nth(3).locator(".proc-days")).to_have_text("2 ngày làm việc")
+        await expect(choices.nth(4)).to_contain_text("Thủ tục hòa giải, tiếp nhận đơn thư")
+        printer = dialog.locator("#result-printer")
+        await expect(printer).to_have_value("")  # no printing unless asked
+        await expect(printer.locator("option")).to_have_text(
+            ["Không in (mở phiếu để in)", "kiosk-1"]
+        )
+        # Keys alone: the arrows pick the procedure, Tab goes on to the name and the phone.
+        await expect(dialog.locator("input[type=radio]").first).to_be_focused()
+        for _ in range(3):
+            await page.keyboard.press("ArrowDown")
+        await expect(dialog.locator("input[value='1.004873']")).to_be_checked()
+        await page.keyboard.press("Tab")
+        await expect(dialog.locator("#result-name")).to_be_focused()
+        await page.keyboard.type("Nguyễn Thị Hoa")
+        await page.keyboard.press("Tab")
+        await page.keyboard.type("0912 34")
+        await page.keyboard.press("Enter")
+        # The server's rule for a phone, checked before anything is sent.
+        await expect(dialog.locator("#result-phone-error")).to_have_text(
+            "Số điện thoại không hợp lệ (10 chữ số, ví dụ 0912345678)."
+        )
+        await expect(dialog.locator("#result-phone")).to_be_focused()
+        plan = await http.get(f"/api/v1/offices/{OFFICE}/plan?day=2026-11-27", headers=staff)
+        assert plan.json()["items"] == []
+        await page.keyboard.type("5 678")
+
+        # The data store is away for the first attempt: api.js retries with the same key.
+        keys: list[str | None] = []
+
+        async def away_once(route: Route) -> None:
+            keys.append(await route.request.header_value("idempotency-key"))
+            if len(keys) == 1:
+                error = {"code": "unavailable", "message": "Redis"}
+                await route.fulfill(status=503, json={"error": error})
+            else:
+                await route.continue_()
+
+        await page.route("**/api/v1/tickets/*/result", away_once)
+        await page.keyboard.press("Enter")
+        code = dialog.locator("#result-code")
+        await expect(code).to_have_text(re.compile(r"^[A-Z2-9]{8}$"))
+        assert len(keys) == 2 and keys[0] is not None and keys[0] == keys[1]
+        # Marital status confirmation: 2 working days, counted from Wednesday as 24/11 is
+        # a public holiday (Ngày Văn hóa Việt Nam, from 2026).
+        await expect(dialog.locator("#result-day")).to_have_text("Thứ Sáu, 27/11/2026")
+        await expect(dialog.locator("#result-what")).to_have_text(
+            "Cấp Giấy xác nhận tình trạng hôn nhân · Nguyễn Thị Hoa"
+        )
+        await expect(dialog.locator("#result-printed")).to_be_hidden()
+        pickup = (await code.text_content()) or ""
+        slip = dialog.locator("#result-slip")
+        await expect(slip).to_have_attribute("href", f"/appointments/{pickup}/slip.png")
+        await expect(slip).to_have_attribute("target", "_blank")
+        png = await page.request.get(f"{morning}/appointments/{pickup}/slip.png")
+        assert png.headers["content-type"] == "image/png"
+        got = (await http.get(f"/api/v1/offices/{OFFICE}/appointments/{pickup}")).json()
+        assert (got["kind"], got["procedure"], got["day"], got["staff"]) == (
+            "result", "1.004873", "2026-11-27", "lan"
+        )  # fmt: skip
+        assert (got["name"], got["phone"], got["status"]) == (
+            "Nguyễn Thị Hoa", "0912345678", "booked"
+        )  # fmt: skip
+        await page.keyboard.press("Escape")
+        await expect(dialog).to_be_hidden()
+        await expect(page.locator("#message")).to_have_text(
+            f"Đã hẹn trả kết quả, mã hồ sơ {pickup} · Thứ Sáu, 27/11/2026"
+        )
+
+        # A second dossier of the same citizen: the name stays, the slip goes to the printer.
+        await page.unroute("**/api/v1/tickets/*/result")
+        await page.click("#btn-result")
+        await expect(dialog.locator("#result-name")).to_have_value("Nguyễn Thị Hoa")
+        await dialog.locator("input[value='2.000908']").check()
+        await printer.select_option("kiosk-1")
+        await dialog.locator("#result-submit").click()
+        await expect(dialog.locator("#result-printed")).to_have_text(
+            "Đã gửi lệnh in tới máy in kiosk-1"
+        )
+        # Mediation and petitions: 10 working days.
+        await expect(dialog.locator("#result-day")).to_have_text("Thứ Tư, 09/12/2026")
+        second = (await code.text_content()) or ""
+        printers = await http.get(f"/api/v1/offices/{OFFICE}/printers", headers=staff)
+        [kiosk] = [p for p in printers.json()["printers"] if p["name"] == "kiosk-1"]
+        assert [(j["kind"], j["number"]) for j in kiosk["pending"]] == [("result", second)]
+        await dialog.locator("#result-close").click()
+        await expect(dialog).to_be_hidden()
+        # The printer is remembered at this counter; the same dossier again is the same pickup.
+        await page.keyboard.press("h")
+        await expect(printer).to_have_value("kiosk-1")
+        await dialog.locator("input[value='1.004873']").check()
+        await page.keyboard.press("Enter")
+        await expect(code).to_have_text(pickup)
+        plan = await http.get(f"/api/v1/offices/{OFFICE}/plan?day=2026-11-27", headers=staff)
+        assert [b["code"] for b in plan.json()["items"]] == [pickup]
+
+
+async def test_result_pickup_errors_are_shown_in_the_dialog(
+    server: str, context: BrowserContext, users: None, http: httpx.AsyncClient
+) -> None:
+    first = await issue(http)
+    page = await context.new_page()
+    await login_at(page, server, 2)
+    await page.goto(f"{server}/counter/{OFFICE}/2?lang=en")
+    await open_counter_en(page)
+    await page.click("#btn-call-next")
+    await page.click("#btn-start")
+    await page.click("#btn-result")
+    dialog = page.locator("#result-dialog")
+    await expect(dialog.locator("h2")).to_have_text(f"Result pickup for ticket {first['number']}")
+    await expect(dialog.locator("legend")).to_have_text(["Civil status (this ticket's field)",
+                                                         "Certification"])  # fmt: skip
+    await expect(dialog.locator(".proc").nth(4).locator(".proc-days")).to_have_text(
+        "No waitsame day"
+    )
+    # Nothing chosen: the dialog says so and sends nothing.
+    await dialog.locator("#result-submit").click()
+    await expect(dialog.locator("#result-error")).to_have_text("Choose the procedure.")
+
+    async def refuse(route: Route) -> None:
+        # What the server answers when a manager took the procedure away meanwhile.
+        error = {"code": "not_found", "message": "no procedure '1.004873'"}
+        await route.fulfill(status=404, json={"error": error})
+
+    await page.route("**/api/v1/tickets/*/result", refuse)
+    await dialog.locator("input[value='1.004873']").check()
+    await dialog.locator("#result-submit").click()
+    error = dialog.locator("#result-error")
+    await expect(error).to_have_text("no procedure '1.004873'")
+    await expect(error).to_have_attribute("role", "alert")
+    await expect(dialog.locator("#result-entry")).to_be_visible()
+    await expect(dialog.locator("#result-submit")).to_be_enabled()
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    assert (await ticket(http, first["id"]))["status"] == "serving"
+
+
+async def open_counter_en(page: Page) -> None:
+    await page.click("#btn-open")
+    await expect(page.locator("#counter-status")).to_have_text("Open")
+
+
 async def test_call_a_specific_ticket_from_the_list(
     server: str, context: BrowserContext, users: None, http: httpx.AsyncClient
 ) -> None:
@@ -386,6 +577,23 @@ async def test_layout_and_screenshots(
         assert fits, f"the workstation overflows at {width}x{height}"
         await page.screenshot(path=out / f"counter-serving-{width}x{height}.png")
         if width == 1366:
+            await page.keyboard.press("h")
+            dialog = page.locator("#result-dialog")
+            await dialog.locator("input[value='1.004873']").check()
+            await dialog.locator("#result-name").fill("Nguyễn Thị Hoa")
+            await dialog.locator("#result-phone").fill("0912 345 678")
+            # The whole dialog shows at once, with no scrolling but its list of procedures.
+            whole = await dialog.evaluate(
+                """(d) => { const r = d.getBoundingClientRect();
+                     return r.top >= 0 && r.bottom <= innerHeight
+                       && d.scrollHeight <= d.clientHeight; }"""
+            )
+            assert whole, "the result dialog overflows at 1366x768"
+            await page.screenshot(path=out / "counter-result-1366x768.png")
+            await dialog.locator("#result-submit").click()
+            await expect(dialog.locator("#result-code")).to_have_text(re.compile(r"^[A-Z2-9]{8}$"))
+            await page.screenshot(path=out / "counter-result-done-1366x768.png")
+            await page.keyboard.press("Escape")
             await page.goto(f"{server}/counter/{OFFICE}")
             await page.screenshot(path=out / "counter-choose-1366x768.png")
         await ctx.close()

@@ -140,6 +140,12 @@ const CHECKS = {
   finish: () => ACTIVE.has(state.current?.status) || null,
   "no-show": () => state.current?.status === "called" || null,
   transfer: () => state.current?.status === "called" || null,
+  // The server records a pickup for a ticket being served (or done, which the page no
+  // longer holds); a called citizen may not have come to the counter yet.
+  result: () => {
+    if (state.current?.status === "serving") return true;
+    return state.current?.status === "called" ? T["counter.msg.start_first"] : null;
+  },
   open: () => state.status !== "open" || null,
   pause: () => state.status === "open" || null,
   close: () => {
@@ -424,6 +430,7 @@ function act(action) {
     return;
   }
   if (action === "transfer") return openTransfer();
+  if (action === "result") return openResult();
   const ticket = state.current;
   return run(action, async () => {
     if (action === "call-next") {
@@ -481,13 +488,199 @@ function transferTo(target) {
   });
 }
 
+// Result pickup dialog (hẹn trả kết quả): the clerk picks the procedure received, may add
+// the citizen's name and phone and a printer; the server computes the date and makes the
+// slip. One pickup per ticket and procedure is the server's rule; the key below only makes
+// a retried request safe.
+
+// The rule of queue_server/services/appointments.py (normalise_phone, PHONE_RE), so that a
+// typo is caught before sending; the server checks again and stays the authority.
+const PHONE_RE = /^0(?:[35789]\d{8}|2\d{9})$/;
+
+function normalisePhone(raw) {
+  let digits = raw.replace(/[\s.()-]/g, "");
+  if (digits.startsWith("+84")) digits = "0" + digits.slice(3);
+  else if (digits.startsWith("84") && digits.length === 11) digits = "0" + digits.slice(2);
+  return digits;
+}
+
+const PRINTER_MEMORY = `sothutu.result-printer.${cfg.office}.${ME}`;
+
+const pickup = {
+  ticket: null, // the ticket the open dialog records for
+  body: null, // the last request sent, as JSON, and its Idempotency-Key
+  key: null,
+  sending: false,
+};
+
+function storedPrinter() {
+  try {
+    const name = localStorage.getItem(PRINTER_MEMORY) || "";
+    return cfg.printers.includes(name) ? name : "";
+  } catch (err) {
+    return ""; // storage off (a locked-down browser): no printer by default
+  }
+}
+
+function rememberPrinter(name) {
+  try {
+    localStorage.setItem(PRINTER_MEMORY, name);
+  } catch (err) {
+    // Only a convenience.
+  }
+}
+
+// The fields whose procedures this counter records for a ticket: its own field first, then
+// the other fields the counter serves (the rule of AppointmentService.check_handled).
+function pickupFields(ticket) {
+  const mine = cfg.counters.find((c) => c.number === ME)?.fields || [];
+  const codes = [ticket.field, ...mine.filter((code) => code !== ticket.field)];
+  return codes.map((code) => FIELDS[code]).filter((f) => f && f.procedures.length);
+}
+
+function legalTime(p) {
+  if (p.legal_days === 0) return T["counter.result.same_day"];
+  return `${p.legal_days} ${T["counter.result.working_days"]}`;
+}
+
+function procedureChoice(p) {
+  return el(
+    "label",
+    { class: "proc" },
+    el("input", { type: "radio", name: "procedure", value: p.code }),
+    el("span", { class: "proc-name" }, p.name, el("small", {}, ` · ${p.code}`)),
+    el(
+      "span",
+      { class: "proc-days" },
+      p.no_wait ? el("span", { class: "badge badge-nowait" }, T["counter.result.no_wait"]) : null,
+      legalTime(p),
+    ),
+  );
+}
+
+function showPickupStep(done) {
+  $("result-entry").hidden = done;
+  $("result-done").hidden = !done;
+}
+
+function phoneProblem() {
+  const input = $("result-phone");
+  const raw = input.value.trim();
+  const bad = raw !== "" && !PHONE_RE.test(normalisePhone(raw));
+  $("result-phone-error").textContent = bad ? T["counter.result.bad_phone"] : "";
+  input.setAttribute("aria-invalid", bad ? "true" : "false");
+  return bad;
+}
+
+function openResult() {
+  if (!possible("result")) {
+    const why = state.loaded ? CHECKS.result() : null;
+    if (typeof why === "string") say(why, "error");
+    return;
+  }
+  const t = state.current;
+  const dialog = $("result-dialog");
+  if (pickup.ticket?.id !== t.id) {
+    // Name and phone belong to the citizen: kept while the dialog is for the same ticket
+    // (a second dossier), cleared for the next one.
+    $("result-name").value = "";
+    $("result-phone").value = "";
+  }
+  pickup.ticket = t;
+  $("result-number").textContent = t.number;
+  const groups = pickupFields(t).map((f) =>
+    el(
+      "fieldset",
+      { class: "proc-group" },
+      el("legend", {}, f.name, f.code === t.field ? el("small", {}, ` (${T["counter.result.ticket_field"]})`) : null),
+      ...f.procedures.map(procedureChoice),
+    ),
+  );
+  const list = $("result-procedures");
+  list.replaceChildren(...(groups.length ? groups : [el("p", { class: "empty" }, T["counter.result.no_procedures"])]));
+  const radios = list.querySelectorAll("input[type=radio]");
+  if (radios.length === 1) radios[0].checked = true;
+  const printers = $("result-printer");
+  printers.replaceChildren(printers.options[0], ...cfg.printers.map((name) => el("option", { value: name }, name)));
+  printers.value = storedPrinter();
+  $("result-printer-row").hidden = cfg.printers.length === 0;
+  $("result-error").textContent = "";
+  phoneProblem();
+  $("result-submit").disabled = radios.length === 0;
+  showPickupStep(false);
+  dialog.showModal();
+  (list.querySelector("input:checked") || radios[0] || $("result-name")).focus();
+}
+
+async function submitResult(event) {
+  event.preventDefault();
+  if (pickup.sending) return;
+  const error = $("result-error");
+  const chosen = $("result-procedures").querySelector("input:checked");
+  if (!chosen) {
+    error.textContent = T["counter.result.choose"];
+    $("result-procedures").querySelector("input")?.focus();
+    return;
+  }
+  if (phoneProblem()) {
+    error.textContent = "";
+    $("result-phone").focus();
+    return;
+  }
+  const body = { procedure: chosen.value };
+  const name = $("result-name").value.trim();
+  const phone = $("result-phone").value.trim();
+  const printer = $("result-printer").value;
+  if (name) body.name = name;
+  if (phone) body.phone = normalisePhone(phone);
+  if (printer) body.printer = printer;
+  const ticket = pickup.ticket;
+  const json = JSON.stringify([ticket.id, body]);
+  // The same request sent again (after a network error) keeps its key; a changed one is new.
+  if (json !== pickup.body) [pickup.body, pickup.key] = [json, newKey(`r${ME}`)];
+  pickup.sending = true;
+  const submit = $("result-submit");
+  submit.disabled = true;
+  $("result-submit-text").textContent = T["counter.result.sending"];
+  error.textContent = "";
+  try {
+    const made = await api("POST", `/api/v1/tickets/${encodeURIComponent(ticket.id)}/result`, body, { key: pickup.key, retries: 2 });
+    rememberPrinter(printer);
+    showPickup(made, printer);
+    say(`${T["counter.msg.result"]} ${made.code} · ${made.date_label}`, "ok");
+  } catch (err) {
+    error.textContent = err.status === 0 ? T["counter.msg.network"] : err.message;
+    if (err.code === "invalid_input" && phone) $("result-phone").focus();
+  } finally {
+    pickup.sending = false;
+    submit.disabled = false;
+    $("result-submit-text").textContent = T["counter.result.submit"];
+  }
+}
+
+function showPickup(made, printer) {
+  $("result-code").textContent = made.code;
+  $("result-day").textContent = made.date_label;
+  $("result-what").textContent = [made.procedure_name, made.name].filter(Boolean).join(" · ");
+  const printed = $("result-printed");
+  printed.hidden = !made.print_job;
+  printed.textContent = made.print_job ? `${T["counter.result.printed"]} ${printer}` : "";
+  $("result-slip").href = made.slip_url;
+  showPickupStep(true);
+  $("result-close").focus();
+}
+
 // Wiring.
 
-const KEYS = { F1: "call-next", " ": "call-next", r: "recall", s: "start", f: "finish", n: "no-show", t: "transfer" };
+const KEYS = { F1: "call-next", " ": "call-next", r: "recall", s: "start", f: "finish", n: "no-show", t: "transfer", h: "result" };
+
+function dialogOpen() {
+  return $("transfer-dialog").open || $("result-dialog").open;
+}
 
 function onKey(event) {
   if (event.ctrlKey || event.altKey || event.metaKey) return;
-  if ($("transfer-dialog").open) return;
+  if (dialogOpen()) return;
   const target = event.target;
   if (target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable]")) return;
   const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
@@ -500,8 +693,9 @@ function onKey(event) {
 
 function main() {
   document.addEventListener("keydown", onKey);
-  // A focused button would also take the Space that means "call next".
-  document.addEventListener("keyup", (e) => e.key === " " && e.preventDefault());
+  // A focused button would also take the Space that means "call next"; in a dialog, Space
+  // picks a procedure or presses a button as usual.
+  document.addEventListener("keyup", (e) => e.key === " " && !dialogOpen() && e.preventDefault());
   for (const button of document.querySelectorAll("[data-action]")) {
     button.addEventListener("click", () => act(button.dataset.action));
   }
@@ -513,6 +707,12 @@ function main() {
     const button = e.target.closest("button[data-field], button[data-counter]");
     if (!button) return;
     transferTo(button.dataset.field ? { field: button.dataset.field } : { counter: Number(button.dataset.counter) });
+  });
+  const resultDialog = $("result-dialog");
+  $("result-form").addEventListener("submit", submitResult);
+  $("result-phone").addEventListener("blur", phoneProblem);
+  resultDialog.addEventListener("click", (e) => {
+    if (e.target.closest("[data-close]")) resultDialog.close();
   });
   const stream = new OfficeStream(cfg.office, {
     heartbeatS: cfg.heartbeat_s,
