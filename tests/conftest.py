@@ -22,7 +22,8 @@ from tests.support.server import ServerThread
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFICE = "phuong-ba-dinh"
-# A Tuesday morning at the office.
+# A Tuesday morning. 24/11 is Vietnam Culture Day, a public holiday from 2026: working
+# days counted from it (result dates) start on the 25th.
 MORNING = int(datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp() * 1000)
 
 

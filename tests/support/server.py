@@ -1,15 +1,28 @@
-"""A real uvicorn server on 127.0.0.1 in a background thread, for HTTP and WebSocket tests."""
+"""Real servers for HTTP and WebSocket tests: uvicorn on 127.0.0.1 in a background thread,
+or `python -m queue_server serve` as a process of its own."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
+import tomllib
+from pathlib import Path
+from typing import Any
 
+import httpx
+import tomli_w
 import uvicorn
 from starlette.types import ASGIApp
 
 from queue_server.web.server import uvicorn_config
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class ServerThread:
@@ -39,3 +52,61 @@ class ServerThread:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=15)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class ServeProcess:
+    """`python -m queue_server serve` as a separate process, as an operator runs it."""
+
+    def __init__(self, tmp: Path, redis_url: str | None = None) -> None:
+        self.port = free_port()
+        data = tomllib.loads((ROOT / "config.toml").read_text("utf-8"))
+        data["server"].update(port=self.port, data_dir=str(tmp / "data"))
+        data["redis"]["appendfsync"] = "always"
+        if redis_url:
+            data["redis"]["url"] = redis_url
+        self.config = tmp / "config.toml"
+        self.config.write_text(tomli_w.dumps(data), "utf-8")
+        self.data = tmp / "data"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self, *serve_args: str) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        cli = [sys.executable, "-m", "queue_server", "--config", str(self.config)]
+        self.proc = subprocess.Popen(
+            [*cli, "serve", *serve_args],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_until(lambda: get(f"{self.url}/healthz") == 200, 30)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+
+def get(url: str) -> int:
+    try:
+        return httpx.get(url, timeout=2).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def wait_until(check: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        time.sleep(0.1)
