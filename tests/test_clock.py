@@ -14,8 +14,8 @@ HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 BERLIN = ZoneInfo("Europe/Berlin")  # 29 Mar 2026 has 23 hours, 25 Oct 2026 has 25
 
 
-def ms(tz: ZoneInfo, *parts: int) -> int:
-    return int(datetime(*parts, tzinfo=tz).timestamp() * 1000)  # type: ignore[misc]
+def ms(tz: ZoneInfo, y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> int:
+    return int(datetime(y, mo, d, h, mi, tzinfo=tz).timestamp() * 1000)
 
 
 def converted(now_ms: int, tz: ZoneInfo) -> str:
