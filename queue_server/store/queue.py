@@ -11,7 +11,7 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis.asyncio as aredis
 
@@ -25,8 +25,7 @@ from queue_server.store.scripts import Scripts
 NO_IDEMPOTENCY = "-"
 
 
-@dataclass(frozen=True)
-class Issued:
+class Issued(NamedTuple):
     ticket: Ticket
     event: str
     new_day: bool

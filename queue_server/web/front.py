@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
@@ -70,6 +71,20 @@ class ApiTable:
         return None
 
 
+class AppState(State):
+    """Starlette's `State`, its attributes also kept as plain instance attributes. `State`
+    answers every read through `__getattr__`, after Python has built and dropped an
+    AttributeError: three per ticket, for the services a handler looks up."""
+
+    def __setattr__(self, key: Any, value: Any) -> None:
+        super().__setattr__(key, value)
+        object.__setattr__(self, key, value)
+
+    def __delattr__(self, key: Any) -> None:
+        super().__delattr__(key)
+        object.__delattr__(self, key)
+
+
 class SothutuApp(Starlette):
     """Starlette, with cookie-less `/api/v1` calls taken the short way (see the module)."""
 
@@ -77,6 +92,7 @@ class SothutuApp(Starlette):
         self, *, session_cookie: str, exception_handlers: Mapping[Any, ErrorHandler], **kw: Any
     ) -> None:
         super().__init__(exception_handlers=dict(exception_handlers), **kw)
+        self.state = AppState()
         self._cookie = session_cookie.encode()
         self._errors = [(cls, handler) for cls, handler in exception_handlers.items()]
         self._api: ApiTable | None = None

@@ -87,3 +87,14 @@ async def test_an_unexpected_error_is_a_logged_json_500(
     assert any("a bug" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
     # The server goes on serving.
     assert (await http.get(API)).status_code == 200
+
+
+def test_app_state_reads_as_plain_attributes(config: config_mod.Config) -> None:
+    state = create_app(config).state
+    state.queue = "q"
+    assert state.queue == "q" and state["queue"] == "q" and "queue" in vars(state)
+    assert getattr(state, "printing", None) is None
+    del state.queue
+    assert "queue" not in vars(state) and list(state) == []
+    with pytest.raises(AttributeError):
+        _ = state.queue
