@@ -6,9 +6,10 @@ values: the services decide, the store applies atomically.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
-import secrets
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -54,9 +55,33 @@ class Event:
         return {"id": self.id, "type": self.type, "office": self.office, "data": self.data}
 
 
+def new_token() -> str:
+    """96 random bits, URL-safe: what makes a ticket id unguessable."""
+    return base64.urlsafe_b64encode(os.urandom(12)).decode()
+
+
 def new_ticket_id(slug: str) -> str:
     """Unguessable: 96 random bits after the office slug, which locates the ticket's keys."""
-    return f"{slug}.{secrets.token_urlsafe(12)}"
+    return f"{slug}.{new_token()}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _issue_keys(
+    slug: str, field: str, lane: str, klass: str, day: str
+) -> tuple[str, tuple[str, ...]]:
+    """The keys of `issue.lua` around the ticket's own (KEYS[3]), built once per office,
+    field, lane, class and day rather than for every ticket."""
+    return keys.sequence(slug, day, field), (
+        keys.queue(slug, lane, klass),
+        keys.events(slug),
+        keys.day_tickets(slug, day),
+        keys.current_day(slug),
+        f"{keys.office(slug)}:order",
+        *(keys.queue(slug, lane, k) for k in CLASSES),
+        keys.service_times(slug, field),
+        keys.open_counters(slug, field),
+        keys.walk_in_gate(slug),
+    )
 
 
 def split_ticket_id(ticket_id: str) -> tuple[str, str]:
@@ -117,24 +142,13 @@ class QueueStore:
         """A walk-in ticket is refused (409 walk_in_closed) once the office's walk-in gate
         closed for the day, in the same script that would issue it."""
         slug = office.slug
-        ticket_id = new_ticket_id(slug)
+        token = new_token()
+        ticket_id = f"{slug}.{token}"
         idem, use = self._idem(slug, idempotency_key)
+        before, after = _issue_keys(slug, field.code, lane, klass, day)
         res = await self.scripts.run(
             "issue",
-            [
-                idem,
-                keys.sequence(slug, day, field.code),
-                keys.ticket(slug, split_ticket_id(ticket_id)[1]),
-                keys.queue(slug, lane, klass),
-                keys.events(slug),
-                keys.day_tickets(slug, day),
-                keys.current_day(slug),
-                f"{keys.office(slug)}:order",
-                *(keys.queue(slug, lane, k) for k in CLASSES),
-                keys.service_times(slug, field.code),
-                keys.open_counters(slug, field.code),
-                keys.walk_in_gate(slug),
-            ],
+            [idem, before, keys.ticket(slug, token), *after],
             [
                 use,
                 now_ms,

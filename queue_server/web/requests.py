@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 import orjson
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 
 from queue_server.errors import BadRequest, Forbidden, PayloadTooLarge
 from queue_server.services.auth import AuthService
@@ -22,12 +22,20 @@ async def json_body(request: Request, limit: int) -> dict[str, Any]:
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes",
                               vi=f"Dữ liệu gửi lên vượt quá {limit} byte.")  # fmt: skip
+    # Read from the ASGI channel directly (Starlette's stream() is an async generator around
+    # the same loop), stopping as soon as the limit is passed.
     body = b""
-    async for chunk in request.stream():
-        body += chunk
+    more = True
+    while more:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
         if len(body) > limit:
             raise PayloadTooLarge(f"the body is larger than {limit} bytes",
                                   vi=f"Dữ liệu gửi lên vượt quá {limit} byte.")  # fmt: skip
+    request._body = body  # what Request.body() answers from now on
     if not body.strip():
         return {}
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -206,3 +208,21 @@ async def test_errors_in_english_on_request(http: httpx.AsyncClient) -> None:
     en_resp = await http.post(f"{API}/tickets?lang=en", json={"field": "ZZ"})
     en = en_resp.json()["error"]["message"]
     assert "lĩnh vực" in vi and "field of service" in en
+
+
+async def test_a_chunked_body_is_read_up_to_the_limit(http: httpx.AsyncClient) -> None:
+    """Without a Content-Length the body arrives in chunks: it is refused as soon as it is
+    past the limit, and one within it is read whole."""
+
+    async def chunks(body: bytes, size: int) -> AsyncIterator[bytes]:
+        for i in range(0, len(body), size):
+            yield body[i : i + size]
+
+    big = json.dumps({"field": "HT", "pad": "x" * 200_000}).encode()
+    resp = await http.post(f"{API}/tickets", content=chunks(big, 1024))
+    assert "content-length" not in resp.request.headers
+    assert resp.status_code == 413 and resp.json()["error"]["code"] == "too_large"
+    small = json.dumps({"field": "HT", "priority": "elderly"}).encode()
+    resp = await http.post(f"{API}/tickets", content=chunks(small, 5))
+    assert resp.status_code == 201 and resp.json()["number"] == "A001"
+    assert resp.json()["priority"] == "elderly"
