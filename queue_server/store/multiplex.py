@@ -32,6 +32,7 @@ from typing import Any
 import hiredis
 import redis
 import redis.asyncio as aredis
+from redis._parsers.hiredis import NOT_ENOUGH_DATA, _AsyncHiredisParser
 from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -187,28 +188,48 @@ class Multiplexer:
 
     async def _read_loop(self, conn: AbstractConnection) -> None:
         try:
-            while True:
-                try:
-                    # No read timeout: an idle connection waits as long as it likes; the
-                    # watchdog breaks one that leaves commands unanswered.
-                    answer: Any = await conn.read_response(
-                        timeout=math.inf, disconnect_on_error=False
-                    )
-                except redis.ResponseError as error:
-                    answer = error
-                if not self._inflight:
-                    raise redis.ConnectionError("Redis sent an answer nobody asked for")
-                command = self._inflight.popleft()
-                if command.future.done():
-                    continue
-                if isinstance(answer, redis.ResponseError):
-                    command.future.set_exception(answer)
-                else:
-                    command.future.set_result(answer)
+            parser = conn._parser
+            if isinstance(parser, _AsyncHiredisParser) and parser._reader is not None:
+                await self._read_hiredis(parser)
+            else:
+                while True:
+                    try:
+                        # No read timeout: an idle connection waits as long as it likes;
+                        # the watchdog breaks one that leaves commands unanswered.
+                        answer: Any = await conn.read_response(
+                            timeout=math.inf, disconnect_on_error=False
+                        )
+                    except redis.ResponseError as error:
+                        answer = error
+                    self._answer(answer)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             await self._broken(conn, exc)
+
+    async def _read_hiredis(self, parser: _AsyncHiredisParser) -> None:
+        """The connection's own hiredis reader, driven directly: after each read of the
+        socket, every complete answer in it is handed out in one go, rather than one call
+        through redis-py's read path per answer. Error replies come as ResponseError
+        objects (the reader's `replyError`), a broken stream raises."""
+        reader: Any = parser._reader
+        while True:
+            answer = reader.gets()
+            if answer is NOT_ENOUGH_DATA:  # redis-py makes its reader answer this when short
+                await parser.read_from_socket()  # type: ignore[no-untyped-call]
+                continue
+            self._answer(answer)
+
+    def _answer(self, answer: Any) -> None:
+        if not self._inflight:
+            raise redis.ConnectionError("Redis sent an answer nobody asked for")
+        command = self._inflight.popleft()
+        if command.future.done():
+            return
+        if isinstance(answer, redis.ResponseError):
+            command.future.set_exception(answer)
+        else:
+            command.future.set_result(answer)
 
     def _arm_watchdog(self, conn: AbstractConnection) -> None:
         """When the oldest command in flight has waited `socket_timeout` (redis-py's, 5 s by

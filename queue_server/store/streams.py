@@ -18,6 +18,7 @@ from redis.crc import key_slot
 
 from queue_server.store import keys
 from queue_server.store.cluster import is_cluster
+from queue_server.store.multiplex import MultiplexedRedis
 from queue_server.store.queue import Event
 
 WAKE_TTL_MS = 60_000
@@ -31,6 +32,10 @@ def stream_group(client: object, office: str) -> int:
     return key_slot(keys.events(office).encode())
 
 
+def _slug(stream: str) -> str:
+    return str(stream).split("{", 1)[1].split("}", 1)[0]
+
+
 class GroupReader:
     """Reads the event streams of one group of offices, waiting up to `block_ms`.
 
@@ -42,6 +47,7 @@ class GroupReader:
     def __init__(self, client: Any, first_office: str) -> None:
         self.r = client
         self.wake_key = keys.hub_wake(first_office, secrets.token_hex(6))
+        self._mux = client.multiplexer() if isinstance(client, MultiplexedRedis) else None
         # Its own cursor rather than "$": a wake-up between two reads is not missed.
         self._woken = "0-0"
 
@@ -54,13 +60,29 @@ class GroupReader:
         connection of its own, which costs a fraction (`store.multiplex`)."""
         streams = {keys.events(s): i for s, i in cursors.items()}
         streams[self.wake_key] = self._woken
-        res = await self.r.xread(streams, block=block_ms, count=count)
         out: list[Event] = []
+        if block_ms is None and self._mux is not None:
+            # The raw answer, {stream: [[id, [field, value, ...]], ...]} as redis-py speaks
+            # RESP3 by default (a list of [stream, entries] pairs over RESP2, ?protocol=2):
+            # redis-py's reply callback would build a dict per entry first.
+            raw = await self._mux.execute(
+                "XREAD", "COUNT", count, "STREAMS", *streams, *streams.values(), safe=True
+            )
+            for stream, entries in raw.items() if isinstance(raw, dict) else raw or ():
+                if stream == self.wake_key:
+                    self._woken = entries[-1][0]
+                    continue
+                slug = _slug(stream)
+                for eid, flat in entries:
+                    f = dict(zip(flat[::2], flat[1::2], strict=True))
+                    out.append(Event(eid, f.get("type", "unknown"), slug, f.get("data") or "{}"))
+            return out
+        res = await self.r.xread(streams, block=block_ms, count=count)
         for stream, entries in res or []:
             if stream == self.wake_key:
                 self._woken = str(entries[-1][0])
                 continue
-            slug = str(stream).split("{", 1)[1].split("}", 1)[0]
+            slug = _slug(stream)
             out.extend(
                 Event(str(eid), f.get("type", "unknown"), slug, f.get("data") or "{}")
                 for eid, f in entries

@@ -20,15 +20,19 @@ class CoalescingTransport:
     transport's; closing sends what is buffered first.
     """
 
-    __slots__ = ("_chunks", "_loop", "_transport")
+    __slots__ = ("_chunks", "_direct", "_loop", "_transport")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
         self._chunks: list[bytes] = []
+        self._direct = False
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
+            return
+        if self._direct:
+            self._transport.write(data)
             return
         if not self._chunks:
             self._loop.call_soon(self._flush)
@@ -42,6 +46,14 @@ class CoalescingTransport:
         chunks, self._chunks = self._chunks, []
         if chunks and not self._transport.is_closing():
             self._transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        # An upgrade to WebSocket: each frame is one write already, and a board's call
+        # should leave at once rather than after every other board's (a broadcast wakes a
+        # thousand sockets in one turn).
+        self._flush()
+        self._direct = True
+        self._transport.set_protocol(protocol)
 
     def close(self) -> None:
         self._flush()

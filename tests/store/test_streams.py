@@ -1,0 +1,47 @@
+"""Reading office streams (store/streams.py): the quick read through the multiplexer and
+the blocking one give the same events, over RESP3 (redis-py's default) and RESP2."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from queue_server.store.connection import EmbeddedRedis, connect
+from queue_server.store.queue import QueueStore
+from queue_server.store.streams import GroupReader
+
+
+@pytest.mark.parametrize("query", ["", "?protocol=2"], ids=["resp3", "resp2"])
+async def test_quick_and_blocking_reads_agree(
+    r: Any, redis_server: EmbeddedRedis, query: str
+) -> None:
+    """redis-py speaks RESP3 unless the URL says otherwise; the raw answer of the quick
+    read has another shape in each."""
+    client = connect(redis_server.url() + query)
+    try:
+        store = QueueStore(client)
+        for n in range(5):
+            await store.append_event("phuong-ba-dinh", "test", {"n": n, "text": "Hộ tịch"})
+        await store.append_event("phuong-hoan-kiem", "other", {"n": 9})
+        reader = GroupReader(client, "phuong-ba-dinh")
+        cursors = {"phuong-ba-dinh": "0-0", "phuong-hoan-kiem": "0-0"}
+        quick = await reader.read(cursors, None, count=3)
+        blocking = await reader.read(cursors, 100, count=3)
+        assert [(e.id, e.type, e.office, e.raw) for e in quick] == [
+            (e.id, e.type, e.office, e.raw) for e in blocking
+        ]
+        assert [e.data["n"] for e in quick if e.office == "phuong-ba-dinh"] == [0, 1, 2]
+        assert [e.type for e in quick if e.office == "phuong-hoan-kiem"] == ["other"]
+        assert quick[0].data["text"] == "Hộ tịch"
+        # A wake-up is taken in, not given out as an event; then nothing is new.
+        await reader.wake()
+        cursors = {o: [e.id for e in quick if e.office == o][-1] for o in cursors}
+        rest = await reader.read(cursors, None)
+        assert [e.data["n"] for e in rest] == [3, 4]
+        cursors["phuong-ba-dinh"] = rest[-1].id
+        assert await reader.read(cursors, None) == []
+        assert await reader.read(cursors, 50) == []
+        await reader.discard()
+    finally:
+        await client.aclose()
