@@ -26,23 +26,32 @@ local now = ARGV[2]
 local order = redis.call('INCR', KEYS[8])
 local score = order
 if ARGV[11] == 'appointment' and ARGV[12] ~= '' then score = tonumber(ARGV[12]) end
-redis.call('HSET', KEYS[3], 'id', ARGV[8], 'office', ARGV[13], 'number', number,
-  'field', ARGV[9], 'lane', ARGV[14], 'priority', ARGV[10], 'class', ARGV[11],
-  'status', 'waiting', 'issued_at', now, 'order', order, 'due_at', ARGV[12],
-  'day', ARGV[3], 'recalls', '0', 'counter', '')
+-- The hash as HGETALL would read it back: every value a string.
+local ticket = {id = ARGV[8], office = ARGV[13], number = number, field = ARGV[9],
+  lane = ARGV[14], priority = ARGV[10], class = ARGV[11], status = 'waiting',
+  issued_at = now, order = tostring(order), due_at = ARGV[12], day = ARGV[3],
+  recalls = '0', counter = ''}
+local flat = {}
+for k, v in pairs(ticket) do flat[#flat + 1] = k; flat[#flat + 1] = v end
+redis.call('HSET', KEYS[3], unpack(flat))
 redis.call('EXPIRE', KEYS[3], 90 * 86400)
 redis.call('ZADD', KEYS[4], score, ARGV[8])
 redis.call('ZADD', KEYS[6], order, ARGV[8])
-redis.call('EXPIRE', KEYS[6], 40 * 86400)
-local ticket = hgetall(KEYS[3])
-local eid = emit(KEYS[5], 'ticket.issued', ticket)
-local rank = redis.call('ZRANK', KEYS[4], ARGV[8])
-return answer({
-  ok = true, ticket = ticket, event = eid,
+-- Once a day rather than with every ticket (each EXPIRE is one more write to the AOF).
+if redis.call('TTL', KEYS[6]) < 0 then redis.call('EXPIRE', KEYS[6], 40 * 86400) end
+-- The ticket is encoded once, for the event and for the answer.
+local tjson = cjson.encode(ticket)
+local eid = redis.call('XADD', KEYS[5], 'MAXLEN', '~', 1000000, '*',
+  'type', 'ticket.issued', 'data', tjson)
+local rest = cjson.encode({
+  ok = true, event = eid,
   newday = redis.call('GET', KEYS[7]) ~= ARGV[3],
   waiting = {redis.call('ZCOUNT', KEYS[9], '-inf', now), redis.call('ZCARD', KEYS[10]),
              redis.call('ZCARD', KEYS[11])},
-  rank = rank,
+  rank = redis.call('ZRANK', KEYS[4], ARGV[8]),
   samples = redis.call('LRANGE', KEYS[12], 0, -1),
   open = redis.call('SCARD', KEYS[13]),
 })
+local s = '{"ticket":' .. tjson .. ',' .. string.sub(rest, 2)
+if ARGV[1] == '1' then redis.call('SET', KEYS[1], s, 'EX', 86400) end
+return s
