@@ -44,7 +44,7 @@ def redis_server_binary() -> str:
     return path
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     # If the sothutu process is killed (even with SIGKILL), Redis gets SIGTERM and shuts
     # down cleanly, flushing its append-only file, instead of lingering on the socket.
     with contextlib.suppress(OSError, AttributeError):
@@ -122,7 +122,7 @@ class EmbeddedRedis:
             "--logfile", str(self.data_dir / "redis.log"),
         ]  # fmt: skip
         self.process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent, close_fds=True
+            args, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent, close_fds=True
         )
         deadline = time.monotonic() + timeout
         probe = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1)

@@ -441,19 +441,6 @@ class QueueStore:
         raw = await self.r.xrange(keys.events(slug), min=f"({after}", count=count)
         return [self._event(slug, eid, f) for eid, f in raw]
 
-    async def read_events(
-        self, streams: dict[str, str], block_ms: int, count: int = 500
-    ) -> list[Event]:
-        """Blocking read of several offices' streams after the given ids: {slug: last id}."""
-        res = await self.r.xread(
-            {keys.events(s): i for s, i in streams.items()}, block=block_ms, count=count
-        )
-        out: list[Event] = []
-        for stream, entries in res or []:
-            slug = str(stream).split("{", 1)[1].split("}", 1)[0]
-            out.extend(self._event(slug, eid, f) for eid, f in entries)
-        return out
-
     @staticmethod
     def _event(slug: str, eid: str, fields: dict[str, str]) -> Event:
         return Event(str(eid), fields.get("type", "unknown"), slug, fields.get("data") or "{}")

@@ -22,6 +22,8 @@ from typing import Any
 import redis
 from redis.crc import key_slot
 
+from queue_server.store.connection import die_with_parent
+
 SLOTS = 16384
 
 
@@ -95,7 +97,10 @@ class ServerProcess:
             "--logfile", str(self.directory / "server.log"),
             *self.extra,
         ]  # fmt: skip
-        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, close_fds=True)
+        # Like the embedded Redis: a killed pytest takes its servers down with it.
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, close_fds=True, preexec_fn=die_with_parent
+        )
         probe = self.client()
         try:
             wait_until(lambda: self._alive() and probe.ping(), f"{self.binary} on {self.port}")
