@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from queue_server.web.errors import error_body
@@ -62,12 +62,19 @@ class ApiTable:
             self._index.setdefault(key, []).append(route)
 
     def match(self, scope: Scope) -> tuple[Endpoint, dict[str, Any]] | None:
-        count, last = _shape(scope["path"])
+        """What `Route.matches` finds as a full match (path and method), without the
+        scope copies it makes for every route it is asked about."""
+        path, method = scope["path"], scope["method"]
+        count, last = _shape(path)
         for key in ((count, last), (count, "")):
             for route in self._index.get(key, ()):
-                found, child = route.matches(scope)
-                if found is Match.FULL:
-                    return route.endpoint, child["path_params"]
+                found = route.path_regex.match(path)
+                if found is None or (route.methods and method not in route.methods):
+                    continue
+                params = found.groupdict()
+                for name, value in params.items():
+                    params[name] = route.param_convertors[name].convert(value)
+                return route.endpoint, params
         return None
 
 
