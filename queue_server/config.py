@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from printer.errors import InvalidPrintData
@@ -242,6 +242,13 @@ def check_redis_url(url: str) -> None:
         cluster_seeds(url)
         return
     parts = urlsplit(url)
+    protocol = parse_qs(parts.query).get("protocol", [])
+    if protocol and protocol != ["2"]:
+        # redis-py speaks RESP3 by default but hands replies over in RESP2's shapes; with
+        # protocol=3 asked for, it hands the hub's blocking stream reads over in another.
+        raise ValueError(
+            f"protocol={protocol[-1]} is not supported: leave it out (or use protocol=2)"
+        )
     if parts.scheme == "unix":
         if not parts.path:
             raise ValueError("a unix:// URL needs the socket's path, e.g. unix:///run/redis.sock")

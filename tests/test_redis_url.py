@@ -60,6 +60,8 @@ def test_cluster_seeds(url: str, seeds: ClusterSeeds) -> None:
         ("redis://127.0.0.1:6379/sothutu", "must be a number, not /sothutu"),
         ("redis://127.0.0.1:99999/0", "bad port"),
         ("unix://", "needs the socket's path"),
+        ("redis://127.0.0.1:6379/0?protocol=3", "protocol=3 is not supported"),
+        ("unix:///run/redis.sock?protocol=3", "protocol=3 is not supported"),
     ],
 )
 def test_a_url_that_cannot_work_names_the_reason(url: str, reason: str) -> None:
@@ -95,3 +97,10 @@ async def test_a_cluster_url_gets_a_cluster_client() -> None:
         assert [n.name for n in client.get_nodes()] == []
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0?protocol=2", "unix:///r.sock"]
+)
+def test_urls_that_work(url: str) -> None:
+    check_redis_url(url)
