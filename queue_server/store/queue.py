@@ -56,13 +56,9 @@ class Event:
 
 
 def new_token() -> str:
-    """96 random bits, URL-safe: what makes a ticket id unguessable."""
+    """96 random bits, URL-safe: what makes a ticket id (`<office slug>.<token>`, the slug
+    locating the ticket's keys) unguessable."""
     return base64.urlsafe_b64encode(os.urandom(12)).decode()
-
-
-def new_ticket_id(slug: str) -> str:
-    """Unguessable: 96 random bits after the office slug, which locates the ticket's keys."""
-    return f"{slug}.{new_token()}"
 
 
 @functools.lru_cache(maxsize=1024)
