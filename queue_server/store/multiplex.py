@@ -45,7 +45,7 @@ RETRY_ON = (redis.ConnectionError, redis.TimeoutError, OSError)
 
 @dataclass(eq=False)
 class _Command:
-    args: tuple[Any, ...]
+    args: tuple[Any, ...] | bytes  # bytes: the command already in Redis's wire form
     future: asyncio.Future[Any]
     safe: bool
     attempt: int = 0
@@ -78,12 +78,20 @@ class Multiplexer:
 
     async def execute(self, *args: Any, safe: bool = False) -> Any:
         """Send one command; its answer, or the error Redis answered with."""
+        return await self._enqueue(args, safe)
+
+    def execute_wire(self, wire: bytes, *, safe: bool = False) -> asyncio.Future[Any]:
+        """`execute` for a command its caller encoded in Redis's wire form (RESP); the
+        future of its answer."""
+        return self._enqueue(wire, safe)
+
+    def _enqueue(self, args: tuple[Any, ...] | bytes, safe: bool) -> asyncio.Future[Any]:
         if self._closed:
             raise redis.ConnectionError("the Redis multiplexer is closed")
         command = _Command(args, asyncio.get_running_loop().create_future(), safe)
         self._outbox.append(command)
         self._schedule_flush()
-        return await command.future
+        return command.future
 
     async def aclose(self) -> None:
         self._closed = True
@@ -132,12 +140,15 @@ class Multiplexer:
         for c in batch:
             if c.future.done():  # its caller gave up before it was sent
                 continue
-            try:
-                # hiredis packs in C, seven times quicker than redis-py's Python packer.
-                packed.append(hiredis.pack_command(c.args))
-            except TypeError as error:  # an argument Redis cannot take (None, a list)
-                c.future.set_exception(redis.DataError(f"{c.args[0]}: {error}"))
-                continue
+            if isinstance(c.args, bytes):
+                packed.append(c.args)
+            else:
+                try:
+                    # hiredis packs in C, seven times quicker than redis-py's Python packer.
+                    packed.append(hiredis.pack_command(c.args))
+                except TypeError as error:  # an argument Redis cannot take (None, a list)
+                    c.future.set_exception(redis.DataError(f"{c.args[0]}: {error}"))
+                    continue
             c.sent_at = now
             self._inflight.append(c)
         if not packed:

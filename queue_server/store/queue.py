@@ -6,7 +6,7 @@ values: the services decide, the store applies atomically.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 import json
 import os
@@ -21,7 +21,7 @@ from queue_server.errors import Conflict, NotFound, Unavailable
 from queue_server.rules.calling import CLASSES, Klass, LaneHeads, Waiting
 from queue_server.store import keys
 from queue_server.store.records import CounterState, Ticket
-from queue_server.store.scripts import Scripts
+from queue_server.store.scripts import Scripts, Template
 
 NO_IDEMPOTENCY = "-"
 
@@ -55,19 +55,24 @@ class Event:
         return {"id": self.id, "type": self.type, "office": self.office, "data": self.data}
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def new_token() -> str:
     """96 random bits, URL-safe: what makes a ticket id (`<office slug>.<token>`, the slug
     locating the ticket's keys) unguessable."""
-    return base64.urlsafe_b64encode(os.urandom(12)).decode()
+    return binascii.b2a_base64(os.urandom(12), newline=False).translate(_URLSAFE).decode()
 
 
 @functools.lru_cache(maxsize=1024)
-def _issue_keys(
-    slug: str, field: str, lane: str, klass: str, day: str
-) -> tuple[str, tuple[str, ...]]:
-    """The keys of `issue.lua` around the ticket's own (KEYS[3]), built once per office,
-    field, lane, class and day rather than for every ticket."""
-    return keys.sequence(slug, day, field), (
+def _issue_template(
+    slug: str, field: str, lane: str, klass: str, day: str,
+    first: int, last: int, prefix: str, priority: str,
+) -> Template:  # fmt: skip
+    """The keys and arguments of `issue.lua` that are the same for every ticket of an
+    office, field, lane, class and day: built and encoded once."""
+    ks = (
+        keys.sequence(slug, day, field),
         keys.queue(slug, lane, klass),
         keys.events(slug),
         keys.day_tickets(slug, day),
@@ -78,6 +83,8 @@ def _issue_keys(
         keys.open_counters(slug, field),
         keys.walk_in_gate(slug),
     )
+    width = max(3, len(str(last)))
+    return Template(ks, (day, first, last, prefix, width, field, priority, klass, slug, lane))
 
 
 def split_ticket_id(ticket_id: str) -> tuple[str, str]:
@@ -141,31 +148,28 @@ class QueueStore:
         token = new_token()
         ticket_id = f"{slug}.{token}"
         idem, use = self._idem(slug, idempotency_key)
-        before, after = _issue_keys(slug, field.code, lane, klass, day)
-        res = await self.scripts.run(
+        template = _issue_template(
+            slug, field.code, lane, klass, day,
+            field.first_number, field.last_number, field.prefix, priority or "",
+        )  # fmt: skip
+        due = "" if due_ms is None else due_ms
+        res = await self.scripts.run_template(
             "issue",
-            [idem, before, keys.ticket(slug, token), *after],
-            [
-                use,
-                now_ms,
-                day,
-                field.first_number,
-                field.last_number,
-                field.prefix,
-                max(3, len(str(field.last_number))),
-                ticket_id,
-                field.code,
-                priority or "",
-                klass,
-                "" if due_ms is None else due_ms,
-                slug,
-                lane,
-                "1" if walk_in else "0",
-            ],
+            template,
+            (idem, keys.ticket(slug, token)),
+            (use, now_ms, ticket_id, due, "1" if walk_in else "0"),
         )
+        stored = res.get("ticket")  # only in an answer replayed for an idempotency key
+        if stored is None:
+            ticket = Ticket.new(
+                ticket_id, slug, res["number"], field.code, lane, priority, klass, now_ms,
+                res["order"], day, due_ms,
+            )  # fmt: skip
+        else:
+            ticket = Ticket.from_hash(stored)
         counts = res["waiting"]
         return Issued(
-            ticket=Ticket.from_hash(res["ticket"]),
+            ticket=ticket,
             event=res["event"],
             new_day=bool(res["newday"]),
             waiting={"appointment": counts[0], "priority": counts[1], "normal": counts[2]},

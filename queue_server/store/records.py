@@ -65,6 +65,22 @@ class Ticket:
         )
         return ticket
 
+    @classmethod
+    def new(
+        cls, id: str, office: str, number: str, field: str, lane: str, priority: str | None,
+        klass: Klass, issued_at: int, order: int, day: str, due_at: int | None,
+    ) -> Ticket:  # fmt: skip
+        """A ticket as issue.lua has just stored it: waiting, never called. Built here from
+        what the issuer sent and the number the script chose, rather than read back."""
+        ticket = object.__new__(cls)
+        ticket.__dict__.update(
+            id=id, office=office, number=number, field=field, lane=lane, priority=priority,
+            klass=klass, status="waiting", issued_at=issued_at, order=order, day=day,
+            recalls=0, due_at=due_at, counter=None, called_at=None, started_at=None,
+            finished_at=None, transferred_from=None, cancel_reason=None,
+        )  # fmt: skip
+        return ticket
+
     @property
     def score(self) -> float:
         """Its place in a queue: issue order, or the due time of an appointment ticket."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
+import hiredis
 import orjson
+import redis
 import redis.asyncio as aredis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
@@ -20,6 +23,50 @@ class Moved(SothutuError):
     """The ticket a counter chose was taken or moved meanwhile; choose again."""
 
     code = "moved"
+
+
+Arg = str | int | bytes
+
+
+class Template:
+    """A script's keys and arguments that are the same from call to call (the keys of a
+    field's queues, its number range), encoded in Redis's wire form once and kept; each
+    call adds its own before them: `[*own keys, *fixed keys]`, `[*own args, *fixed args]`.
+    hiredis formats every argument afresh with sprintf, which for the 29 arguments of
+    issue.lua cost more than the rest of the call to Redis (docs/BENCHMARKS.md)."""
+
+    __slots__ = ("_args", "_keys", "fixed_args", "fixed_keys")
+
+    def __init__(self, fixed_keys: tuple[Arg, ...], fixed_args: tuple[Arg, ...]) -> None:
+        self.fixed_keys = fixed_keys
+        self.fixed_args = fixed_args
+        self._keys = _bulks(fixed_keys)
+        self._args = _bulks(fixed_args)
+
+    def wire(self, sha: str, keys: tuple[Arg, ...], args: tuple[Arg, ...]) -> bytes:
+        """EVALSHA in wire form."""
+        nkeys = len(keys) + len(self.fixed_keys)
+        count = 3 + nkeys + len(args) + len(self.fixed_args)
+        head = b"*%d\r\n$7\r\nEVALSHA\r\n$%d\r\n%s\r\n" % (count, len(sha), sha.encode())
+        return b"".join((head, _bulks((nkeys, *keys)), self._keys, _bulks(args), self._args))
+
+    def plain(self, keys: tuple[Arg, ...], args: tuple[Arg, ...]) -> tuple[list[Arg], list[Arg]]:
+        """The whole keys and arguments, as `Scripts.run` takes them."""
+        return [*keys, *self.fixed_keys], [*args, *self.fixed_args]
+
+
+_pack: Any = hiredis.pack_command  # its stub takes a tuple of one argument only
+
+
+def _bulks(values: tuple[Arg, ...]) -> bytes:
+    """The RESP bulk strings of `values`, without the array header."""
+    if not values:
+        return b""
+    try:
+        packed: bytes = _pack(values)
+    except TypeError as error:  # an argument Redis cannot take (None, a list)
+        raise redis.DataError(f"script argument: {error}") from None
+    return packed[packed.index(b"\n") + 1 :]
 
 
 def _source(name: str) -> str:
@@ -40,24 +87,44 @@ class Scripts:
             name: client.register_script(prelude + "\n" + _source(name)) for name in NAMES
         }
 
-    async def run(self, name: str, keys: list[str], args: list[Any]) -> dict[str, Any]:
+    async def run(self, name: str, keys: Sequence[Arg], args: list[Any]) -> dict[str, Any]:
         script = self._scripts[name]
         try:
             raw = await self._evalsha(script.sha, keys, args)
         except NoScriptError:
             script.sha = await self.client.script_load(script.script)
             raw = await self._evalsha(script.sha, keys, args)
-        result: dict[str, Any] = orjson.loads(raw)
-        err = result.get("err")
-        if err is not None:
-            raise _error(err, result)
-        return result
+        return _result(raw)
 
-    async def _evalsha(self, sha: str, keys: list[str], args: list[Any]) -> Any:
+    async def run_template(
+        self, name: str, template: Template, keys: tuple[Arg, ...], args: tuple[Arg, ...]
+    ) -> dict[str, Any]:
+        """`run` with part of the keys and arguments in `template`, after the call's own.
+        The path every ticket takes: one coroutine, no argument formatted twice."""
+        script = self._scripts[name]
+        if self._mux is None:
+            return await self.run(name, *template.plain(keys, args))
+        safe = args[0] == "1"  # under an idempotency key: see _evalsha
+        try:
+            raw = await self._mux.execute_wire(template.wire(script.sha, keys, args), safe=safe)
+        except NoScriptError:
+            script.sha = await self.client.script_load(script.script)
+            raw = await self._mux.execute_wire(template.wire(script.sha, keys, args), safe=safe)
+        return _result(raw)
+
+    async def _evalsha(self, sha: str, keys: Sequence[Arg], args: list[Any]) -> Any:
         if self._mux is None:
             return await self.client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
         safe = args[:1] == ["1"]  # under an idempotency key: a second run answers the first's
         return await self._mux.execute("EVALSHA", sha, len(keys), *keys, *args, safe=safe)
+
+
+def _result(raw: str | bytes) -> dict[str, Any]:
+    result: dict[str, Any] = orjson.loads(raw)
+    err = result.get("err")
+    if err is not None:
+        raise _error(err, result)
+    return result
 
 
 _MESSAGES_VI = {

@@ -33,6 +33,23 @@ async def test_numbers_per_field_and_day(service: QueueService, clock: FixedCloc
     assert [t["number"] for t in snap["lanes"]["HT"]] == ["A001"]
 
 
+@pytest.mark.parametrize("priority", [None, "elderly"])
+async def test_the_issued_ticket_is_the_one_stored(
+    service: QueueService, priority: str | None
+) -> None:
+    """The answer to an issue is built from what was sent and the number the script chose,
+    not read back: it must equal what Redis holds, and what a replay answers."""
+    await service.issue(OFFICE, "HT")
+    placed = await service.issue(OFFICE, "HT", priority, idempotency_key="same-key-123")
+    assert placed.ticket == await service.store.ticket(placed.ticket.id)
+    again = await service.issue(OFFICE, "HT", priority, idempotency_key="same-key-123")
+    assert again.ticket == placed.ticket
+    due = (await service.store.ticket(placed.ticket.id)).issued_at + 600_000
+    booked = await service.issue(OFFICE, "HT", "appointment", due_ms=due)
+    assert booked.ticket == await service.store.ticket(booked.ticket.id)
+    assert (booked.ticket.klass, booked.ticket.due_at) == ("appointment", due)
+
+
 async def test_range_exhausted_is_409_and_consumes_nothing(
     r: Any, service: QueueService, config: Any
 ) -> None:

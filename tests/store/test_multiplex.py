@@ -8,11 +8,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import hiredis
 import pytest
 import redis
+import redis.asyncio as aredis
 
 from queue_server.store.connection import EmbeddedRedis, connect
 from queue_server.store.multiplex import SAFE_OPTION, MultiplexedRedis
+from queue_server.store.scripts import Scripts, Template
 
 SLOW = "local t = redis.call('TIME'); local stop = t[1] * 1e6 + t[2] + ARGV[1] * 1000\n" \
     "repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] >= stop\n" \
@@ -105,6 +108,36 @@ async def test_commands_with_a_space_in_their_name_and_scripts(r: Any) -> None:
     await r.script_flush()
     with pytest.raises(redis.exceptions.NoScriptError):
         await r.evalsha(sha, 0, "hello")
+
+
+@pytest.mark.parametrize(
+    ("own_keys", "fixed_keys", "own_args", "fixed_args"),
+    [
+        (("k1",), ("k2", "k3"), ("1", 5), ("x", 7, "Đất đai")),
+        ((), ("k1",), ("0",), ()),
+        (("k1", "k2"), (), ("0", 12345678901234), ("a",)),
+    ],
+)
+async def test_a_script_template_sends_what_the_plain_call_would(
+    r: Any, own_keys: Any, fixed_keys: Any, own_args: Any, fixed_args: Any
+) -> None:
+    """A script's fixed keys and arguments kept encoded (`Template`) reach Redis exactly as
+    the plain call would, through the multiplexer (wire form) and through redis-py (as on a
+    cluster)."""
+    template = Template(fixed_keys, fixed_args)
+    ks, args = (*own_keys, *fixed_keys), (*own_args, *fixed_args)
+    sha = "0" * 40
+    plain = ("EVALSHA", sha, len(ks), *ks, *args)
+    assert template.wire(sha, own_keys, own_args) == hiredis.pack_command(plain)
+    assert template.plain(own_keys, own_args) == (list(ks), list(args))
+    echo = "return cjson.encode({k = KEYS, a = ARGV})"
+    for client in (r, aredis.Redis.from_pool(r.connection_pool)):
+        scripts = Scripts(client)
+        scripts._scripts["echo"] = client.register_script(echo)
+        got = await scripts.run_template("echo", template, own_keys, own_args)
+        assert got == {"k": [str(v) for v in ks] or {}, "a": [str(v) for v in args] or {}}
+    with pytest.raises(redis.DataError):
+        Template(("k",), (None,))  # type: ignore[arg-type]
 
 
 async def test_blocking_reads_keep_their_own_connection(r: Any) -> None:

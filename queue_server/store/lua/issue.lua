@@ -1,57 +1,61 @@
 -- Issue a ticket. Closes the race between concurrent kiosks: the number comes from one
 -- INCR inside the script, so no two tickets of a field and day share a number, and a
 -- number past the range is refused without being consumed.
--- KEYS: 1 idem, 2 sequence, 3 ticket, 4 target queue, 5 events, 6 day tickets, 7 office day,
+-- What changes from ticket to ticket comes first; the rest is the same for every ticket of
+-- a field, class and day, and the caller sends it encoded once (store/scripts.py, Wire).
+-- KEYS: 1 idem, 2 ticket, 3 sequence, 4 target queue, 5 events, 6 day tickets, 7 office day,
 --       8 office order counter, 9-11 the field's queues (appointment, priority, normal),
 --       12 service times, 13 open counters of the field, 14 the office's walk-in gate
--- ARGV: 1 use idem, 2 now ms, 3 day, 4 first, 5 last, 6 prefix, 7 width, 8 id, 9 field,
---       10 priority, 11 class, 12 due ms or '', 13 office, 14 lane, 15 '1' for a walk-in
---       ticket (refused once the gate closed before closing time), else '0'
+-- ARGV: 1 use idem, 2 now ms, 3 id, 4 due ms or '', 5 '1' for a walk-in ticket (refused
+--       once the gate closed before closing time), else '0', 6 day, 7 first, 8 last,
+--       9 prefix, 10 width, 11 field, 12 priority, 13 class, 14 office, 15 lane
 local prev = replay()
 if prev then return prev end
-if ARGV[15] == '1' and redis.call('GET', KEYS[14]) == 'closed' then
+if ARGV[5] == '1' and redis.call('GET', KEYS[14]) == 'closed' then
   return fail('walk_in_closed', 'the office has stopped issuing tickets for today;'
     .. ' tickets already issued are still served')
 end
-local first, last = tonumber(ARGV[4]), tonumber(ARGV[5])
-local n = redis.call('INCR', KEYS[2])
-if n == 1 then redis.call('EXPIRE', KEYS[2], 172800) end
+local first, last = tonumber(ARGV[7]), tonumber(ARGV[8])
+local n = redis.call('INCR', KEYS[3])
+if n == 1 then redis.call('EXPIRE', KEYS[3], 172800) end
 if first + n - 1 > last then
-  redis.call('DECR', KEYS[2])
+  redis.call('DECR', KEYS[3])
   return fail('numbers_exhausted', 'all numbers of this field are used for today',
-    {last = string.format('%s%0' .. ARGV[7] .. 'd', ARGV[6], last)})
+    {last = string.format('%s%0' .. ARGV[10] .. 'd', ARGV[9], last)})
 end
-local number = string.format('%s%0' .. ARGV[7] .. 'd', ARGV[6], first + n - 1)
+local number = string.format('%s%0' .. ARGV[10] .. 'd', ARGV[9], first + n - 1)
 local now = ARGV[2]
 local order = redis.call('INCR', KEYS[8])
 local score = order
-if ARGV[11] == 'appointment' and ARGV[12] ~= '' then score = tonumber(ARGV[12]) end
+if ARGV[13] == 'appointment' and ARGV[4] ~= '' then score = tonumber(ARGV[4]) end
 -- The hash as HGETALL would read it back: every value a string.
-local ticket = {id = ARGV[8], office = ARGV[13], number = number, field = ARGV[9],
-  lane = ARGV[14], priority = ARGV[10], class = ARGV[11], status = 'waiting',
-  issued_at = now, order = tostring(order), due_at = ARGV[12], day = ARGV[3],
+local ticket = {id = ARGV[3], office = ARGV[14], number = number, field = ARGV[11],
+  lane = ARGV[15], priority = ARGV[12], class = ARGV[13], status = 'waiting',
+  issued_at = now, order = tostring(order), due_at = ARGV[4], day = ARGV[6],
   recalls = '0', counter = ''}
 local flat = {}
 for k, v in pairs(ticket) do flat[#flat + 1] = k; flat[#flat + 1] = v end
-redis.call('HSET', KEYS[3], unpack(flat))
-redis.call('EXPIRE', KEYS[3], 90 * 86400)
-redis.call('ZADD', KEYS[4], score, ARGV[8])
-redis.call('ZADD', KEYS[6], order, ARGV[8])
+redis.call('HSET', KEYS[2], unpack(flat))
+redis.call('EXPIRE', KEYS[2], 90 * 86400)
+redis.call('ZADD', KEYS[4], score, ARGV[3])
+redis.call('ZADD', KEYS[6], order, ARGV[3])
 -- Once a day rather than with every ticket (each EXPIRE is one more write to the AOF).
 if redis.call('TTL', KEYS[6]) < 0 then redis.call('EXPIRE', KEYS[6], 40 * 86400) end
--- The ticket is encoded once, for the event and for the answer.
 local tjson = cjson.encode(ticket)
 local eid = redis.call('XADD', KEYS[5], 'MAXLEN', '~', 1000000, '*',
   'type', 'ticket.issued', 'data', tjson)
-local rest = cjson.encode({
-  ok = true, event = eid,
-  newday = redis.call('GET', KEYS[7]) ~= ARGV[3],
+-- The answer: what the caller does not know yet. Under an idempotency key the whole
+-- ticket is kept with it, for a retried request to be answered with the same ticket.
+local answer = cjson.encode({
+  ok = true, number = number, order = order, event = eid,
+  newday = redis.call('GET', KEYS[7]) ~= ARGV[6],
   waiting = {redis.call('ZCOUNT', KEYS[9], '-inf', now), redis.call('ZCARD', KEYS[10]),
              redis.call('ZCARD', KEYS[11])},
-  rank = redis.call('ZRANK', KEYS[4], ARGV[8]),
+  rank = redis.call('ZRANK', KEYS[4], ARGV[3]),
   samples = redis.call('LRANGE', KEYS[12], 0, -1),
   open = redis.call('SCARD', KEYS[13]),
 })
-local s = '{"ticket":' .. tjson .. ',' .. string.sub(rest, 2)
-if ARGV[1] == '1' then redis.call('SET', KEYS[1], s, 'EX', 86400) end
-return s
+if ARGV[1] == '1' then
+  redis.call('SET', KEYS[1], '{"ticket":' .. tjson .. ',' .. string.sub(answer, 2), 'EX', 86400)
+end
+return answer
