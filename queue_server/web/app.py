@@ -96,10 +96,10 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         queue = QueueService(config, store, clock, offices)
 
         async def reload_office(event: Event) -> None:
-            if event.type == "office.config_changed":
-                await offices.refresh(client, event.office)
+            await offices.refresh(client, event.office)
 
-        hub = Hub(store, listeners=[reload_office])
+        hub = Hub(store)
+        hub.listen("office.config_changed", reload_office)
         app.state.config = config
         app.state.offices = offices
         app.state.redis = client
@@ -117,7 +117,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         # One task per network printer; across processes a Redis lock picks the one driving.
         # They follow the offices as managers change them (after the registry reloaded).
         drivers = ServerDrivers(printing)
-        hub.listeners.append(drivers.on_event)
+        hub.listen("office.config_changed", drivers.on_event)
         drivers.sync()
         app.state.appointments = appointments = AppointmentService(
             config, BookingStore(client), queue, clock

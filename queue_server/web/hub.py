@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,15 +108,13 @@ class Hub:
     >>> hub.unsubscribe(sub); await hub.close()
     """
 
-    def __init__(
-        self, store: QueueStore, block_ms: int = 5000, listeners: Sequence[Listener] = ()
-    ) -> None:
+    def __init__(self, store: QueueStore, block_ms: int = 5000) -> None:
         self.store = store
         self.block_ms = block_ms
-        # Called for every event of every watched office, before it reaches the sockets
-        # (e.g. to reload an office whose settings a manager changed). On a cluster,
-        # listeners may run for events of different offices at the same time.
-        self.listeners = list(listeners)
+        # By event type: called for each such event of every watched office, before it
+        # reaches the sockets (e.g. to reload an office whose settings a manager changed).
+        # On a cluster, listeners may run for events of different offices at the same time.
+        self.listeners: dict[str, list[Listener]] = {}
         self.subs: dict[str, set[Subscription]] = {}
         self.cursors: dict[str, str] = {}
         self._groups: dict[int, tuple[GroupReader, list[str]]] = {}
@@ -124,6 +122,10 @@ class Hub:
         self._lock = asyncio.Lock()
         self._closed = False
         self._stopping = asyncio.Event()
+
+    def listen(self, event_type: str, listener: Listener) -> None:
+        """Call `listener` with every event of this type, in stream order."""
+        self.listeners.setdefault(event_type, []).append(listener)
 
     async def watch(self, office: str) -> None:
         """Read the office's stream from now on, with or without sockets listening."""
@@ -191,7 +193,7 @@ class Hub:
                 continue
             for event in events:
                 self.cursors[event.office] = event.id
-                for listener in self.listeners:
+                for listener in self.listeners.get(event.type, ()):
                     try:
                         await listener(event)
                     except Exception:
@@ -203,8 +205,11 @@ class Hub:
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
     def _fan_out(self, event: Event) -> None:
+        subs = self.subs.get(event.office)
+        if not subs:
+            return
         out = Outgoing(event)
-        for sub in list(self.subs.get(event.office, ())):
+        for sub in list(subs):
             try:
                 sub.queue.put_nowait(out)
             except asyncio.QueueFull:

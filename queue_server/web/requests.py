@@ -16,9 +16,19 @@ from queue_server.store.accounts import Principal
 IDEMPOTENCY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 
+def header(conn: HTTPConnection, name: bytes) -> str | None:
+    """The first value of a request header (`name` in lower case, as ASGI gives them): a
+    scan of the scope's list, where `conn.headers` first builds an object around it."""
+    for key, value in conn.scope["headers"]:
+        if key == name:
+            text: str = value.decode("latin-1")
+            return text
+    return None
+
+
 async def json_body(request: Request, limit: int) -> dict[str, Any]:
     """The request's JSON object; {} for an empty body."""
-    declared = request.headers.get("content-length")
+    declared = header(request, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes",
                               vi=f"Dữ liệu gửi lên vượt quá {limit} byte.")  # fmt: skip
@@ -88,7 +98,7 @@ def idempotency_key(request: Request) -> str | None:
     """The request's Idempotency-Key, scoped to its method and path. The store replays
     whatever answer it kept under a key, so a key a client reuses for another operation
     must not find that operation's answer (it did: a counter's state as a called ticket)."""
-    key = request.headers.get("idempotency-key")
+    key = header(request, b"idempotency-key")
     if key is None:
         return None
     if not IDEMPOTENCY_RE.match(key):
