@@ -7,6 +7,7 @@ message such as ``config.toml: offices[0].fields[2].prefix: must be one capital 
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 import tomllib
@@ -150,18 +151,32 @@ class Office:
     # export writes back, so a round trip goes through the same validation as the file.
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    # Looked up for every request: indexed once per Office object (a manager's change
+    # makes a new one), in its __dict__, which a frozen dataclass's eq and replace ignore.
+    @functools.cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @functools.cached_property
+    def _fields(self) -> dict[str, Field]:
+        return {f.code: f for f in reversed(self.fields)}
+
+    @functools.cached_property
+    def _counters(self) -> dict[int, Counter]:
+        return {c.number: c for c in reversed(self.counters)}
+
+    @functools.cached_property
+    def _priorities(self) -> dict[str, PriorityClass]:
+        return {p.code: p for p in reversed(self.priorities)}
+
     def field(self, code: str) -> Field | None:
-        return next((f for f in self.fields if f.code == code), None)
+        return self._fields.get(code)
 
     def counter(self, number: int) -> Counter | None:
-        return next((c for c in self.counters if c.number == number), None)
+        return self._counters.get(number)
 
     def priority(self, code: str) -> PriorityClass | None:
-        return next((p for p in self.priorities if p.code == code), None)
+        return self._priorities.get(code)
 
     def printer(self, name: str) -> Printer | None:
         return next((p for p in self.printers if p.name == name), None)

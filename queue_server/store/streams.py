@@ -36,6 +36,14 @@ def _slug(stream: str) -> str:
     return str(stream).split("{", 1)[1].split("}", 1)[0]
 
 
+def _event(eid: str, slug: str, flat: list[str]) -> Event:
+    """An entry as the store appends them, [type, T, data, D], read without a dict."""
+    if len(flat) == 4 and flat[0] == "type" and flat[2] == "data":
+        return Event(eid, flat[1], slug, flat[3] or "{}")
+    f = dict(zip(flat[::2], flat[1::2], strict=True))
+    return Event(eid, f.get("type", "unknown"), slug, f.get("data") or "{}")
+
+
 class GroupReader:
     """Reads the event streams of one group of offices, waiting up to `block_ms`.
 
@@ -74,8 +82,7 @@ class GroupReader:
                     continue
                 slug = _slug(stream)
                 for eid, flat in entries:
-                    f = dict(zip(flat[::2], flat[1::2], strict=True))
-                    out.append(Event(eid, f.get("type", "unknown"), slug, f.get("data") or "{}"))
+                    out.append(_event(eid, slug, flat))
             return out
         res = await self.r.xread(streams, block=block_ms, count=count)
         for stream, entries in res or []:

@@ -17,7 +17,7 @@ if ARGV[5] == '1' and redis.call('GET', KEYS[14]) == 'closed' then
 end
 local first, last = tonumber(ARGV[7]), tonumber(ARGV[8])
 local n = redis.call('INCR', KEYS[3])
-if n == 1 then redis.call('EXPIRE', KEYS[3], 172800) end
+if n == 1 then redis.call('EXPIRE', KEYS[3], '172800') end
 if first + n - 1 > last then
   redis.call('DECR', KEYS[3])
   return fail('numbers_exhausted', 'all numbers of this field are used for today',
@@ -26,23 +26,24 @@ end
 local number = string.format('%s%0' .. ARGV[10] .. 'd', ARGV[9], first + n - 1)
 local now = ARGV[2]
 local order = redis.call('INCR', KEYS[8])
-local score = order
-if ARGV[13] == 'appointment' and ARGV[4] ~= '' then score = tonumber(ARGV[4]) end
+local ord = tostring(order)  -- once: each number Redis is handed is formatted with %.14g
+local score = ord
+if ARGV[13] == 'appointment' and ARGV[4] ~= '' then score = ARGV[4] end
 -- The hash as HGETALL would read it back: every value a string.
 local ticket = {id = ARGV[3], office = ARGV[14], number = number, field = ARGV[11],
   lane = ARGV[15], priority = ARGV[12], class = ARGV[13], status = 'waiting',
-  issued_at = now, order = tostring(order), due_at = ARGV[4], day = ARGV[6],
+  issued_at = now, order = ord, due_at = ARGV[4], day = ARGV[6],
   recalls = '0', counter = ''}
 local flat = {}
 for k, v in pairs(ticket) do flat[#flat + 1] = k; flat[#flat + 1] = v end
 redis.call('HSET', KEYS[2], unpack(flat))
-redis.call('EXPIRE', KEYS[2], 90 * 86400)
+redis.call('EXPIRE', KEYS[2], '7776000')  -- 90 days
 redis.call('ZADD', KEYS[4], score, ARGV[3])
-redis.call('ZADD', KEYS[6], order, ARGV[3])
+redis.call('ZADD', KEYS[6], ord, ARGV[3])
 -- Once a day rather than with every ticket (each EXPIRE is one more write to the AOF).
-if redis.call('TTL', KEYS[6]) < 0 then redis.call('EXPIRE', KEYS[6], 40 * 86400) end
+if redis.call('TTL', KEYS[6]) < 0 then redis.call('EXPIRE', KEYS[6], '3456000') end  -- 40 days
 local tjson = cjson.encode(ticket)
-local eid = redis.call('XADD', KEYS[5], 'MAXLEN', '~', 1000000, '*',
+local eid = redis.call('XADD', KEYS[5], 'MAXLEN', '~', '1000000', '*',
   'type', 'ticket.issued', 'data', tjson)
 -- The answer: what the caller does not know yet. Under an idempotency key the whole
 -- ticket is kept with it, for a retried request to be answered with the same ticket.
@@ -52,7 +53,7 @@ local answer = cjson.encode({
   waiting = {redis.call('ZCOUNT', KEYS[9], '-inf', now), redis.call('ZCARD', KEYS[10]),
              redis.call('ZCARD', KEYS[11])},
   rank = redis.call('ZRANK', KEYS[4], ARGV[3]),
-  samples = redis.call('LRANGE', KEYS[12], 0, -1),
+  samples = redis.call('LRANGE', KEYS[12], '0', '-1'),
   open = redis.call('SCARD', KEYS[13]),
 })
 if ARGV[1] == '1' then
