@@ -2,7 +2,7 @@
 -- INCR inside the script, so no two tickets of a field and day share a number, and a
 -- number past the range is refused without being consumed.
 -- What changes from ticket to ticket comes first; the rest is the same for every ticket of
--- a field, class and day, and the caller sends it encoded once (store/scripts.py, Wire).
+-- a field, class and day, and the caller sends it encoded once (store/scripts.py, Template).
 -- KEYS: 1 idem, 2 ticket, 3 sequence, 4 target queue, 5 events, 6 day tickets, 7 office day,
 --       8 office order counter, 9-11 the field's queues (appointment, priority, normal),
 --       12 service times, 13 open counters of the field, 14 the office's walk-in gate
