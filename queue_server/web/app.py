@@ -39,7 +39,7 @@ from queue_server.store.queue import Event, QueueStore
 from queue_server.web import api, booking, counter, kiosk, manage, pages, printers
 from queue_server.web import ratings as rating_pages
 from queue_server.web import reports as report_pages
-from queue_server.web.errors import HANDLERS
+from queue_server.web.errors import HANDLERS, internal_error
 from queue_server.web.front import SothutuApp
 from queue_server.web.hub import Hub
 from queue_server.web.pages import WEB
@@ -177,6 +177,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         )
     ]
     return SothutuApp(
-        routes=routes, middleware=middleware, exception_handlers=HANDLERS, lifespan=lifespan,
+        routes=routes, middleware=middleware, lifespan=lifespan,
+        exception_handlers={**HANDLERS, Exception: internal_error},
         session_cookie=SESSION_COOKIE,
     )  # fmt: skip

@@ -8,7 +8,7 @@ import logging
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from queue_server.errors import SothutuError, Unavailable
 from queue_server.web.responses import JSONResponse
@@ -63,6 +63,25 @@ async def json_error(request: Request, exc: Exception) -> Response:
     err = SothutuError("malformed JSON body", vi="Dữ liệu gửi lên không phải JSON hợp lệ.")
     err.status, err.code = 400, "bad_json"
     return await sothutu_error(request, err)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """An unexpected error (a bug), as Starlette's error middleware meets it on the long
+    way in (pages, calls with a session cookie); it then re-raises, and uvicorn logs the
+    traceback. The API answers in its JSON shape, a page in a line of text."""
+    vi = language(request) == "vi"
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(internal_body(vi), 500)
+    text = "Lỗi máy chủ. Lỗi đã được ghi lại; xin thử lại sau." if vi else INTERNAL_EN
+    return PlainTextResponse(text, 500)
+
+
+INTERNAL_EN = "internal server error; the error was logged"
+
+
+def internal_body(vi: bool) -> dict[str, dict[str, str]]:
+    message = "Lỗi máy chủ. Lỗi đã được ghi lại; xin thử lại sau." if vi else INTERNAL_EN
+    return error_body("internal", message)
 
 
 HANDLERS = {

@@ -28,7 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from queue_server.web.errors import error_body
+from queue_server.web.errors import internal_body, language
 from queue_server.web.responses import JSONResponse
 
 log = logging.getLogger("sothutu")
@@ -101,7 +101,8 @@ class SothutuApp(Starlette):
         super().__init__(exception_handlers=dict(exception_handlers), **kw)
         self.state = AppState()
         self._cookie = session_cookie.encode()
-        self._errors = [(cls, handler) for cls, handler in exception_handlers.items()]
+        # Exception itself (Starlette's error middleware's handler) is the fallback below.
+        self._errors = [(c, h) for c, h in exception_handlers.items() if c is not Exception]
         self._api: ApiTable | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -139,5 +140,4 @@ class SothutuApp(Starlette):
                     return await handler(request, exc)
         # What Starlette's error middleware does with an unexpected error, in JSON.
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        body = error_body("internal", "internal server error; the error was logged")
-        return JSONResponse(body, 500)
+        return JSONResponse(internal_body(language(request) == "vi"), 500)

@@ -11,7 +11,7 @@ from starlette.routing import Match, Route
 
 from queue_server import config as config_mod
 from queue_server.services.queue import QueueService
-from queue_server.web.app import create_app
+from queue_server.web.app import SESSION_COOKIE, create_app
 from queue_server.web.front import API_PREFIX, ApiTable
 from tests.conftest import OFFICE
 
@@ -86,6 +86,33 @@ async def test_an_unexpected_error_is_a_logged_json_500(
     assert resp.json()["error"]["code"] == "internal"
     assert any("a bug" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
     # The server goes on serving.
+    assert (await http.get(API)).status_code == 200
+
+
+async def test_an_unexpected_error_on_the_long_way_in_is_a_500_in_the_callers_shape(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call with a session cookie, and a page, go through Starlette's middleware: the API
+    call still gets the JSON error shape, the page a line of text, and both in the
+    reader's language."""
+
+    async def broken(self: QueueService, ticket_id: str) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(QueueService, "get", broken)
+    # uvicorn closes the connection after the app raised (once the 500 has gone out).
+    cookie = {"Cookie": f"{SESSION_COOKIE}=not-a-session", "Connection": "close"}
+    api = await http.get(f"/api/v1/tickets/{OFFICE}.abcdefghij", headers=cookie)
+    assert api.status_code == 500
+    assert api.json()["error"]["code"] == "internal"
+    assert "Lỗi máy chủ" in api.json()["error"]["message"]
+    english = await http.get(
+        f"/api/v1/tickets/{OFFICE}.abcdefghij", headers={**cookie, "Accept-Language": "en"}
+    )
+    assert english.json()["error"]["message"] == "internal server error; the error was logged"
+    page = await http.get(f"/t/{OFFICE}.abcdefghij", headers={"Connection": "close"})
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/plain")
+    assert "Lỗi máy chủ" in page.text
     assert (await http.get(API)).status_code == 200
 
 
