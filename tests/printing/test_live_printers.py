@@ -91,6 +91,8 @@ async def test_network_printer_added_changed_and_removed_without_restart(
     try:
         quay = {"name": "quay-1", "driver": "server", "url": first.url, "mode": "text"}
         await save_printers(r, config, quay)
+        # The server learns of the change from the office's stream, a moment later.
+        await until(paper_is(server, staff, "quay-1", 80), what="the new printer")
         ticket = await issue(server, "quay-1")
         await until(lambda: jobs_printed(first) == [ticket], what="the ticket on the new printer")
 
