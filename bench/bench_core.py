@@ -51,7 +51,7 @@ WRK_POST = """wrk.method = "POST"
 wrk.body = '{"field": "%s"}'
 wrk.headers["Content-Type"] = "application/json"
 """
-# One field per pair of runs: a field has 99,999 numbers a day, fewer than three runs use.
+# One field per pair of runs: a field has 99,999 numbers a day, and three runs use more.
 FIELDS = ("HT", "DD", "LD", "TP", "CT")
 
 

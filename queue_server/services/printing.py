@@ -399,9 +399,8 @@ class ServerDrivers:
         task.add_done_callback(self._tasks.discard)
 
     async def on_event(self, event: Event) -> None:
-        """A hub listener: follow the office's printers after a manager's change."""
-        if event.type == "office.config_changed":
-            self.sync()
+        """A hub listener for `office.config_changed`: follow the office's printers."""
+        self.sync()
 
     async def close(self) -> None:
         """Stop every driver: each ends within `block_ms` plus the attempt in hand."""

@@ -55,15 +55,13 @@ class Template:
         return [*keys, *self.fixed_keys], [*args, *self.fixed_args]
 
 
-_pack: Any = hiredis.pack_command  # its stub takes a tuple of one argument only
-
-
 def _bulks(values: tuple[Arg, ...]) -> bytes:
     """The RESP bulk strings of `values`, without the array header."""
     if not values:
         return b""
     try:
-        packed: bytes = _pack(values)
+        # hiredis's stub types the argument as a tuple of exactly one value; any length works.
+        packed: bytes = hiredis.pack_command(values)  # type: ignore[arg-type]
     except TypeError as error:  # an argument Redis cannot take (None, a list)
         raise redis.DataError(f"script argument: {error}") from None
     return packed[packed.index(b"\n") + 1 :]

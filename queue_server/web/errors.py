@@ -65,23 +65,20 @@ async def json_error(request: Request, exc: Exception) -> Response:
     return await sothutu_error(request, err)
 
 
+def internal_message(request: HTTPConnection) -> str:
+    """What an unexpected error (a bug) tells the reader; the traceback goes to the log."""
+    if language(request) == "vi":
+        return "Lỗi máy chủ. Lỗi đã được ghi lại; xin thử lại sau."
+    return "internal server error; the error was logged"
+
+
 async def internal_error(request: Request, exc: Exception) -> Response:
-    """An unexpected error (a bug), as Starlette's error middleware meets it on the long
-    way in (pages, calls with a session cookie); it then re-raises, and uvicorn logs the
+    """An unexpected error, as Starlette's error middleware meets it on the long way in
+    (pages, calls with a session cookie); it then re-raises, and uvicorn logs the
     traceback. The API answers in its JSON shape, a page in a line of text."""
-    vi = language(request) == "vi"
     if request.url.path.startswith("/api/"):
-        return JSONResponse(internal_body(vi), 500)
-    text = "Lỗi máy chủ. Lỗi đã được ghi lại; xin thử lại sau." if vi else INTERNAL_EN
-    return PlainTextResponse(text, 500)
-
-
-INTERNAL_EN = "internal server error; the error was logged"
-
-
-def internal_body(vi: bool) -> dict[str, dict[str, str]]:
-    message = "Lỗi máy chủ. Lỗi đã được ghi lại; xin thử lại sau." if vi else INTERNAL_EN
-    return error_body("internal", message)
+        return JSONResponse(error_body("internal", internal_message(request)), 500)
+    return PlainTextResponse(internal_message(request), 500)
 
 
 HANDLERS = {

@@ -28,7 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from queue_server.web.errors import internal_body, language
+from queue_server.web.errors import error_body, internal_message
 from queue_server.web.responses import JSONResponse
 
 log = logging.getLogger("sothutu")
@@ -140,4 +140,4 @@ class SothutuApp(Starlette):
                     return await handler(request, exc)
         # What Starlette's error middleware does with an unexpected error, in JSON.
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        return JSONResponse(internal_body(language(request) == "vi"), 500)
+        return JSONResponse(error_body("internal", internal_message(request)), 500)

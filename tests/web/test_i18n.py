@@ -1,5 +1,5 @@
-"""The text catalogue (web/i18n.py). Every key that the pages, their scripts or the code
-ask for is in it, in Vietnamese and in English; both texts use the same placeholders."""
+"""The text catalogue (web/i18n.py): every key the pages, their scripts or the code use
+exists in Vietnamese and in English, and both texts have the same placeholders."""
 
 from __future__ import annotations
 
