@@ -183,12 +183,19 @@ class Jobs:
         return figures
 
     async def nightly_snapshot(self, now_ms: int) -> int:
+        """From SNAPSHOT_HOUR, each office's day once: it read every ticket of the day at
+        every tick until midnight, a stall of the event loop that grows with the day (0.6 s
+        every 30 s at 150,000 tickets)."""
         done = 0
         for office in self.queue.offices.all():
             now = self._local(office, now_ms)
-            if now.hour >= SNAPSHOT_HOUR:
-                await self.snapshot_day(office.slug, now.date().isoformat(), now_ms)
-                done += 1
+            if now.hour < SNAPSHOT_HOUR:
+                continue
+            day = now.date().isoformat()
+            if await self.client.hexists(keys.day_report(office.slug, day), "snapshot_at"):
+                continue
+            await self.snapshot_day(office.slug, day, now_ms)
+            done += 1
         return done
 
     async def tick(self, now_ms: int) -> None:

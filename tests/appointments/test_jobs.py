@@ -182,6 +182,10 @@ async def test_nightly_snapshot_counts_the_day(
     assert report["tickets"] == "2"
     assert report["field:HT"] == "1" and report["class:priority"] == "1"
     assert report["status:waiting"] == "2"
+    # Once a day: later ticks before midnight leave it alone.
+    await appointments.queue.issue(OFFICE, "HT")
+    assert await jobs.nightly_snapshot(ms(appointments, datetime(2026, 11, 24, 23, 30))) == 0
+    assert (await r.hgetall("sq:{phuong-ba-dinh}:report:2026-11-24"))["tickets"] == "2"
 
 
 async def test_one_runner_per_deployment(
