@@ -1,9 +1,10 @@
 """The offices as they are now: config.toml, overridden by managers' saved changes.
 
 A manager's change is validated by the same parser as the file, stored in Redis with an
-`office.config_changed` event, and picked up by every server process from the event stream,
-so kiosks, boards and counters see it without a restart. `export_toml` writes the whole
-configuration back out; the server starts from that file with the same behaviour.
+`office.config_changed` event, and picked up by every server process from the office's
+stream of changes, so kiosks, boards and counters see it without a restart. `export_toml`
+writes the whole configuration back out; the server starts from that file with the same
+behaviour.
 """
 
 from __future__ import annotations
@@ -18,10 +19,15 @@ from typing import Any
 
 import redis.asyncio as aredis
 import tomli_w
+from redis.typing import EncodableT, FieldT
 
 from queue_server.config import Config, Office, parse_office
 from queue_server.errors import BadRequest, ConfigError, NotFound
 from queue_server.store import keys
+
+# A process that was away longer than this many changes takes them all from the office's
+# saved settings anyway (`refresh` reads the whole table): the stream only wakes it.
+CHANGES_KEPT = 100
 
 
 class OfficeRegistry:
@@ -63,14 +69,19 @@ class OfficeRegistry:
         except (TypeError, ValueError) as exc:
             raise BadRequest(f"cannot be saved: {exc}") from exc
         stored = json.dumps(_jsonable(dict(table)), ensure_ascii=False)
+        at = int(time.time() * 1000)
+        event: dict[FieldT, EncodableT] = {
+            "type": "office.config_changed",
+            "data": json.dumps({"by": by, "at": at}),
+        }
         async with client.pipeline(transaction=True) as p:
             p.set(keys.office_config(slug), stored)
-            p.xadd(
-                keys.events(slug),
-                {"type": "office.config_changed",
-                 "data": json.dumps({"by": by, "at": int(time.time() * 1000)})},
-                maxlen=1_000_000, approximate=True,
-            )  # fmt: skip
+            # Every server process follows the short stream of changes; the office's own
+            # stream is the audit log and what its screens follow (web/hub.py). Changes
+            # first: a blocked read wakes with the stream written first, and a process
+            # applies the change before its screens hear of it.
+            p.xadd(keys.changes(slug), event, maxlen=CHANGES_KEPT, approximate=True)
+            p.xadd(keys.events(slug), event, maxlen=1_000_000, approximate=True)
             await p.execute()
         self._offices[slug] = office
         return office

@@ -45,6 +45,13 @@ def events(slug: str) -> str:
     return f"{office(slug)}:events"
 
 
+def changes(slug: str) -> str:
+    """A short stream of the office's `office.config_changed` events (they are in `events`
+    too): what every server process reads for every office, to apply a manager's change,
+    while it reads an office's whole event stream only for the sockets it serves."""
+    return f"{office(slug)}:changes"
+
+
 def idempotency(slug: str, key: str) -> str:
     return f"{office(slug)}:idem:{key}"
 

@@ -430,7 +430,11 @@ class QueueStore:
     # The event stream.
 
     async def last_event_id(self, slug: str) -> str:
-        last = await self.r.xrevrange(keys.events(slug), count=1)
+        return await self.last_id(keys.events(slug))
+
+    async def last_id(self, stream: str) -> str:
+        """The id of a stream's newest entry; "0-0" for an empty or missing stream."""
+        last = await self.r.xrevrange(stream, count=1)
         return str(last[0][0]) if last else "0-0"
 
     async def first_event_id(self, slug: str) -> str | None:

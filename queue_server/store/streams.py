@@ -1,4 +1,4 @@
-"""Blocking reads of office event streams for the WebSocket hub.
+"""Blocking reads of office streams (events, changes) for the WebSocket hub.
 
 One XREAD may read several streams only if they are in one slot: on a single server every
 office's stream is, on a Redis Cluster only offices whose slugs hash alike. `stream_group`
@@ -48,7 +48,7 @@ class GroupReader:
     """Reads the event streams of one group of offices, waiting up to `block_ms`.
 
     >>> reader = GroupReader(client, "phuong-ba-dinh")
-    >>> events = await reader.read({"phuong-ba-dinh": "0-0"}, block_ms=5000)
+    >>> events = await reader.read({"sq:{phuong-ba-dinh}:events": "0-0"}, block_ms=5000)
     >>> await reader.wake()   # from another task: that read returns now
     """
 
@@ -61,14 +61,14 @@ class GroupReader:
 
     async def read(
         self, cursors: dict[str, str], block_ms: int | None, count: int = 500
-    ) -> list[Event]:
-        """The events after each office's cursor ({slug: last id seen}), oldest first per
-        office; empty after `block_ms` without any, or when woken. With `block_ms` None it
-        answers at once, and goes through the shared multiplexed connection rather than a
-        connection of its own, which costs a fraction (`store.multiplex`)."""
-        streams = {keys.events(s): i for s, i in cursors.items()}
-        streams[self.wake_key] = self._woken
-        out: list[Event] = []
+    ) -> list[tuple[str, Event]]:
+        """The entries after each stream's cursor ({stream key: last id seen}) with the
+        stream each came from, oldest first per stream, streams in the order given; empty
+        after `block_ms` without any, or when woken. With `block_ms` None it answers at
+        once, and goes through the shared multiplexed connection rather than a connection
+        of its own, which costs a fraction (`store.multiplex`)."""
+        streams = {**cursors, self.wake_key: self._woken}
+        out: list[tuple[str, Event]] = []
         if block_ms is None and self._mux is not None:
             # The raw answer, {stream: [[id, [field, value, ...]], ...]} as redis-py speaks
             # RESP3 by default (a list of [stream, entries] pairs over RESP2, ?protocol=2):
@@ -82,7 +82,7 @@ class GroupReader:
                     continue
                 slug = _slug(stream)
                 for eid, flat in entries:
-                    out.append(_event(eid, slug, flat))
+                    out.append((stream, _event(eid, slug, flat)))
             return out
         res = await self.r.xread(streams, block=block_ms, count=count)
         for stream, entries in res or []:
@@ -91,7 +91,7 @@ class GroupReader:
                 continue
             slug = _slug(stream)
             out.extend(
-                Event(str(eid), f.get("type", "unknown"), slug, f.get("data") or "{}")
+                (stream, Event(str(eid), f.get("type", "unknown"), slug, f.get("data") or "{}"))
                 for eid, f in entries
             )
         return out

@@ -1,5 +1,5 @@
 """The WebSocket hub of one server process: blocking readers of the office streams watched
-here, fanning each event out to the local clients.
+here, handing managers' changes to the listeners and each event to the local clients.
 
 Every process runs its own hub against the same Redis, so any process can serve any screen.
 """
@@ -16,6 +16,7 @@ from typing import Any
 
 import redis
 
+from queue_server.store import keys
 from queue_server.store.queue import Event, QueueStore
 from queue_server.store.streams import GroupReader, stream_group
 
@@ -89,19 +90,27 @@ Listener = Callable[[Event], Awaitable[None]]
 
 
 class Hub:
-    """Reads the event streams of the watched offices and hands each event to the
-    listeners, then to the office's subscribed sockets.
+    """Reads the streams of the watched offices: each office's stream of changes, always,
+    handing its events to the listeners; and the office's event stream while sockets are
+    subscribed to it, fanning its events out to them.
 
-    On one Redis server a single reader task reads every watched stream with one blocking
-    XREAD. A Redis Cluster refuses an XREAD over several slots, so there it runs one reader
-    per slot (`store.streams.stream_group`; in practice one per office, as offices rarely
-    share a slot). Each office's events come from one reader, in stream order, once;
-    events of different offices are not ordered among themselves.
+    Every process watches every office (a manager's change must reach them all), but
+    reads an office's events only for its own sockets: a province's process serving the
+    boards of one centre does not read the tickets of the other hundred, and a process
+    with no screen open reads no ticket events at all.
+
+    On one Redis server a single reader task reads every stream with one blocking XREAD.
+    A Redis Cluster refuses an XREAD over several slots, so there it runs one reader per
+    slot (`store.streams.stream_group`; in practice one per office, as offices rarely
+    share a slot; an office's two streams share its slot). Each stream's events come from
+    one reader, in stream order, once; a change reaches the listeners before the sockets
+    hear of it; events of different offices are not ordered among themselves.
 
     A reader is never cancelled. It stops on a flag, looked at between reads; `close` sets
     it and wakes the blocked reads (`GroupReader.wake`), so shutdown takes a round trip,
-    or `block_ms` at most if Redis cannot be reached. An office watched later joins its
-    group's reader the same way, from the stream position it had when it was watched.
+    or `block_ms` at most if Redis cannot be reached. A stream read later (an office
+    watched, or the first socket of an office) joins its group's reader the same way,
+    from the stream position it had then.
 
     >>> hub = Hub(store)
     >>> sub = await hub.subscribe("phuong-ba-dinh"); out = await sub.queue.get()
@@ -111,11 +120,14 @@ class Hub:
     def __init__(self, store: QueueStore, block_ms: int = 5000) -> None:
         self.store = store
         self.block_ms = block_ms
-        # By event type: called for each such event of every watched office, before it
-        # reaches the sockets (e.g. to reload an office whose settings a manager changed).
-        # On a cluster, listeners may run for events of different offices at the same time.
+        # By event type: called for each such event on the stream of changes of every
+        # watched office, before it reaches the sockets (e.g. to reload an office whose
+        # settings a manager changed). On a cluster, listeners may run for events of
+        # different offices at the same time.
         self.listeners: dict[str, list[Listener]] = {}
         self.subs: dict[str, set[Subscription]] = {}
+        # Stream key -> the last id read: the stream of changes of each watched office,
+        # and the event stream of each office with sockets.
         self.cursors: dict[str, str] = {}
         self._groups: dict[int, tuple[GroupReader, list[str]]] = {}
         self._readers: list[asyncio.Task[None]] = []
@@ -124,25 +136,25 @@ class Hub:
         self._stopping = asyncio.Event()
 
     def listen(self, event_type: str, listener: Listener) -> None:
-        """Call `listener` with every event of this type, in stream order."""
+        """Call `listener` with every change of this type, in stream order."""
         self.listeners.setdefault(event_type, []).append(listener)
 
     async def watch(self, office: str) -> None:
-        """Read the office's stream from now on, with or without sockets listening."""
+        """Follow the office's changes from now on, with or without sockets."""
         async with self._lock:
             await self._watch(office)
 
     async def _watch(self, office: str) -> None:
-        if office in self.cursors or self._closed:
+        changes = keys.changes(office)
+        if changes in self.cursors or self._closed:
             return
-        self.cursors[office] = await self.store.last_event_id(office)
-        self.subs[office] = set()
+        self.cursors[changes] = await self.store.last_id(changes)
+        self.subs.setdefault(office, set())
         group = stream_group(self.store.r, office)
         if group in self._groups:
             reader, offices = self._groups[group]
             offices.append(office)
-            with contextlib.suppress(redis.RedisError):  # else it joins within block_ms
-                await reader.wake()
+            await self._wake(reader)
             return
         reader, offices = GroupReader(self.store.r, office), [office]
         self._groups[group] = (reader, offices)
@@ -150,23 +162,46 @@ class Hub:
             asyncio.create_task(self._read(reader, offices), name=f"sothutu-hub-{group}")
         )
 
+    @staticmethod
+    async def _wake(reader: GroupReader) -> None:
+        with contextlib.suppress(redis.RedisError):  # else it reads the stream within block_ms
+            await reader.wake()
+
     async def subscribe(self, office: str) -> Subscription:
         """Register a socket. Every event after the moment this returns reaches it."""
         async with self._lock:
             sub = Subscription(office)
             await self._watch(office)
-            self.subs.setdefault(office, set()).add(sub)
+            subs = self.subs[office]
+            first = not subs
+            subs.add(sub)
             if self._closed:
                 sub.queue.put_nowait(None)  # shutting down: the client reconnects elsewhere
+            elif first:
+                # The office's first socket here: read its events from now on.
+                stream = keys.events(office)
+                self.cursors[stream] = await self.store.last_id(stream)
+                await self._wake(self._groups[stream_group(self.store.r, office)][0])
             return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
         subs = self.subs.get(sub.office)
-        if subs is not None:
-            subs.discard(sub)
+        if subs is None:
+            return
+        subs.discard(sub)
+        if not subs:  # its last socket here: stop reading its events
+            self.cursors.pop(keys.events(sub.office), None)
 
     def clients(self) -> int:
         return sum(len(s) for s in self.subs.values())
+
+    def _streams(self, offices: list[str]) -> dict[str, str]:
+        """What one read of a group takes: the streams of changes first, so that within a
+        read a change reaches the listeners before its copy reaches the sockets."""
+        cursors = self.cursors
+        out = {k: cursors[k] for k in map(keys.changes, offices) if k in cursors}
+        out.update((k, cursors[k]) for k in map(keys.events, offices) if k in cursors)
+        return out
 
     async def _read(self, reader: GroupReader, offices: list[str]) -> None:
         # `offices` grows as the group's offices are watched: each read takes them all.
@@ -177,9 +212,8 @@ class Hub:
         busy = False
         while not self._closed:
             try:
-                cursors = {o: self.cursors[o] for o in offices}
-                events = await reader.read(cursors, None if busy else self.block_ms)
-                busy = bool(events)
+                entries = await reader.read(self._streams(offices), None if busy else self.block_ms)
+                busy = bool(entries)
             except redis.RedisError as exc:
                 if self._closed:
                     return
@@ -191,14 +225,23 @@ class Hub:
                 log.exception("event stream reader failed; starting again")
                 await self._pause(1.0)
                 continue
+            events: list[Event] = []
+            for stream, event in entries:
+                if stream in self.cursors:  # else its last socket left meanwhile
+                    self.cursors[stream] = event.id
+                if stream.endswith(":changes"):
+                    await self._changed(event)
+                else:
+                    events.append(event)
             for event in events:
-                self.cursors[event.office] = event.id
-                for listener in self.listeners.get(event.type, ()):
-                    try:
-                        await listener(event)
-                    except Exception:
-                        log.exception("listener failed on %s %s", event.type, event.id)
                 self._fan_out(event)
+
+    async def _changed(self, event: Event) -> None:
+        for listener in self.listeners.get(event.type, ()):
+            try:
+                await listener(event)
+            except Exception:
+                log.exception("listener failed on %s %s", event.type, event.id)
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from queue_server.store import keys
 from queue_server.store.connection import EmbeddedRedis, connect
 from queue_server.store.queue import QueueStore
 from queue_server.store.streams import GroupReader
@@ -25,21 +26,24 @@ async def test_quick_and_blocking_reads_agree(
             await store.append_event("phuong-ba-dinh", "test", {"n": n, "text": "Hộ tịch"})
         await store.append_event("phuong-hoan-kiem", "other", {"n": 9})
         reader = GroupReader(client, "phuong-ba-dinh")
-        cursors = {"phuong-ba-dinh": "0-0", "phuong-hoan-kiem": "0-0"}
+        ba_dinh, hoan_kiem = keys.events("phuong-ba-dinh"), keys.events("phuong-hoan-kiem")
+        cursors = {ba_dinh: "0-0", hoan_kiem: "0-0"}
         quick = await reader.read(cursors, None, count=3)
         blocking = await reader.read(cursors, 100, count=3)
-        assert [(e.id, e.type, e.office, e.raw) for e in quick] == [
-            (e.id, e.type, e.office, e.raw) for e in blocking
+        assert [(s, e.id, e.type, e.office, e.raw) for s, e in quick] == [
+            (s, e.id, e.type, e.office, e.raw) for s, e in blocking
         ]
-        assert [e.data["n"] for e in quick if e.office == "phuong-ba-dinh"] == [0, 1, 2]
-        assert [e.type for e in quick if e.office == "phuong-hoan-kiem"] == ["other"]
-        assert quick[0].data["text"] == "Hộ tịch"
+        assert [e.data["n"] for s, e in quick if s == ba_dinh] == [0, 1, 2]
+        assert [(e.type, e.office) for s, e in quick if s == hoan_kiem] == [
+            ("other", "phuong-hoan-kiem")
+        ]
+        assert quick[0][1].data["text"] == "Hộ tịch"
         # A wake-up is taken in, not given out as an event; then nothing is new.
         await reader.wake()
-        cursors = {o: [e.id for e in quick if e.office == o][-1] for o in cursors}
+        cursors = {k: [e.id for s, e in quick if s == k][-1] for k in cursors}
         rest = await reader.read(cursors, None)
-        assert [e.data["n"] for e in rest] == [3, 4]
-        cursors["phuong-ba-dinh"] = rest[-1].id
+        assert [e.data["n"] for _, e in rest] == [3, 4]
+        cursors[ba_dinh] = rest[-1][1].id
         assert await reader.read(cursors, None) == []
         assert await reader.read(cursors, 50) == []
         await reader.discard()

@@ -1,5 +1,6 @@
-"""The hub's readers: every event once and in order, offices joining a running reader, and
-a shutdown that does not wait for a blocking read to time out."""
+"""The hub's readers: every event once and in order, offices joining a running reader,
+changes heard everywhere and events only where sockets want them, and a shutdown that does
+not wait for a blocking read to time out."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import asyncio
 import time
 from typing import Any
 
+from queue_server import config as config_mod
+from queue_server.services.offices import OfficeRegistry
 from queue_server.store import keys
-from queue_server.store.queue import QueueStore
+from queue_server.store.queue import Event, QueueStore
 from queue_server.store.streams import stream_group
 from queue_server.web.hub import Hub, Outgoing, Subscription
 
+OFFICE = "phuong-ba-dinh"
 # Far longer than any test: whatever happens within a test came from a wake-up.
 LONG_BLOCK_MS = 60_000
 
@@ -74,5 +78,86 @@ async def test_a_burst_longer_than_one_read_arrives_whole_and_in_order(r: Any) -
         await store.append_event("phuong-ba-dinh", "test", {"n": 1301})
         assert await numbers(sub, 1) == [1301]
         assert sub.queue.empty()
+    finally:
+        await hub.close()
+
+
+async def test_without_sockets_a_hub_hears_changes_but_reads_no_events(
+    r: Any, config: config_mod.Config
+) -> None:
+    """Every process follows every office's changes; an office's events (a ticket each)
+    only where a socket wants them."""
+    store = QueueStore(r)
+    hub = Hub(store, block_ms=LONG_BLOCK_MS)
+    heard: list[Event] = []
+
+    async def listener(event: Event) -> None:
+        heard.append(event)
+
+    hub.listen("office.config_changed", listener)
+    try:
+        await hub.watch(OFFICE)
+        await asyncio.sleep(0.2)
+        for n in range(3):
+            await store.append_event(OFFICE, "ticket.issued", {"n": n})
+        registry = OfficeRegistry(config)
+        await registry.update(r, OFFICE, dict(registry.get(OFFICE).raw), by="hoa")  # type: ignore[union-attr]
+        for _ in range(100):
+            if heard:
+                break
+            await asyncio.sleep(0.02)
+        assert [(e.type, e.office, e.data["by"]) for e in heard] == [
+            ("office.config_changed", OFFICE, "hoa")
+        ]
+        assert set(hub.cursors) == {keys.changes(OFFICE)}
+    finally:
+        await hub.close()
+
+
+async def test_a_change_reaches_the_listeners_before_the_sockets(
+    r: Any, config: config_mod.Config
+) -> None:
+    """A board reloads the office when it hears of a change, perhaps from this process:
+    by then this process has reloaded it too."""
+    hub = Hub(QueueStore(r), block_ms=LONG_BLOCK_MS)
+    order: list[str] = []
+
+    async def listener(event: Event) -> None:
+        await asyncio.sleep(0.05)  # a reload takes a round trip to Redis
+        order.append("listener")
+
+    hub.listen("office.config_changed", listener)
+    try:
+        sub = await hub.subscribe(OFFICE)
+        await asyncio.sleep(0.2)
+        registry = OfficeRegistry(config)
+        await registry.update(r, OFFICE, dict(registry.get(OFFICE).raw), by="hoa")  # type: ignore[union-attr]
+        out = await asyncio.wait_for(sub.queue.get(), 2)
+        assert isinstance(out, Outgoing) and out.event.type == "office.config_changed"
+        order.append("socket")
+        assert order == ["listener", "socket"]
+    finally:
+        await hub.close()
+
+
+async def test_events_follow_the_sockets_of_an_office(r: Any) -> None:
+    """The office's last socket leaving stops the reading of its events; the next socket
+    gets every event after its subscription, none from before."""
+    store = QueueStore(r)
+    hub = Hub(store, block_ms=LONG_BLOCK_MS)
+    try:
+        first = await hub.subscribe(OFFICE)
+        await asyncio.sleep(0.2)
+        await store.append_event(OFFICE, "test", {"n": 1})
+        assert await numbers(first, 1) == [1]
+        hub.unsubscribe(first)
+        assert keys.events(OFFICE) not in hub.cursors
+        await store.append_event(OFFICE, "test", {"n": 2})
+        await asyncio.sleep(0.2)
+        second = await hub.subscribe(OFFICE)
+        for n in (3, 4):
+            await store.append_event(OFFICE, "test", {"n": n})
+        assert await numbers(second, 2) == [3, 4]
+        assert second.queue.empty() and first.queue.empty()
     finally:
         await hub.close()
