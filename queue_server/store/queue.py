@@ -159,17 +159,25 @@ class QueueStore:
             (idem, keys.ticket(slug, token)),
             (use, now_ms, ticket_id, due, "1" if walk_in else "0"),
         )
-        stored = res.get("ticket")  # only in an answer replayed for an idempotency key
-        if stored is None:
+        if isinstance(res, list):  # issued now: the answer of issue.lua, in order
+            number, order, event, newday, appts, prio, normal, rank, open_, *samples = res
             ticket = Ticket.new(
-                ticket_id, slug, res["number"], field.code, lane, priority, klass, now_ms,
-                res["order"], day, due_ms,
+                ticket_id, slug, number, field.code, lane, priority, klass, now_ms, order, day,
+                due_ms,
             )  # fmt: skip
-        else:
-            ticket = Ticket.from_hash(stored)
+            return Issued(
+                ticket=ticket,
+                event=event,
+                new_day=newday == 1,
+                waiting={"appointment": appts, "priority": prio, "normal": normal},
+                rank=rank,
+                samples_ms=[float(s) for s in samples],
+                open_counters=open_,
+            )
+        # Issued earlier under this idempotency key: the answer kept then, in JSON.
         counts = res["waiting"]
         return Issued(
-            ticket=ticket,
+            ticket=Ticket.from_hash(res["ticket"]),
             event=res["event"],
             new_day=bool(res["newday"]),
             waiting={"appointment": counts[0], "priority": counts[1], "normal": counts[2]},

@@ -96,19 +96,26 @@ class Scripts:
 
     async def run_template(
         self, name: str, template: Template, keys: tuple[Arg, ...], args: tuple[Arg, ...]
-    ) -> dict[str, Any]:
+    ) -> list[Any] | dict[str, Any]:
         """`run` with part of the keys and arguments in `template`, after the call's own.
-        The path every ticket takes: one coroutine, no argument formatted twice."""
+        The path every ticket takes: one coroutine, no argument formatted twice. A script
+        may answer a success with an array (issue.lua): that comes back as a list."""
         script = self._scripts[name]
         if self._mux is None:
-            return await self.run(name, *template.plain(keys, args))
-        safe = args[0] == "1"  # under an idempotency key: see _evalsha
-        try:
-            raw = await self._mux.execute_wire(template.wire(script.sha, keys, args), safe=safe)
-        except NoScriptError:
-            script.sha = await self.client.script_load(script.script)
-            raw = await self._mux.execute_wire(template.wire(script.sha, keys, args), safe=safe)
-        return _result(raw)
+            keys_, args_ = template.plain(keys, args)
+            try:
+                raw = await self._evalsha(script.sha, keys_, args_)
+            except NoScriptError:
+                script.sha = await self.client.script_load(script.script)
+                raw = await self._evalsha(script.sha, keys_, args_)
+        else:
+            safe = args[0] == "1"  # under an idempotency key: see _evalsha
+            try:
+                raw = await self._mux.execute_wire(template.wire(script.sha, keys, args), safe=safe)
+            except NoScriptError:
+                script.sha = await self.client.script_load(script.script)
+                raw = await self._mux.execute_wire(template.wire(script.sha, keys, args), safe=safe)
+        return raw if isinstance(raw, list) else _result(raw)
 
     async def _evalsha(self, sha: str, keys: Sequence[Arg], args: list[Any]) -> Any:
         if self._mux is None:

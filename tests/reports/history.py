@@ -90,13 +90,16 @@ def events(
         numbers[(v.day, v.field)] += 1
         t0 = v.issued_ms
         klass = "normal" if v.priority is None else "priority"
+        # As issue.lua writes it: no empty fields (priority, due_at, counter, recalls).
         t: dict[str, Any] = {
             "id": f"{slug}.gen{i:08d}xx", "office": slug,
             "number": f"{PREFIXES[v.field]}{numbers[(v.day, v.field)]:03d}",
-            "field": v.field, "lane": v.field, "priority": v.priority or "", "class": klass,
-            "status": "waiting", "issued_at": str(t0), "order": str(i + 1), "due_at": "",
-            "day": v.day.isoformat(), "recalls": "0", "counter": "",
+            "field": v.field, "lane": v.field, "class": klass,
+            "status": "waiting", "issued_at": str(t0), "order": str(i + 1),
+            "day": v.day.isoformat(),
         }  # fmt: skip
+        if v.priority is not None:
+            t["priority"] = v.priority
         out.append((t0, "ticket.issued", dict(t)))
         if v.wait_s is not None:
             called = t0 + v.wait_s * 1000
@@ -115,12 +118,14 @@ def events(
             out.append((end, "ticket.finished", dict(t)))
             if v.rating is not None:
                 at = end + RATE_AFTER_S * 1000
-                out.append((at, "ticket.rated", {
+                rated = {
                     "level": v.rating, "reason": v.reason, "counter": v.counter,
-                    "field": v.field, "priority": v.priority or "",
-                    "staff": staff.get((v.day, v.counter), ""), "day": v.day.isoformat(),
-                    "at": at,
-                }))  # fmt: skip
+                    "field": v.field, "staff": staff.get((v.day, v.counter), ""),
+                    "day": v.day.isoformat(), "at": at,
+                }  # fmt: skip
+                if v.priority is not None:
+                    rated["priority"] = v.priority
+                out.append((at, "ticket.rated", rated))
         elif v.cancelled:
             end = t0 + CANCEL_AFTER_S * 1000
             t.update(status="cancelled", finished_at=str(end))

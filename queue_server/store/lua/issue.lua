@@ -29,11 +29,15 @@ local order = redis.call('INCR', KEYS[8])
 local ord = tostring(order)  -- once: each number Redis is handed is formatted with %.14g
 local score = ord
 if ARGV[13] == 'appointment' and ARGV[4] ~= '' then score = ARGV[4] end
--- The hash as HGETALL would read it back: every value a string.
+-- The hash as HGETALL would read it back: every value a string. Fields without a value
+-- (priority of a normal ticket, due time of a walk-in, counter, recalls) are left out
+-- rather than stored empty: every reader takes a missing field for an empty one, and
+-- each field costs Redis a hash insert and an append-only-file entry per ticket.
 local ticket = {id = ARGV[3], office = ARGV[14], number = number, field = ARGV[11],
-  lane = ARGV[15], priority = ARGV[12], class = ARGV[13], status = 'waiting',
-  issued_at = now, order = ord, due_at = ARGV[4], day = ARGV[6],
-  recalls = '0', counter = ''}
+  lane = ARGV[15], class = ARGV[13], status = 'waiting', issued_at = now, order = ord,
+  day = ARGV[6]}
+if ARGV[12] ~= '' then ticket.priority = ARGV[12] end
+if ARGV[4] ~= '' then ticket.due_at = ARGV[4] end
 local flat = {}
 for k, v in pairs(ticket) do flat[#flat + 1] = k; flat[#flat + 1] = v end
 redis.call('HSET', KEYS[2], unpack(flat))
@@ -45,18 +49,22 @@ if redis.call('TTL', KEYS[6]) < 0 then redis.call('EXPIRE', KEYS[6], '3456000') 
 local tjson = cjson.encode(ticket)
 local eid = redis.call('XADD', KEYS[5], 'MAXLEN', '~', '1000000', '*',
   'type', 'ticket.issued', 'data', tjson)
--- The answer: what the caller does not know yet. Under an idempotency key the whole
--- ticket is kept with it, for a retried request to be answered with the same ticket.
-local answer = cjson.encode({
-  ok = true, number = number, order = order, event = eid,
-  newday = redis.call('GET', KEYS[7]) ~= ARGV[6],
-  waiting = {redis.call('ZCOUNT', KEYS[9], '-inf', now), redis.call('ZCARD', KEYS[10]),
-             redis.call('ZCARD', KEYS[11])},
-  rank = redis.call('ZRANK', KEYS[4], ARGV[3]),
-  samples = redis.call('LRANGE', KEYS[12], '0', '-1'),
-  open = redis.call('SCARD', KEYS[13]),
-})
+-- The answer: what the caller does not know yet, as an array rather than JSON (no JSON
+-- to build here and parse there, no number formatted as text):
+-- {number, order, event id, 1 if the first ticket of a new office day else 0, waiting
+--  appointment tickets due by now, waiting priority, waiting normal, rank in its queue,
+--  open counters of the field, the field's recent service times...}
+local answer = {number, order, eid, redis.call('GET', KEYS[7]) ~= ARGV[6] and 1 or 0,
+  redis.call('ZCOUNT', KEYS[9], '-inf', now), redis.call('ZCARD', KEYS[10]),
+  redis.call('ZCARD', KEYS[11]), redis.call('ZRANK', KEYS[4], ARGV[3]),
+  redis.call('SCARD', KEYS[13])}
+for _, s in ipairs(redis.call('LRANGE', KEYS[12], '0', '-1')) do answer[#answer + 1] = s end
+-- Under an idempotency key the whole answer is kept, in JSON (the prelude's convention
+-- for answers kept), with the ticket, for a retried request to get the same ticket.
 if ARGV[1] == '1' then
-  redis.call('SET', KEYS[1], '{"ticket":' .. tjson .. ',' .. string.sub(answer, 2), 'EX', 86400)
+  redis.call('SET', KEYS[1], cjson.encode({ok = true, ticket = ticket, number = number,
+    order = order, event = eid, newday = answer[4] == 1, waiting = {answer[5], answer[6],
+    answer[7]}, rank = answer[8], open = answer[9], samples = {unpack(answer, 10)}}),
+    'EX', 86400)
 end
 return answer
