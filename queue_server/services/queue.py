@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from queue_server.config import APPOINTMENT, Config, Counter, Field, Office
 from queue_server.errors import BadRequest, Conflict, NotFound, Unavailable
@@ -20,9 +19,9 @@ from queue_server.store.scripts import Moved
 CALL_ATTEMPTS = 20
 
 
-@dataclass(frozen=True)
-class Placed:
-    """A ticket with its place in line."""
+class Placed(NamedTuple):
+    """A ticket with its place in line. A tuple: one is made for every ticket issued, and a
+    frozen dataclass sets each field through `object.__setattr__`."""
 
     ticket: Ticket
     position: int | None

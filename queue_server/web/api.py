@@ -103,8 +103,8 @@ async def issue_ticket(request: Request) -> Response:
             vi="Số có lịch hẹn chỉ được cấp khi xác nhận mã lịch hẹn.",
         )
     printer = opt_str(data, "printer", 64)
-    printing: PrintService = request.app.state.printing
     if printer is not None:
+        printing: PrintService = request.app.state.printing
         printing.printer(office.slug, printer)  # an unknown printer: 404, and no ticket
     key = idempotency_key(request)
     # After the walk-in stop before closing: 409; tickets already issued are still served.

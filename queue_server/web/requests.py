@@ -27,24 +27,24 @@ def header(conn: HTTPConnection, name: bytes) -> str | None:
 
 
 async def json_body(request: Request, limit: int) -> dict[str, Any]:
-    """The request's JSON object; {} for an empty body."""
-    declared = header(request, b"content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the body is larger than {limit} bytes",
-                              vi=f"Dữ liệu gửi lên vượt quá {limit} byte.")  # fmt: skip
-    # Read from the ASGI channel directly (Starlette's stream() is an async generator around
-    # the same loop), stopping as soon as the limit is passed.
-    body = b""
-    more = True
-    while more:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
-        if len(body) > limit:
-            raise PayloadTooLarge(f"the body is larger than {limit} bytes",
-                                  vi=f"Dữ liệu gửi lên vượt quá {limit} byte.")  # fmt: skip
+    """The request's JSON object; {} for an empty body. Read from the ASGI channel directly
+    (Starlette's stream() is an async generator around the same loop), stopping as soon as
+    the limit is passed."""
+    message = await request.receive()
+    if message["type"] == "http.disconnect":
+        raise ClientDisconnect()
+    body: bytes = message.get("body", b"")
+    if message.get("more_body", False):  # in pieces: a large body, or a chunked upload
+        declared = header(request, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
+        while message.get("more_body", False) and len(body) <= limit:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            body += message.get("body", b"")
+    if len(body) > limit:
+        raise _too_large(limit)
     request._body = body  # what Request.body() answers from now on
     if not body.strip():
         return {}
@@ -56,6 +56,12 @@ async def json_body(request: Request, limit: int) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object", vi="Dữ liệu phải là một đối tượng JSON.")
     return data
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the body is larger than {limit} bytes", vi=f"Dữ liệu gửi lên vượt quá {limit} byte."
+    )
 
 
 def _wrong(name: str, what: str) -> BadRequest:

@@ -44,8 +44,9 @@ redis.call('HSET', KEYS[2], unpack(flat))
 redis.call('EXPIRE', KEYS[2], '7776000')  -- 90 days
 redis.call('ZADD', KEYS[4], score, ARGV[3])
 redis.call('ZADD', KEYS[6], ord, ARGV[3])
--- Once a day rather than with every ticket (each EXPIRE is one more write to the AOF).
-if redis.call('TTL', KEYS[6]) < 0 then redis.call('EXPIRE', KEYS[6], '3456000') end  -- 40 days
+-- With the first ticket of each field's day rather than with every ticket (each EXPIRE is
+-- one more write to the AOF); the office day's first ticket is one of those.
+if n == 1 then redis.call('EXPIRE', KEYS[6], '3456000') end  -- 40 days
 local tjson = cjson.encode(ticket)
 local eid = redis.call('XADD', KEYS[5], 'MAXLEN', '~', '1000000', '*',
   'type', 'ticket.issued', 'data', tjson)
@@ -56,8 +57,12 @@ local eid = redis.call('XADD', KEYS[5], 'MAXLEN', '~', '1000000', '*',
 --  open counters of the field, the field's recent service times...}
 local answer = {number, order, eid, redis.call('GET', KEYS[7]) ~= ARGV[6] and 1 or 0,
   redis.call('ZCOUNT', KEYS[9], '-inf', now), redis.call('ZCARD', KEYS[10]),
-  redis.call('ZCARD', KEYS[11]), redis.call('ZRANK', KEYS[4], ARGV[3]),
-  redis.call('SCARD', KEYS[13])}
+  redis.call('ZCARD', KEYS[11]), 0, redis.call('SCARD', KEYS[13])}
+-- Its rank: a walk-in ticket's score, the office's order, is the highest of its queue
+-- (KEYS[4], the lane's queue of its class: KEYS[10] or KEYS[11]), so it is the last one.
+if ARGV[13] == 'priority' then answer[8] = answer[6] - 1
+elseif ARGV[13] == 'normal' then answer[8] = answer[7] - 1
+else answer[8] = redis.call('ZRANK', KEYS[4], ARGV[3]) end
 for _, s in ipairs(redis.call('LRANGE', KEYS[12], '0', '-1')) do answer[#answer + 1] = s end
 -- Under an idempotency key the whole answer is kept, in JSON (the prelude's convention
 -- for answers kept), with the ticket, for a retried request to get the same ticket.
