@@ -159,20 +159,22 @@ class QueueStore:
             (idem, keys.ticket(slug, token)),
             (use, now_ms, ticket_id, due, "1" if walk_in else "0"),
         )
-        if isinstance(res, list):  # issued now: the answer of issue.lua, in order
-            number, order, event, newday, appts, prio, normal, rank, open_, *samples = res
+        if isinstance(res, str):  # issued now: the words issue.lua answers, in order
+            number, order, event, newday, appts, prio, normal, rank, open_, *samples = res.split(
+                " "
+            )
             ticket = Ticket.new(
-                ticket_id, slug, number, field.code, lane, priority, klass, now_ms, order, day,
-                due_ms,
+                ticket_id, slug, number, field.code, lane, priority, klass, now_ms, int(order),
+                day, due_ms,
             )  # fmt: skip
             return Issued(
                 ticket=ticket,
                 event=event,
-                new_day=newday == 1,
-                waiting={"appointment": appts, "priority": prio, "normal": normal},
-                rank=rank,
+                new_day=newday == "1",
+                waiting={"appointment": int(appts), "priority": int(prio), "normal": int(normal)},
+                rank=int(rank),
                 samples_ms=[float(s) for s in samples],
-                open_counters=open_,
+                open_counters=int(open_),
             )
         # Issued earlier under this idempotency key: the answer kept then, in JSON.
         counts = res["waiting"]

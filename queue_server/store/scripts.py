@@ -96,10 +96,11 @@ class Scripts:
 
     async def run_template(
         self, name: str, template: Template, keys: tuple[Arg, ...], args: tuple[Arg, ...]
-    ) -> list[Any] | dict[str, Any]:
+    ) -> str | dict[str, Any]:
         """`run` with part of the keys and arguments in `template`, after the call's own.
         The path every ticket takes: one coroutine, no argument formatted twice. A script
-        may answer a success with an array (issue.lua): that comes back as a list."""
+        may answer a success with text other than JSON (issue.lua): that comes back as it
+        is; a JSON answer as `run` reads it."""
         script = self._scripts[name]
         if self._mux is None:
             keys_, args_ = template.plain(keys, args)
@@ -115,7 +116,7 @@ class Scripts:
             except NoScriptError:
                 script.sha = await self.client.script_load(script.script)
                 raw = await self._mux.execute_wire(template.wire(script.sha, keys, args), safe=safe)
-        return raw if isinstance(raw, list) else _result(raw)
+        return _result(raw) if raw[:1] == "{" else str(raw)
 
     async def _evalsha(self, sha: str, keys: Sequence[Arg], args: list[Any]) -> Any:
         if self._mux is None:
