@@ -341,6 +341,9 @@ def main() -> None:
         print(f"median of {len(pairs)} pairs: issue {rates[mid]:.0f}/s (p99 {p99s[mid]:.1f} ms,"
               f" worst {p99s[-1]:.1f}), issue / no-op {ratios[mid]:.2f}"
               f" (lowest {ratios[0]:.2f}, highest {ratios[-1]:.2f})")  # fmt: skip
+        print(f"  issue / bare Redis round trip (PING, redis-py, {args.connections} callers)"
+              f" {rates[mid] / base_redis['rate']:.2f}, / multiplexed PING"
+              f" {rates[mid] / mux_redis['rate']:.2f}")  # fmt: skip
         calm = sorted(i["rate"] / n["rate"] for n, i, _ in pairs if not i["forks"])
         if calm and len(calm) < len(pairs):
             print(f"  the {len(calm)} pairs without a rewrite during the ticket run:"
