@@ -160,9 +160,8 @@ class QueueStore:
             (use, now_ms, ticket_id, due, "1" if walk_in else "0"),
         )
         if isinstance(res, str):  # issued now: the words issue.lua answers, in order
-            number, order, event, newday, appts, prio, normal, rank, open_, *samples = res.split(
-                " "
-            )
+            words = res.split(" ")
+            number, order, event, newday, appts, prio, normal, rank, open_, *samples = words
             ticket = Ticket.new(
                 ticket_id, slug, number, field.code, lane, priority, klass, now_ms, int(order),
                 day, due_ms,
