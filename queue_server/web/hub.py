@@ -180,7 +180,11 @@ class Hub:
             elif first:
                 # The office's first socket here: read its events from now on.
                 stream = keys.events(office)
-                self.cursors[stream] = await self.store.last_id(stream)
+                try:
+                    self.cursors[stream] = await self.store.last_id(stream)
+                except BaseException:
+                    subs.discard(sub)  # else the next socket would take it as read
+                    raise
                 await self._wake(self._groups[stream_group(self.store.r, office)][0])
             return sub
 

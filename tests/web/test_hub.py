@@ -8,6 +8,9 @@ import asyncio
 import time
 from typing import Any
 
+import pytest
+import redis
+
 from queue_server import config as config_mod
 from queue_server.services.offices import OfficeRegistry
 from queue_server.store import keys
@@ -159,5 +162,31 @@ async def test_events_follow_the_sockets_of_an_office(r: Any) -> None:
             await store.append_event(OFFICE, "test", {"n": n})
         assert await numbers(second, 2) == [3, 4]
         assert second.queue.empty() and first.queue.empty()
+    finally:
+        await hub.close()
+
+
+async def test_a_first_socket_that_could_not_start_the_reading_leaves_no_trace(r: Any) -> None:
+    """Redis failing as an office's first socket arrives: that socket is refused (its
+    board reconnects), and the next one starts the reading of the office's events."""
+
+    class Failing(QueueStore):
+        failures = 1
+
+        async def last_id(self, stream: str) -> str:
+            if stream == keys.events(OFFICE) and self.failures:
+                self.failures -= 1
+                raise redis.ConnectionError("Redis is restarting")
+            return await super().last_id(stream)
+
+    store = Failing(r)
+    hub = Hub(store, block_ms=LONG_BLOCK_MS)
+    try:
+        with pytest.raises(redis.ConnectionError):
+            await hub.subscribe(OFFICE)
+        assert hub.clients() == 0
+        sub = await hub.subscribe(OFFICE)
+        await store.append_event(OFFICE, "test", {"n": 7})
+        assert await numbers(sub, 1) == [7]
     finally:
         await hub.close()
