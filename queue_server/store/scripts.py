@@ -86,13 +86,15 @@ class Scripts:
         }
 
     async def run(self, name: str, keys: Sequence[Arg], args: list[Any]) -> dict[str, Any]:
+        return _result(await self._run_raw(name, keys, args))
+
+    async def _run_raw(self, name: str, keys: Sequence[Arg], args: list[Any]) -> Any:
         script = self._scripts[name]
         try:
-            raw = await self._evalsha(script.sha, keys, args)
+            return await self._evalsha(script.sha, keys, args)
         except NoScriptError:
             script.sha = await self.client.script_load(script.script)
-            raw = await self._evalsha(script.sha, keys, args)
-        return _result(raw)
+            return await self._evalsha(script.sha, keys, args)
 
     async def run_template(
         self, name: str, template: Template, keys: tuple[Arg, ...], args: tuple[Arg, ...]
@@ -101,15 +103,10 @@ class Scripts:
         The path every ticket takes: one coroutine, no argument formatted twice. A script
         may answer a success with text other than JSON (issue.lua): that comes back as it
         is; a JSON answer as `run` reads it."""
-        script = self._scripts[name]
         if self._mux is None:
-            keys_, args_ = template.plain(keys, args)
-            try:
-                raw = await self._evalsha(script.sha, keys_, args_)
-            except NoScriptError:
-                script.sha = await self.client.script_load(script.script)
-                raw = await self._evalsha(script.sha, keys_, args_)
+            raw = await self._run_raw(name, *template.plain(keys, args))
         else:
+            script = self._scripts[name]
             safe = args[0] == "1"  # under an idempotency key: see _evalsha
             try:
                 raw = await self._mux.execute_wire(template.wire(script.sha, keys, args), safe=safe)

@@ -129,6 +129,7 @@ class Hub:
         # Stream key -> the last id read: the stream of changes of each watched office,
         # and the event stream of each office with sockets.
         self.cursors: dict[str, str] = {}
+        self._changes: set[str] = set()  # the streams of changes among them
         self._groups: dict[int, tuple[GroupReader, list[str]]] = {}
         self._readers: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
@@ -149,6 +150,7 @@ class Hub:
         if changes in self.cursors or self._closed:
             return
         self.cursors[changes] = await self.store.last_id(changes)
+        self._changes.add(changes)
         self.subs.setdefault(office, set())
         group = stream_group(self.store.r, office)
         if group in self._groups:
@@ -233,7 +235,7 @@ class Hub:
             for stream, event in entries:
                 if stream in self.cursors:  # else its last socket left meanwhile
                     self.cursors[stream] = event.id
-                if stream.endswith(":changes"):
+                if stream in self._changes:
                     await self._changed(event)
                 else:
                     events.append(event)
