@@ -219,9 +219,10 @@ async def test_transfer_dialog_moves_the_ticket(
     await expect(page.locator("#current-number")).to_have_text(second["number"])
     await page.click("#btn-transfer")
     await dialog.locator("button[data-counter='3']").click()
+    # The click returns before the transfer's answer: the page says when it has one.
+    await expect(page.locator("#message")).to_have_text(f"Đã chuyển số {second['number']} → Quầy 3")
     moved = await ticket(http, second["id"])
     assert (moved["status"], moved["lane"], moved["field"]) == ("waiting", "@3", "HT")
-    await expect(page.locator("#message")).to_have_text(f"Đã chuyển số {second['number']} → Quầy 3")
     # Escape closes the dialog without acting.
     third = await issue(http)
     await expect(rows(page)).to_have_text([third["number"]])
@@ -295,6 +296,21 @@ async def test_result_pickup_dialog_by_keyboard(
         await expect(dialog.locator("#result-name")).to_be_focused()
         await page.keyboard.type("Nguyễn Thị Hoa")
         await page.keyboard.press("Tab")
+
+        # The data store is away for the first attempt: api.js retries with the same key.
+        # Routed before anything can be sent: a refused phone must send nothing at all.
+        keys: list[str | None] = []
+
+        async def away_once(route: Route) -> None:
+            # The headers the page set, at once (header_value awaits the raw headers).
+            keys.append(route.request.headers.get("idempotency-key"))
+            if len(keys) == 1:
+                error = {"code": "unavailable", "message": "Redis"}
+                await route.fulfill(status=503, json={"error": error})
+            else:
+                await route.continue_()
+
+        await page.route("**/api/v1/tickets/*/result", away_once)
         await page.keyboard.type("0912 34")
         await page.keyboard.press("Enter")
         # The server's rule for a phone, checked before anything is sent.
@@ -303,21 +319,8 @@ async def test_result_pickup_dialog_by_keyboard(
         )
         await expect(dialog.locator("#result-phone")).to_be_focused()
         plan = await http.get(f"/api/v1/offices/{OFFICE}/plan?day=2026-11-27", headers=staff)
-        assert plan.json()["items"] == []
+        assert plan.json()["items"] == [] and keys == []
         await page.keyboard.type("5 678")
-
-        # The data store is away for the first attempt: api.js retries with the same key.
-        keys: list[str | None] = []
-
-        async def away_once(route: Route) -> None:
-            keys.append(await route.request.header_value("idempotency-key"))
-            if len(keys) == 1:
-                error = {"code": "unavailable", "message": "Redis"}
-                await route.fulfill(status=503, json={"error": error})
-            else:
-                await route.continue_()
-
-        await page.route("**/api/v1/tickets/*/result", away_once)
         await page.keyboard.press("Enter")
         code = dialog.locator("#result-code")
         await expect(code).to_have_text(re.compile(r"^[A-Z2-9]{8}$"))
