@@ -37,7 +37,6 @@ from pathlib import Path
 
 import httpx
 import redis
-import redis.asyncio as aredis
 import tomli_w
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -46,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from queue_server.store.connection import EmbeddedRedis  # noqa: E402
 from queue_server.store.connection import connect as redis_connect  # noqa: E402
+from queue_server.store.multiplex import MultiplexedRedis  # noqa: E402
 
 OFFICE = "phuong-ba-dinh"
 # The ticket run takes turns between two fields of its own: a field has 99,999 numbers a
@@ -121,15 +121,15 @@ async def redis_baseline(
     """PING from `concurrency` callers: through redis-py's own call path (a pool connection
     per call, the bare round trip) or through the server's multiplexed client."""
     client = redis_connect(url)
-    if not multiplexed:
-        client = aredis.Redis.from_pool(client.connection_pool)
+    assert isinstance(client, MultiplexedRedis)
+    mux = client.multiplexer()
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
 
     async def worker() -> None:
         while time.perf_counter() < deadline:
             t0 = time.perf_counter()
-            await client.ping()
+            await (mux.execute("PING") if multiplexed else client.ping())
             latencies.append((time.perf_counter() - t0) * 1000)
 
     t_start = time.perf_counter()

@@ -8,8 +8,6 @@ slot, which the client routes to the node that owns it. What differs from one se
   NOSCRIPT; the client loads it on every primary that answers (redis-py's SCRIPT LOAD
   fails as a whole while any node is down, which would stop offices on the nodes that
   are up) and runs it again;
-- XREAD and XREADGROUP are routed from their keys, instead of asking a node for the keys
-  (COMMAND GETKEYS) before every blocking read;
 - a multi-key XREAD cannot span slots, so the hub reads one slot's offices at a time
   (`store/streams.py`).
 """
@@ -18,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any
 
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
@@ -34,7 +31,7 @@ DEFAULT_MAX_CONNECTIONS = 512
 
 
 class Cluster(RedisCluster):
-    """`RedisCluster` with the two differences of the module docstring."""
+    """`RedisCluster`, loading scripts as the module docstring says."""
 
     async def script_load(self, script: ScriptTextT) -> str:
         """SCRIPT LOAD on every primary that answers; fails only if none does."""
@@ -48,17 +45,6 @@ class Cluster(RedisCluster):
                 return answer
         failure = next(a for a in answers if isinstance(a, BaseException))
         raise failure
-
-    async def _determine_slot(self, command: str, *args: Any) -> int:
-        if isinstance(command, str) and command.upper() in ("XREAD", "XREADGROUP"):
-            names = [a.upper() if isinstance(a, str | bytes) else a for a in args]
-            marker = b"STREAMS" if b"STREAMS" in names else "STREAMS"
-            if marker in names:
-                rest = args[names.index(marker) + 1 :]
-                slots = {self.keyslot(k) for k in rest[: len(rest) // 2]}
-                if len(slots) == 1:
-                    return slots.pop()
-        return await super()._determine_slot(command, *args)
 
 
 def connect_cluster(url: str) -> RedisCluster:

@@ -17,11 +17,13 @@ from typing import cast
 
 import redis
 import redis.asyncio as aredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from queue_server.config import CLUSTER_SCHEMES, RedisConfig
 from queue_server.errors import Unavailable
 from queue_server.store.cluster import connect_cluster
-from queue_server.store.multiplex import MultiplexedRedis
+from queue_server.store.multiplex import Endpoint, MultiplexedRedis
 
 PR_SET_PDEATHSIG = 1
 
@@ -161,26 +163,31 @@ class EmbeddedRedis:
 
 def connect(url: str) -> aredis.Redis:
     """An asyncio client whose requests wait for a free connection under load (rather than
-    fail) and retry through a dropped connection (a Redis restart).
+    fail) and retry through a dropped connection (a Redis restart), but not past a server
+    that does not answer in `socket_timeout` (a hung host fails the request then).
+
+    It speaks RESP2 whatever redis-py's default (8.x says HELLO 3), as the multiplexer beside
+    it does: every reply has one shape, whichever release is installed.
 
     For a `redis+cluster://` URL it is a `RedisCluster` (`store/cluster.py`), typed as
     `Redis`: the stores use only commands, pipelines and scripts over keys of one slot,
     which both clients offer alike."""
     if url.startswith(CLUSTER_SCHEMES):
         return cast(aredis.Redis, connect_cluster(url))
-    from redis.asyncio.retry import Retry
-    from redis.backoff import ExponentialBackoff
-
+    retry_on = (redis.ConnectionError, redis.BusyLoadingError)
     pool = aredis.BlockingConnectionPool.from_url(
         url,
         decode_responses=True,
+        protocol=2,
         health_check_interval=30,
         max_connections=int(os.environ.get("SOTHUTU_REDIS_POOL", "64")),
         timeout=20,
-        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=8),
-        retry_on_error=[redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError],
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=8, supported_errors=retry_on),
+        retry_on_error=list(retry_on),
     )
-    return MultiplexedRedis.from_pool(pool)
+    client = cast(MultiplexedRedis, MultiplexedRedis.from_pool(pool))
+    client.endpoint = Endpoint.from_url(url)
+    return client
 
 
 class RedisHandle:

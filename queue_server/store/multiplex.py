@@ -1,46 +1,127 @@
 """Many coroutines' commands over one Redis connection, pipelined automatically.
 
-redis-py sends each command on a connection taken from the pool and waits for its answer
-before the connection goes back: per command a pool checkout, a retry wrapper, a write
-system call and a wake-up. Under load that call path, not Redis, limited how many tickets
-one server process could issue (docs/BENCHMARKS.md). Here, commands issued in the same turn
-of the event loop go out in one write, and one reader task hands the answers back in
-order (Redis answers in the order it was asked). The connection is redis-py's own (its
-parser, hiredis when installed, its connect, auth and TLS from the URL), only the call path
-around it is ours: what ioredis and Lettuce call auto-pipelining.
+The path every ticket takes (its script) and the hub's quick stream reads go through here;
+every other command takes redis-py's client as it is. redis-py sends each command on a
+connection taken from its pool and waits for the answer before the connection goes back: per
+command a pool checkout, a write system call and a wake-up. Here, commands asked in the same
+turn of the event loop go out in one write, and the answers are handed back in order as they
+arrive (Redis answers in the order it was asked): what ioredis and Lettuce call
+auto-pipelining (docs/architecture.md, "The Redis client").
+
+The connection is our own, on public APIs only: asyncio's transports, and hiredis's `Reader`
+(the parser redis-py itself uses) and `pack_command`. It speaks RESP2, as the pool's
+connections do (`store/connection.py`).
 
 Nothing is sent twice unless it is safe: a command that never left the process is sent
 again on a new connection (up to `attempts` times, with back-off, so a Redis restart is
-ridden out as redis-py's retries did), a command that was written but not answered when
-the connection broke is retried only when the caller said it may be (`safe=True`: reads,
-and scripts protected by an idempotency key); otherwise its caller gets the
-`ConnectionError`, as it cannot be known whether Redis ran it.
+ridden out), a command that was written but not answered when the connection broke is
+retried only when the caller said it may be (`safe=True`: reads, and scripts protected by
+an idempotency key); otherwise its caller gets the `ConnectionError`, as it cannot be known
+whether Redis ran it. A server that accepts commands and never answers (a hung host) breaks
+the connection after `socket_timeout`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
-import math
+import ssl
 from collections import deque
-from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import hiredis
 import redis
 import redis.asyncio as aredis
-from redis._parsers.hiredis import NOT_ENOUGH_DATA, _AsyncHiredisParser
-from redis.asyncio.connection import AbstractConnection
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.client import EMPTY_RESPONSE, NEVER_DECODE
+from redis.exceptions import BusyLoadingError, NoScriptError
 
 log = logging.getLogger(__name__)
 
 RETRY_ON = (redis.ConnectionError, redis.TimeoutError, OSError)
+DEFAULT_TIMEOUT_S = 5.0
+_SHORT = object()  # what the reader answers while an answer is not complete
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to connect, read from a `redis://`, `rediss://` or `unix://` URL with
+    the query options redis-py also reads: `socket_timeout`, `socket_connect_timeout`, and
+    for TLS `ssl_cert_reqs` (none, optional, required), `ssl_ca_certs`, `ssl_certfile`,
+    `ssl_keyfile`, `ssl_check_hostname`."""
+
+    host: str = "127.0.0.1"
+    port: int = 6379
+    path: str | None = None  # a unix socket
+    db: int = 0
+    username: str | None = None
+    password: str | None = None
+    tls: ssl.SSLContext | None = None
+    socket_timeout: float = DEFAULT_TIMEOUT_S
+    connect_timeout: float = DEFAULT_TIMEOUT_S
+
+    @classmethod
+    def from_url(cls, url: str) -> Endpoint:
+        parts = urlsplit(url)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        timeout = float(query.get("socket_timeout", DEFAULT_TIMEOUT_S))
+        common: dict[str, Any] = {
+            "username": unquote(parts.username) if parts.username else None,
+            "password": unquote(parts.password) if parts.password else None,
+            "db": int(query.get("db", 0)),
+            "socket_timeout": timeout,
+            "connect_timeout": float(query.get("socket_connect_timeout", timeout)),
+        }
+        if parts.scheme == "unix":
+            return cls(path=unquote(parts.path), **common)
+        db = parts.path.strip("/")
+        if db:
+            common["db"] = int(db)
+        return cls(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 6379,
+            tls=_tls_context(query) if parts.scheme == "rediss" else None,
+            **common,
+        )
+
+    def handshake(self) -> list[tuple[Any, ...]]:
+        """What a new connection says first. The PING's answer says the server is ready:
+        one still loading its data answers LOADING, and the connection is tried again."""
+        said: list[tuple[Any, ...]] = []
+        if self.password is not None:
+            who = (self.username,) if self.username else ()
+            said.append(("AUTH", *who, self.password))
+        if self.db:
+            said.append(("SELECT", self.db))
+        said.append(("PING",))
+        return said
+
+
+def _tls_context(query: dict[str, str]) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=query.get("ssl_ca_certs"))
+    if "ssl_certfile" in query:
+        context.load_cert_chain(query["ssl_certfile"], query.get("ssl_keyfile"))
+    reqs = query.get("ssl_cert_reqs", "required").lower()
+    check = query.get("ssl_check_hostname", "true" if reqs == "required" else "false")
+    context.check_hostname = check.lower() in ("1", "true", "yes")
+    context.verify_mode = {
+        "none": ssl.CERT_NONE,
+        "optional": ssl.CERT_OPTIONAL,
+        "required": ssl.CERT_REQUIRED,
+    }[reqs]
+    return context
+
+
+def reply_error(message: str) -> redis.ResponseError:
+    """An error answer as the exception redis-py would raise for it."""
+    if message.startswith("NOSCRIPT"):
+        return NoScriptError(message)
+    if message.startswith(("WRONGPASS", "NOAUTH")) or "invalid password" in message:
+        return redis.AuthenticationError(message)  # type: ignore[return-value]
+    if message.startswith("LOADING"):
+        return BusyLoadingError(message)  # type: ignore[return-value]
+    return redis.ResponseError(message.removeprefix("ERR "))
 
 
 @dataclass(eq=False)
@@ -52,29 +133,61 @@ class _Command:
     sent_at: float = 0.0  # the loop's time when it was written
 
 
+class _Link(asyncio.Protocol):
+    """One connection: each answer parsed from what arrives goes to the multiplexer."""
+
+    def __init__(self, owner: Multiplexer) -> None:
+        self.owner = owner
+        self.transport: asyncio.Transport | None = None
+        self.reader = hiredis.Reader(
+            replyError=reply_error, encoding="utf-8", errors="replace", notEnoughData=_SHORT
+        )
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not subclasses of asyncio's, but do what they do.
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.reader.feed(data)
+        try:
+            while (answer := self.reader.gets()) is not _SHORT:
+                self.owner._answer(self, answer)
+        except (hiredis.ProtocolError, redis.ConnectionError) as exc:
+            self.owner._broken(self, redis.ConnectionError(f"Redis's answer: {exc}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.owner._broken(self, exc or redis.ConnectionError("Redis closed the connection"))
+
+    @property
+    def live(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()
+
+
 class Multiplexer:
-    """One connection shared by every caller, commands pipelined in arrival order."""
+    """One connection shared by every caller, commands pipelined in arrival order.
+
+    >>> mux = Multiplexer(Endpoint.from_url("unix:///run/redis.sock"))
+    >>> await mux.execute("EVALSHA", sha, 1, key, "0")
+    """
 
     def __init__(
         self,
-        pool: aredis.ConnectionPool,
+        endpoint: Endpoint,
         *,
         attempts: int = 9,
         backoff_base: float = 0.05,
         backoff_cap: float = 1.0,
     ) -> None:
-        self._pool = pool
+        self.endpoint = endpoint
         self._attempts = attempts
         self._backoff = (backoff_base, backoff_cap)
         self._outbox: list[_Command] = []
         self._inflight: deque[_Command] = deque()
-        self._conn: AbstractConnection | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._writer: asyncio.Task[None] | None = None
+        self._link: _Link | None = None
+        self._connecting: asyncio.Task[None] | None = None
         self._flush_scheduled = False
         self._closed = False
         self._watchdog: asyncio.TimerHandle | None = None
-        self._pending: set[asyncio.Future[None]] = set()
 
     async def execute(self, *args: Any, safe: bool = False) -> Any:
         """Send one command; its answer, or the error Redis answered with."""
@@ -95,13 +208,19 @@ class Multiplexer:
 
     async def aclose(self) -> None:
         self._closed = True
-        for task in (self._writer, self._reader):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-        self._fail_all(redis.ConnectionError("the Redis multiplexer is closed"))
-        await self._drop_connection()
+        task, self._connecting = self._connecting, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        error = redis.ConnectionError("the Redis multiplexer is closed")
+        for c in (*self._inflight, *self._outbox):
+            _fail(c, error)
+        self._inflight.clear()
+        self._outbox.clear()
+        link, self._link = self._link, None
+        if link is not None and link.transport is not None:
+            link.transport.close()
 
     # Writing: on a live connection straight from the loop's callback, with no task switch;
     # otherwise a task connects (backing off while Redis is away) and then writes.
@@ -116,68 +235,54 @@ class Multiplexer:
         self._flush_scheduled = False
         if not self._outbox or self._closed:
             return
-        conn = self._conn
-        connecting = self._writer is not None and not self._writer.done()
-        if conn is not None and conn.is_connected and not connecting:
-            self._send(conn)
-        elif not connecting:
-            self._writer = asyncio.create_task(self._connect_loop(), name="redis-multiplex-writer")
+        if self._connecting is not None and not self._connecting.done():
+            return  # the connecting task sends the outbox when it has a connection
+        if self._link is not None and self._link.live:
+            self._send(self._link)
+        else:
+            self._connecting = asyncio.create_task(self._connect_loop(), name="redis-connect")
 
     async def _connect_loop(self) -> None:
         while self._outbox and not self._closed:
             try:
-                conn = await self._connection()
+                link = await self._open()
+            except (redis.ResponseError, redis.AuthenticationError) as exc:  # a wrong password
+                for c in self._outbox:
+                    _fail(c, exc)
+                self._outbox.clear()
+                return
             except RETRY_ON as exc:
                 await self._connect_failed(exc)
                 continue
-            self._send(conn)
+            self._send(link)
             return
 
-    def _send(self, conn: AbstractConnection) -> None:
-        batch, self._outbox = self._outbox, []
-        packed: list[bytes] = []
-        now = asyncio.get_running_loop().time()
-        for c in batch:
-            if c.future.done():  # its caller gave up before it was sent
-                continue
-            if isinstance(c.args, bytes):
-                packed.append(c.args)
-            else:
-                try:
-                    # hiredis packs in C, seven times quicker than redis-py's Python packer.
-                    packed.append(hiredis.pack_command(c.args))
-                except TypeError as error:  # an argument Redis cannot take (None, a list)
-                    c.future.set_exception(redis.DataError(f"{c.args[0]}: {error}"))
-                    continue
-            c.sent_at = now
-            self._inflight.append(c)
-        if not packed:
-            return
-        writer = conn._writer  # redis-py's StreamWriter of this connection
+    async def _open(self) -> _Link:
+        """A new connection, past its handshake."""
+        ep = self.endpoint
+        loop = asyncio.get_running_loop()
+        link = _Link(self)
         try:
-            if writer is None or writer.transport.is_closing():
-                raise redis.ConnectionError("the connection was closed")
-            # No drain: the commands in flight are bounded by the callers waiting for them.
-            writer.writelines(packed)
-            self._arm_watchdog(conn)
-        except Exception as exc:
-            self._spawn(self._broken(conn, exc))
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _connection(self) -> AbstractConnection:
-        if self._conn is not None and self._conn.is_connected:
-            return self._conn
-        # One attempt per connect: the back-off between attempts is ours (_connect_failed).
-        kwargs = {**self._pool.connection_kwargs, "retry": Retry(NoBackoff(), 0)}
-        conn: AbstractConnection = self._pool.connection_class(**kwargs)
-        await conn.connect()  # type: ignore[no-untyped-call]
-        self._conn = conn
-        self._reader = asyncio.create_task(self._read_loop(conn), name="redis-multiplex-reader")
-        return conn
+            async with asyncio.timeout(ep.connect_timeout):
+                if ep.path is not None:
+                    await loop.create_unix_connection(lambda: link, ep.path)
+                else:
+                    await loop.create_connection(lambda: link, ep.host, ep.port, ssl=ep.tls)
+        except TimeoutError:
+            raise redis.TimeoutError(
+                f"no connection to Redis in {ep.connect_timeout:g} s"
+            ) from None
+        self._link = link
+        said = [_Command(args, loop.create_future(), safe=False) for args in ep.handshake()]
+        self._write(link, said)
+        try:
+            # The watchdog breaks the connection if the server does not answer.
+            for c in said:
+                await c.future
+        except BaseException:
+            self._broken(link, redis.ConnectionError("the handshake failed"))
+            raise
+        return link
 
     async def _connect_failed(self, exc: BaseException) -> None:
         """No connection: the waiting commands were never sent; try again later, or fail
@@ -195,90 +300,84 @@ class Multiplexer:
             base, cap = self._backoff
             await asyncio.sleep(min(cap, base * 2**attempt))
 
-    # The reader: one answer per command in flight, in order.
+    def _send(self, link: _Link) -> None:
+        batch, self._outbox = self._outbox, []
+        self._write(link, batch)
 
-    async def _read_loop(self, conn: AbstractConnection) -> None:
-        try:
-            parser = conn._parser
-            if isinstance(parser, _AsyncHiredisParser) and parser._reader is not None:
-                await self._read_hiredis(parser)
-            else:
-                while True:
-                    try:
-                        # No read timeout: an idle connection waits as long as it likes;
-                        # the watchdog breaks one that leaves commands unanswered.
-                        answer: Any = await conn.read_response(
-                            timeout=math.inf, disconnect_on_error=False
-                        )
-                    except redis.ResponseError as error:
-                        answer = error
-                    self._answer(answer)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            await self._broken(conn, exc)
-
-    async def _read_hiredis(self, parser: _AsyncHiredisParser) -> None:
-        """The connection's own hiredis reader, driven directly: after each read of the
-        socket, every complete answer in it is handed out in one go, rather than one call
-        through redis-py's read path per answer. Error replies come as ResponseError
-        objects (the reader's `replyError`), a broken stream raises."""
-        reader: Any = parser._reader
-        while True:
-            answer = reader.gets()
-            if answer is NOT_ENOUGH_DATA:  # redis-py makes its reader answer this when short
-                await parser.read_from_socket()  # type: ignore[no-untyped-call]
+    def _write(self, link: _Link, batch: list[_Command]) -> None:
+        packed: list[bytes] = []
+        now = asyncio.get_running_loop().time()
+        for c in batch:
+            if c.future.done():  # its caller gave up before it was sent
                 continue
-            self._answer(answer)
+            if isinstance(c.args, bytes):
+                packed.append(c.args)
+            else:
+                try:
+                    packed.append(hiredis.pack_command(c.args))
+                except TypeError as error:  # an argument Redis cannot take (None, a list)
+                    c.future.set_exception(redis.DataError(f"{c.args[0]}: {error}"))
+                    continue
+            c.sent_at = now
+            self._inflight.append(c)
+        if not packed:
+            return
+        if not link.live or link.transport is None:
+            self._broken(link, redis.ConnectionError("the connection was closed"))
+            return
+        # No drain: the commands in flight are bounded by the callers waiting for them.
+        link.transport.writelines(packed)
+        self._arm_watchdog(link)
 
-    def _answer(self, answer: Any) -> None:
+    # Answers: one per command in flight, in order.
+
+    def _answer(self, link: _Link, answer: Any) -> None:
+        if link is not self._link:
+            return
         if not self._inflight:
             raise redis.ConnectionError("Redis sent an answer nobody asked for")
         command = self._inflight.popleft()
         if command.future.done():
             return
-        if isinstance(answer, redis.ResponseError):
+        if isinstance(answer, redis.RedisError):
             command.future.set_exception(answer)
         else:
             command.future.set_result(answer)
 
-    def _arm_watchdog(self, conn: AbstractConnection) -> None:
-        """When the oldest command in flight has waited `socket_timeout` (redis-py's, 5 s by
-        default) for its answer, the connection is taken as dead (a hung server or network).
-        One timer at a time, set for the oldest command's deadline."""
+    def _arm_watchdog(self, link: _Link) -> None:
+        """When the oldest command in flight has waited `socket_timeout` for its answer,
+        the connection is taken as dead (a hung server or network). One timer at a time,
+        set for the oldest command's deadline."""
         if self._watchdog is not None or not self._inflight:
             return
-        timeout = conn.socket_timeout or 5.0
+        timeout = self.endpoint.socket_timeout
         loop = asyncio.get_running_loop()
 
         def check() -> None:
             self._watchdog = None
-            if self._conn is not conn or not self._inflight:
+            if self._link is not link or not self._inflight:
                 return
             left = timeout - (loop.time() - self._inflight[0].sent_at)
             if left <= 0:
-                error = redis.TimeoutError(f"Redis did not answer in {timeout:g} s")
-                self._spawn(self._broken(conn, error))
+                self._broken(link, redis.TimeoutError(f"Redis did not answer in {timeout:g} s"))
             else:
                 self._watchdog = loop.call_later(left, check)
 
         check()
 
-    async def _broken(self, conn: AbstractConnection, exc: BaseException) -> None:
+    def _broken(self, link: _Link, exc: BaseException) -> None:
         """The connection failed: commands in flight are answered with the error unless
         they are safe to send again; those and the unsent ones go out on a new one."""
-        if self._conn is not conn:
+        if self._link is not link:
             return
-        log.warning("Redis connection lost (%s); reconnecting", exc)
-        self._conn = None
+        if not self._closed:
+            log.warning("Redis connection lost (%s); reconnecting", exc)
+        self._link = None
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
-        reader, self._reader = self._reader, None
-        if reader is not None and reader is not asyncio.current_task():
-            reader.cancel()
-        with contextlib.suppress(Exception):
-            await conn.disconnect(nowait=True)
+        if link.transport is not None:
+            link.transport.abort()
         again: list[_Command] = []
         while self._inflight:
             c = self._inflight.popleft()
@@ -288,20 +387,8 @@ class Multiplexer:
             else:
                 _fail(c, exc)
         self._outbox[:0] = again
-        if self._outbox:
+        if self._outbox and not self._closed:
             self._schedule_flush()
-
-    def _fail_all(self, exc: BaseException) -> None:
-        for c in (*self._inflight, *self._outbox):
-            _fail(c, exc)
-        self._inflight.clear()
-        self._outbox.clear()
-
-    async def _drop_connection(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                await conn.disconnect(nowait=True)
 
 
 def _fail(command: _Command, exc: BaseException) -> None:
@@ -311,82 +398,23 @@ def _fail(command: _Command, exc: BaseException) -> None:
         command.future.set_exception(exc)
 
 
-# Commands that hold or change the connection they run on: they keep redis-py's own path
-# (a connection of the pool for the caller alone).
-_OWN_CONNECTION = frozenset(
-    {
-        "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP",
-        "WAIT", "WAITAOF", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR", "CLIENT",
-        "SELECT", "AUTH", "HELLO", "MULTI", "EXEC", "WATCH", "UNWATCH", "DISCARD", "RESET",
-        "QUIT", "SHUTDOWN", "DEBUG", "SYNC", "PSYNC", "REPLICAOF", "SLAVEOF",
-    }
-)  # fmt: skip
-# Commands that change nothing: sent again after a broken connection even when unanswered.
-_READS = frozenset(
-    {
-        "GET", "MGET", "STRLEN", "EXISTS", "TTL", "PTTL", "TYPE", "HGET", "HMGET", "HGETALL",
-        "HEXISTS", "HLEN", "HKEYS", "HVALS", "HSCAN", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGE",
-        "ZREVRANGEBYSCORE", "ZCARD", "ZCOUNT", "ZSCORE", "ZMSCORE", "ZRANK", "ZREVRANK",
-        "ZSCAN", "SMEMBERS", "SISMEMBER", "SMISMEMBER", "SCARD", "SSCAN", "LRANGE", "LLEN",
-        "LINDEX", "XRANGE", "XREVRANGE", "XLEN", "XINFO", "XREAD", "SCAN", "KEYS", "DBSIZE",
-        "PING", "ECHO", "INFO", "TIME", "SCRIPT", "EVALSHA_RO", "EVAL_RO", "MEMORY", "OBJECT",
-    }
-)  # fmt: skip
-SAFE_OPTION = "sothutu_safe"
-
-
 class MultiplexedRedis(aredis.Redis):
-    """redis-py's asyncio client, its plain commands sent through one `Multiplexer`.
+    """redis-py's asyncio client, every command of it as redis-py sends it, with a
+    `Multiplexer` to the same server beside it for the calls made on every ticket (scripts
+    and the hub's quick stream reads: `store/scripts.py`, `store/streams.py`)."""
 
-    Pipelines, transactions, blocking reads (`XREAD BLOCK`, `BLPOP`, ...) and commands that
-    change the connection keep a pool connection of their own, as before. A caller may pass
-    `sothutu_safe=True` to `execute_command` to say that sending the command twice does no
-    harm (a script run under an idempotency key)."""
-
+    endpoint: Endpoint | None = None
     _mux: Multiplexer | None = None
 
     def multiplexer(self) -> Multiplexer:
         if self._mux is None:
-            self._mux = Multiplexer(self.connection_pool)
+            if self.endpoint is None:
+                raise redis.ConnectionError("this client has no endpoint to multiplex to")
+            self._mux = Multiplexer(self.endpoint)
         return self._mux
-
-    async def execute_command(self, *args: Any, **options: Any) -> Any:
-        command = str(args[0])
-        words = command.upper().split()  # redis-py names some commands "SCRIPT LOAD"
-        name = words[0]
-        safe = bool(options.pop(SAFE_OPTION, False))
-        if (
-            name in _OWN_CONNECTION
-            or (name in ("XREAD", "XREADGROUP") and _blocks(args))
-            or self.connection is not None
-            or self.single_connection_client
-            or NEVER_DECODE in options
-        ):
-            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
-        if len(words) > 1:
-            args = (*command.split(), *args[1:])
-        try:
-            response = await self.multiplexer().execute(*args, safe=safe or name in _READS)
-        except redis.ResponseError:
-            if EMPTY_RESPONSE in options:
-                return options[EMPTY_RESPONSE]
-            raise
-        options.pop(EMPTY_RESPONSE, None)
-        options.pop("keys", None)
-        callback = self.response_callbacks.get(command) or self.response_callbacks.get(
-            command.upper()
-        )
-        if callback is None:
-            return response
-        result = callback(response, **options)
-        return await result if inspect.isawaitable(result) else result
 
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
         if self._mux is not None:
             mux, self._mux = self._mux, None
             await mux.aclose()
         await super().aclose(close_connection_pool)
-
-
-def _blocks(args: tuple[Any, ...]) -> bool:
-    return any(a in (b"BLOCK", "BLOCK", b"block", "block") for a in args[1:])

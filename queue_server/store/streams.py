@@ -70,13 +70,12 @@ class GroupReader:
         streams = {**cursors, self.wake_key: self._woken}
         out: list[tuple[str, Event]] = []
         if block_ms is None and self._mux is not None:
-            # The raw answer, {stream: [[id, [field, value, ...]], ...]} as redis-py speaks
-            # RESP3 by default (a list of [stream, entries] pairs over RESP2, ?protocol=2):
+            # The raw RESP2 answer, [[stream, [[id, [field, value, ...]], ...]], ...]:
             # redis-py's reply callback would build a dict per entry first.
             raw = await self._mux.execute(
                 "XREAD", "COUNT", count, "STREAMS", *streams, *streams.values(), safe=True
             )
-            for stream, entries in raw.items() if isinstance(raw, dict) else raw or ():
+            for stream, entries in raw or ():
                 if stream == self.wake_key:
                     self._woken = entries[-1][0]
                     continue

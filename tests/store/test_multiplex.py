@@ -14,7 +14,7 @@ import redis
 import redis.asyncio as aredis
 
 from queue_server.store.connection import EmbeddedRedis, connect
-from queue_server.store.multiplex import SAFE_OPTION, MultiplexedRedis
+from queue_server.store.multiplex import Endpoint, MultiplexedRedis, Multiplexer
 from queue_server.store.scripts import Scripts, Template
 
 SLOW = "local t = redis.call('TIME'); local stop = t[1] * 1e6 + t[2] + ARGV[1] * 1000\n" \
@@ -63,51 +63,55 @@ class Proxy:
 
 
 @pytest.fixture
-async def proxied(
-    redis_server: EmbeddedRedis, r: Any
-) -> AsyncIterator[tuple[MultiplexedRedis, Proxy]]:
+async def proxied(redis_server: EmbeddedRedis, r: Any) -> AsyncIterator[tuple[Multiplexer, Proxy]]:
     proxy = Proxy(redis_server.url().removeprefix("unix://"))
     port = await proxy.start()
-    client = connect(f"redis://127.0.0.1:{port}/0?socket_timeout=1")
-    assert isinstance(client, MultiplexedRedis)
-    yield client, proxy
-    await client.aclose()
+    mux = Multiplexer(Endpoint.from_url(f"redis://127.0.0.1:{port}/0?socket_timeout=1"))
+    yield mux, proxy
+    await mux.aclose()
     await proxy.close()
 
 
+def mux_of(client: Any) -> Multiplexer:
+    assert isinstance(client, MultiplexedRedis)
+    return client.multiplexer()
+
+
 async def test_many_callers_each_get_their_own_answer(r: Any) -> None:
-    assert isinstance(r, MultiplexedRedis)
-    await r.mset({f"k{i}": str(i) for i in range(500)})
-    values = await asyncio.gather(*(r.get(f"k{i}") for i in range(500)))
-    assert values == [str(i) for i in range(500)]
-    # The replies still go through redis-py's parsing: a hash as a dict, scores as floats.
-    await r.hset("h", mapping={"a": "1", "b": "2"})
-    await r.zadd("z", {"x": 1.5})
-    answers: list[Any] = list(
-        await asyncio.gather(r.hgetall("h"), r.zrange("z", 0, -1, withscores=True))
+    mux = mux_of(r)
+    await r.mset({f"k{i}": f"giá trị {i}" for i in range(500)})
+    values = await asyncio.gather(*(mux.execute("GET", f"k{i}") for i in range(500)))
+    assert values == [f"giá trị {i}" for i in range(500)]
+    # Raw RESP2 answers, as the pool's connections get them before redis-py's callbacks.
+    await r.hset("h", mapping={"a": "1"})
+    answers: tuple[Any, ...] = await asyncio.gather(
+        mux.execute("HGETALL", "h"), mux.execute("EXISTS", "h"), mux.execute("GET", "none")
     )
-    assert answers == [
-        {"a": "1", "b": "2"},
-        [("x", 1.5)],
-    ]
+    assert list(answers) == [["a", "1"], 1, None]
 
 
 async def test_an_error_answer_goes_to_its_caller_only(r: Any) -> None:
+    mux = mux_of(r)
     await r.set("text", "abc")
-    results = await asyncio.gather(r.incr("n"), r.incr("text"), r.incr("n"), return_exceptions=True)
+    results = await asyncio.gather(
+        mux.execute("INCR", "n"), mux.execute("INCR", "text"), mux.execute("INCR", "n"),
+        return_exceptions=True,
+    )  # fmt: skip
     assert results[0] == 1 and results[2] == 2
     assert isinstance(results[1], redis.ResponseError)
+    assert str(results[1]) == "value is not an integer or out of range"
     with pytest.raises(redis.DataError):
-        await r.execute_command("SET", "k", None)
+        await mux.execute("SET", "k", None)
     assert await r.get("n") == "2"  # the connection goes on after both
 
 
-async def test_commands_with_a_space_in_their_name_and_scripts(r: Any) -> None:
-    sha = await r.script_load("return ARGV[1]")  # sent as SCRIPT LOAD
-    assert await r.evalsha(sha, 0, "hello") == "hello"
+async def test_scripts_and_a_lost_script_cache(r: Any) -> None:
+    mux = mux_of(r)
+    sha = await mux.execute("SCRIPT", "LOAD", "return ARGV[1]")
+    assert await mux.execute("EVALSHA", sha, 0, "hello") == "hello"
     await r.script_flush()
     with pytest.raises(redis.exceptions.NoScriptError):
-        await r.evalsha(sha, 0, "hello")
+        await mux.execute("EVALSHA", sha, 0, "hello")
 
 
 @pytest.mark.parametrize(
@@ -140,79 +144,178 @@ async def test_a_script_template_sends_what_the_plain_call_would(
         Template(("k",), (None,))  # type: ignore[arg-type]
 
 
-async def test_blocking_reads_keep_their_own_connection(r: Any) -> None:
-    """A blocking XREAD on the shared connection would stall every other caller."""
-    waiting = asyncio.create_task(r.xread({"s": "$"}, block=2000))
-    await asyncio.sleep(0.1)
-    assert await asyncio.wait_for(r.get("anything"), 0.5) is None
-    await r.xadd("s", {"a": "1"})
-    [[stream, entries]] = await asyncio.wait_for(waiting, 2)
-    assert stream == "s" and entries[0][1] == {"a": "1"}
-
-
 async def test_a_cut_connection_fails_unsafe_commands_in_flight_and_retries_safe_ones(
-    proxied: tuple[MultiplexedRedis, Proxy],
+    proxied: tuple[Multiplexer, Proxy], r: Any
 ) -> None:
-    client, proxy = proxied
-    await client.set("n", "0")
+    mux, proxy = proxied
+    await r.set("n", "0")
     # Two slow scripts in flight when the link drops: Redis has run or will run them, but
     # the client cannot know. The unsafe one fails, the one under an idempotency key (said
     # to be safe) is sent again on a new connection.
-    unsafe: asyncio.Future[Any] = asyncio.ensure_future(client.eval(SLOW, 1, "n", 300))
-    safe = asyncio.create_task(
-        client.execute_command("EVAL", SLOW, 1, "n", 300, **{SAFE_OPTION: True})
-    )
+    unsafe = asyncio.ensure_future(mux.execute("EVAL", SLOW, 1, "n", 300))
+    safe = asyncio.ensure_future(mux.execute("EVAL", SLOW, 1, "n", 300, safe=True))
     await asyncio.sleep(0.1)
     proxy.cut()
     with pytest.raises(redis.ConnectionError):
         await unsafe
     assert int(await safe) >= 2  # it ran again after the first two
     assert proxy.accepted == 2
-    assert await client.get("missing") is None  # and the client goes on
+    assert await mux.execute("GET", "missing") is None  # and the client goes on
+
+
+class Mute:
+    """A server that accepts, answers the connection's handshake (or, `silent`, nothing at
+    all), and never answers a SET: a hung host."""
+
+    def __init__(self, silent: bool = False) -> None:
+        self.silent = silent
+        self.writers: list[asyncio.StreamWriter] = []
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port: int = self.server.sockets[0].getsockname()[1]
+        return port
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.append(writer)
+        while data := await reader.read(1 << 20):
+            if self.silent:
+                continue
+            # redis-py's handshake (CLIENT SETINFO ...) and the multiplexer's PING.
+            for _ in range(data.count(b"SETINFO")):
+                writer.write(b"+OK\r\n")
+            if b"PING" in data:
+                writer.write(b"+PONG\r\n")
+
+    async def close(self) -> None:
+        for w in self.writers:
+            w.close()
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
 
 
 async def test_a_silent_server_times_out() -> None:
-    """A server that accepts but never answers (a hung host): the watchdog breaks the
-    connection after socket_timeout and the caller hears of it."""
-
-    writers: list[asyncio.StreamWriter] = []
-
-    async def mute(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writers.append(writer)
-        while data := await reader.read(1 << 20):
-            if b"$3\r\nSET\r\n" not in data:  # redis-py's handshake is answered
-                writer.write(b"+PONG\r\n" if b"PING" in data else b"+OK\r\n")
-
-    server = await asyncio.start_server(mute, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+    """A server that accepts but never answers (a hung host): the request fails after
+    socket_timeout, on the multiplexer (its watchdog breaks the connection) and on
+    redis-py's path (its read times out and is not sent again)."""
+    mute = Mute()
+    port = await mute.start()
     client = connect(f"redis://127.0.0.1:{port}/0?socket_timeout=0.3")
+    loop = asyncio.get_running_loop()
     try:
+        t0 = loop.time()
         with pytest.raises(redis.TimeoutError, match=r"did not answer in 0\.3 s"):
+            await asyncio.wait_for(mux_of(client).execute("SET", "k", "v"), 10)
+        assert loop.time() - t0 < 1.0
+        t0 = loop.time()
+        with pytest.raises(redis.TimeoutError):
             await asyncio.wait_for(client.set("k", "v"), 10)
+        assert loop.time() - t0 < 1.0
     finally:
         await client.aclose()
-        for w in writers:
-            w.close()
-        server.close()
-        await server.wait_closed()
+        await mute.close()
+
+
+async def test_a_server_silent_from_the_start_fails_in_the_end() -> None:
+    """No answer even to the handshake: the connection is tried again (the command was
+    never sent), each try broken after socket_timeout, and the caller hears of it once the
+    attempts are used."""
+    mute = Mute(silent=True)
+    port = await mute.start()
+    endpoint = Endpoint.from_url(f"redis://127.0.0.1:{port}/0?socket_timeout=0.1")
+    mux = Multiplexer(endpoint, attempts=3, backoff_base=0.01)
+    try:
+        with pytest.raises(redis.TimeoutError, match=r"did not answer in 0\.1 s"):
+            await asyncio.wait_for(mux.execute("SET", "k", "v"), 10)
+        assert len(mute.writers) == 3
+    finally:
+        await mux.aclose()
+        await mute.close()
 
 
 async def test_a_restart_is_ridden_out(tmp_path: Any) -> None:
     """A command asked while Redis restarts waits for it (it was never sent, so it is sent
-    once it can be) instead of failing."""
+    once it can be) instead of failing: on the multiplexer and on redis-py's path."""
     server = EmbeddedRedis(tmp_path / "restart", appendfsync="always")
     server.start()
     client = connect(server.url())
+    mux = mux_of(client)
     try:
         await client.set("kept", "yes")
+        assert await mux.execute("INCR", "counter") == 1
         server.stop()
         await asyncio.sleep(0.1)  # the client sees the connection close
-        during: asyncio.Future[Any] = asyncio.ensure_future(client.incr("counter"))
+        during = asyncio.ensure_future(mux.execute("INCR", "counter"))
+        plain = asyncio.ensure_future(client.incr("plain"))
         await asyncio.sleep(0.5)
-        assert not during.done()
+        assert not during.done() and not plain.done()
         server.start()
-        assert await asyncio.wait_for(during, 10) == 1
+        assert await asyncio.wait_for(during, 10) == 2
+        assert await asyncio.wait_for(plain, 10) == 1
         assert await client.get("kept") == "yes"
     finally:
         await client.aclose()
         server.stop()
+
+
+def test_an_endpoint_from_each_kind_of_url() -> None:
+    unix = Endpoint.from_url("unix:///run/redis.sock?db=2&socket_timeout=1.5")
+    assert (unix.path, unix.db, unix.socket_timeout, unix.connect_timeout) == (
+        "/run/redis.sock", 2, 1.5, 1.5,
+    )  # fmt: skip
+    tcp = Endpoint.from_url("redis://sothutu:m%40t-kh%E1%BA%A9u@10.0.0.5:6380/3")
+    assert (tcp.host, tcp.port, tcp.db, tcp.username, tcp.password, tcp.tls) == (
+        "10.0.0.5", 6380, 3, "sothutu", "m@t-khẩu", None,
+    )  # fmt: skip
+    assert tcp.handshake() == [("AUTH", "sothutu", "m@t-khẩu"), ("SELECT", 3), ("PING",)]
+    assert Endpoint.from_url("redis://:secret@h").handshake() == [("AUTH", "secret"), ("PING",)]
+    tls = Endpoint.from_url("rediss://h:6380/0?ssl_cert_reqs=none")
+    assert tls.tls is not None and tls.tls.verify_mode.name == "CERT_NONE"
+    assert not tls.tls.check_hostname
+    assert Endpoint.from_url("rediss://h").tls.check_hostname  # type: ignore[union-attr]
+
+
+async def test_a_password_is_given_and_a_wrong_one_refused(tmp_path: Any) -> None:
+    server = EmbeddedRedis(tmp_path / "auth", appendfsync="no")
+    server.start()
+    admin = redis.Redis(unix_socket_path=str(server.socket))
+    admin.config_set("requirepass", "bí mật")
+    path = server.socket
+    try:
+        good = Multiplexer(Endpoint(path=str(path), password="bí mật", db=1))
+        assert await good.execute("SET", "k", "v") == "OK"
+        db1 = redis.Redis(unix_socket_path=str(path), password="bí mật", db=1)
+        assert db1.get("k") == b"v"
+        db1.close()
+        await good.aclose()
+        wrong = Multiplexer(Endpoint(path=str(path), password="sai"))
+        with pytest.raises(redis.AuthenticationError):
+            await asyncio.wait_for(wrong.execute("GET", "k"), 5)
+        await wrong.aclose()
+    finally:
+        admin.close()
+        server.stop()
+
+
+def test_on_uvloop(redis_server: EmbeddedRedis) -> None:
+    """The server runs on uvloop, whose transports are its own classes: answers, an error
+    answer and a connection the server drops, there too."""
+    import uvloop
+
+    async def scenario() -> None:
+        mux = Multiplexer(Endpoint.from_url(redis_server.url()))
+        try:
+            await mux.execute("SET", "uv", "loop")
+            got = await asyncio.gather(*(mux.execute("GET", "uv") for _ in range(50)))
+            assert got == ["loop"] * 50
+            with pytest.raises(redis.ResponseError):
+                await mux.execute("INCR", "uv")
+            await mux.execute("CLIENT", "KILL", "SKIPME", "no")  # drops every connection
+            await asyncio.sleep(0.05)
+            assert await mux.execute("GET", "uv") == "loop"
+        finally:
+            await mux.aclose()
+
+    uvloop.run(scenario())
