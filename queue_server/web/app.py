@@ -39,8 +39,7 @@ from queue_server.store.queue import Event, QueueStore
 from queue_server.web import api, booking, counter, kiosk, manage, pages, printers
 from queue_server.web import ratings as rating_pages
 from queue_server.web import reports as report_pages
-from queue_server.web.errors import HANDLERS, internal_error
-from queue_server.web.front import SothutuApp
+from queue_server.web.errors import HANDLERS, UnexpectedErrors, internal_error
 from queue_server.web.hub import Hub
 from queue_server.web.pages import WEB
 from queue_server.web.secrets_file import session_key
@@ -167,6 +166,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         Mount("/display/static", StaticFiles(directory=board.STATIC), name="display-static"),
     ]
     middleware = [
+        Middleware(UnexpectedErrors),
         Middleware(
             ApiAwareSessions,
             secret_key=session_key(config.server.data_dir),
@@ -174,10 +174,11 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
             max_age=12 * 3600,
             same_site="lax",
             https_only=config.server.public_url.startswith("https://"),
-        )
+        ),
     ]
-    return SothutuApp(
-        routes=routes, middleware=middleware, lifespan=lifespan,
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
         exception_handlers={**HANDLERS, Exception: internal_error},
-        session_cookie=SESSION_COOKIE,
-    )  # fmt: skip
+    )

@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from queue_server.errors import SothutuError, Unavailable
 from queue_server.web.responses import JSONResponse
@@ -73,12 +74,42 @@ def internal_message(request: HTTPConnection) -> str:
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
-    """An unexpected error, as Starlette's error middleware meets it on the long way in
-    (pages, calls with a session cookie); it then re-raises, and uvicorn logs the
-    traceback. The API answers in its JSON shape, a page in a line of text."""
+    """An unexpected error (a bug): the API answers in its JSON shape, a page in a line of
+    text, both in the reader's language."""
     if request.url.path.startswith("/api/"):
         return JSONResponse(error_body("internal", internal_message(request)), 500)
     return PlainTextResponse(internal_message(request), 500)
+
+
+class UnexpectedErrors:
+    """Answers an unexpected error with `internal_error` and logs its traceback once, under
+    the application's logger. Starlette's error middleware would answer the same and then
+    raise again for the server to log, a second traceback of the same error. An error
+    after the answer began is left to it (the connection can only be dropped)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            if started:
+                raise
+            request = Request(scope)
+            log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+            response = await internal_error(request, exc)
+            await response(scope, receive, send)
 
 
 HANDLERS = {

@@ -22,13 +22,14 @@ VOICE = f"/voice/{OFFICE}"
 
 
 async def wait_for_clips(http: httpx.AsyncClient) -> dict[str, Any]:
-    """The manifest once the server has built the default clips (it does so at start)."""
-    for _ in range(200):
+    """The manifest once the server has built the default clips (it does so at start, with
+    espeak-ng: seconds, more on a busy 2-core machine)."""
+    for _ in range(800):
         manifest: dict[str, Any] = (await http.get(f"{VOICE}/manifest.json")).json()
         if manifest["ready"]:
             return manifest
         await asyncio.sleep(0.05)
-    raise AssertionError("the default clips were not built within 10 s")
+    raise AssertionError("the default clips were not built within 40 s")
 
 
 def tone_wav(seconds: float = 0.2, freq: float = 440.0, rate: int = 16000) -> bytes:
