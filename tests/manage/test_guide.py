@@ -55,7 +55,7 @@ async def test_qr_page_codes_open_each_fields_guide(
     await page.emulate_media(media="print")
     cards = page.locator(".qr-card")
     assert await cards.count() == 5
-    base = config.server.public_url
+    base = server  # no server.public_url: the address the manager's browser used
     for i, code in enumerate(("HT", "CT", "DD", "LD", "TP")):
         png = await cards.nth(i).screenshot()
         [found] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
