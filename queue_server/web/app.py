@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -56,6 +56,15 @@ async def healthz(request: Request) -> Response:
     except (redis.RedisError, TimeoutError) as exc:
         return JSONResponse({"status": "error", "redis": str(exc) or "timeout"}, 503)
     return JSONResponse({"status": "ok", "clients": request.app.state.hub.clients()})
+
+
+async def favicon(request: Request) -> Response:
+    # Browsers ask for it on every page, whatever the page links; the pages link the SVG.
+    return FileResponse(
+        WEB / "static" / "favicon.ico",
+        media_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 async def freeze_long_lived(settle_s: float = 10.0) -> None:
@@ -175,6 +184,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
+        Route("/favicon.ico", favicon),
         *api.routes(),
         WebSocketRoute("/ws/offices/{office}", office_socket),
         *pages.routes(),
