@@ -36,7 +36,7 @@ from queue_server.store import keys
 from queue_server.store.aggregates import AggregateStore
 
 log = logging.getLogger("sothutu.scheduler")
-# APScheduler's own lines ("Added job", "Scheduler started"): at start only, under ours.
+# APScheduler's own lines, under ours: its warnings (a run skipped) and errors.
 _APS_LOG = logging.getLogger("sothutu.scheduler.apscheduler")
 _EXECUTOR = "sothutu"
 # Boundaries older than this are not replayed after a long stop: they no longer matter.
@@ -266,7 +266,10 @@ class Scheduler:
         # ("Running job", "executed successfully": ~1,900 a day at 30 s) are left out; its
         # warnings (a run missed) and errors stay. The level is set on the logger of this
         # scheduler's own executor alias only.
+        # Its start and stop lines ("Adding job tentatively -- it will be properly
+        # scheduled…") tell an operator nothing either.
         logging.getLogger(f"apscheduler.executors.{_EXECUTOR}").setLevel(logging.WARNING)
+        _APS_LOG.setLevel(logging.WARNING)
         self._aps.add_executor(AsyncIOExecutor(), _EXECUTOR)
         self._aps.add_job(
             self.run_once, "interval", seconds=self.interval_s, next_run_time=datetime.now(),
