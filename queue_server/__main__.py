@@ -83,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=Path("config.toml"))
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="start the server")
-    p_serve.add_argument("--host", help="address to listen on; 0.0.0.0: every interface")
-    p_serve.add_argument(
+    where = p_serve.add_mutually_exclusive_group()
+    where.add_argument("--host", help="address to listen on; 0.0.0.0: every interface")
+    where.add_argument(
         "--lan",
         action="store_true",
         help="listen on every interface (= --host 0.0.0.0) and print this machine's LAN address",
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = config_mod.load(path)
         if args.command == "serve":
-            host = "0.0.0.0" if args.lan and not args.host else args.host
+            host = "0.0.0.0" if args.lan else args.host
             serve(cfg, host, args.port, access_log=not args.no_access_log)
         elif args.command == "user":
             password = _read_password()
