@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import logging
 import sys
@@ -13,6 +14,7 @@ from typing import TypeVar
 
 from queue_server import config as config_mod
 from queue_server.errors import SothutuError
+from queue_server.network import is_loopback
 from queue_server.services.auth import AuthService
 from queue_server.store.accounts import DEVICE_KINDS, ROLES, Accounts
 from queue_server.store.connection import RedisHandle
@@ -63,13 +65,17 @@ def serve(
     from queue_server.web.app import create_app
     from queue_server.web.server import uvicorn_config
 
-    host = host or cfg.server.host
-    port = port or cfg.server.port
-    base = cfg.server.public_url
-    if (host, port) != (cfg.server.host, cfg.server.port):
-        base = f"http://{host}:{port}"
-    print(_urls(cfg, base), flush=True)
-    uvicorn.Server(uvicorn_config(create_app(cfg), host, port, access_log=access_log)).run()
+    # From here on the config says where the server listens: links made outside a request
+    # (print jobs) are built from it.
+    server = dataclasses.replace(
+        cfg.server, host=host or cfg.server.host, port=port or cfg.server.port
+    )
+    cfg = dataclasses.replace(cfg, server=server)
+    print(_urls(cfg, server.base_url()), flush=True)
+    if is_loopback(server.host):
+        print("  (this machine only: `serve --lan` serves the office network)", flush=True)
+    app = create_app(cfg)
+    uvicorn.Server(uvicorn_config(app, server.host, server.port, access_log=access_log)).run()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,7 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=Path("config.toml"))
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="start the server")
-    p_serve.add_argument("--host")
+    where = p_serve.add_mutually_exclusive_group()
+    where.add_argument("--host", help="address to listen on; 0.0.0.0: every interface")
+    where.add_argument(
+        "--lan",
+        action="store_true",
+        help="listen on every interface (= --host 0.0.0.0) and print this machine's LAN address",
+    )
     p_serve.add_argument("--port", type=int)
     p_serve.add_argument(
         "--no-access-log", action="store_true", help="do not log every request (busy sites)"
@@ -104,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = config_mod.load(path)
         if args.command == "serve":
-            serve(cfg, args.host, args.port, access_log=not args.no_access_log)
+            host = "0.0.0.0" if args.lan else args.host
+            serve(cfg, host, args.port, access_log=not args.no_access_log)
         elif args.command == "user":
             password = _read_password()
             _with_redis(cfg, lambda auth: auth.add_user(args.name, args.role, password))

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from printer.errors import InvalidPrintData
 from printer.render import PrintOptions
 from queue_server.errors import ConfigError
+from queue_server.network import is_loopback, listening_url
 from queue_server.rules.calendar import (
     NORTHERN_SEASONS,
     Calendar,
@@ -283,10 +284,34 @@ def check_redis_url(url: str) -> None:
 class ServerConfig:
     host: str
     port: int
-    public_url: str
+    # None: links and QR codes follow the address each request came in on (network.py).
+    public_url: str | None
     data_dir: Path
     max_body_bytes: int
     heartbeat_s: float
+
+    def base_url(self) -> str:
+        """The address for links made outside a request (a print job, a reminder): the
+        public URL if set, else the address this server listens on (its LAN address when
+        it listens on every interface)."""
+        return self.public_url or listening_url(self.host, self.port)
+
+    def address_warning(self, file: str) -> str | None:
+        """What is wrong with `public_url` (read from `file`) for a server listening on the
+        network, or None."""
+        if (
+            not self.public_url
+            or is_loopback(self.host)
+            or not is_loopback(urlsplit(self.public_url).hostname)
+        ):
+            return None
+        return (
+            f"server.public_url = {self.public_url!r} is a loopback address while the server "
+            f"listens on {self.host}: phones cannot open the ticket QR codes. Remove "
+            f"server.public_url from {file} (links then use the address each "
+            f"device uses) or set it to this machine's address, e.g. "
+            f"{listening_url(self.host, self.port)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -637,6 +662,27 @@ def parse_office(data: Mapping[str, Any], source: str) -> Office:
     return _office(_Reader(source, data, "office"))
 
 
+def _public_url(s: _Reader) -> str | None:
+    value = s.opt_str("public_url")
+    if value is None or not value.strip():
+        return None
+    value = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises for a bad port
+    except ValueError as exc:
+        raise s.fail("public_url", f"is not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise s.fail(
+            "public_url",
+            f"must be an http:// or https:// address with a host, e.g. "
+            f'"http://192.168.1.10:8000", not {value!r} (or leave it out)',
+        )
+    if parts.query or parts.fragment:
+        raise s.fail("public_url", f"must not have a ?query or #fragment: {value!r}")
+    return value
+
+
 def parse(data: Mapping[str, Any], path: Path) -> Config:
     file = str(path)
     root = _Reader(file, data, "")
@@ -649,7 +695,7 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
     server = ServerConfig(
         host=host,
         port=port,
-        public_url=s.text("public_url", f"http://{host}:{port}").rstrip("/"),
+        public_url=_public_url(s),
         data_dir=data_dir,
         max_body_bytes=s.integer("max_body_bytes", 64 * 1024, lo=1024),
         heartbeat_s=s.number("heartbeat_s", 10.0),

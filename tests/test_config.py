@@ -74,6 +74,11 @@ _DELETE = object()
         ("offices.0.interleave", True, "offices[0].interleave", "not true/false"),
         ("redis.appendfsync", "sometimes", "redis.appendfsync", "'always'"),
         ("server.port", 70000, "server.port", "at most 65535"),
+        ("server.public_url", "192.168.1.10:8000", "server.public_url", "http:// or https://"),
+        ("server.public_url", "ftp://10.0.0.1", "server.public_url", "http:// or https://"),
+        ("server.public_url", "http://10.0.0.1:80000", "server.public_url", "not a URL"),
+        ("server.public_url", "http://10.0.0.1/?a=1", "server.public_url", "?query"),
+        ("server.public_url", 8000, "server.public_url", "a string"),
         ("offices", [], "offices", "at least one office"),
     ],
 )
@@ -118,3 +123,63 @@ def test_cli_refuses_to_start_on_bad_config(
     assert main(["--config", str(file), "serve"]) == 2
     err = capsys.readouterr().err
     assert "offices[0].counters[0].fields[1]" in err and "unknown field 'ZZ'" in err
+
+
+def _server(tmp_path: Path, **server: Any) -> config_mod.ServerConfig:
+    data = demo()
+    data["server"].update(server)
+    file = tmp_path / "office.toml"
+    file.write_text(tomli_w.dumps(data), "utf-8")
+    return config_mod.load(file).server
+
+
+@pytest.mark.parametrize(
+    ("public_url", "kept"),
+    [
+        (None, None),  # left out: links follow each request (web/addresses.py)
+        ("", None),
+        ("https://sothutu.phuongbadinh.gov.vn/", "https://sothutu.phuongbadinh.gov.vn"),
+        ("http://192.168.1.10:8000", "http://192.168.1.10:8000"),
+        ("https://so.tinh.gov.vn/ba-dinh/", "https://so.tinh.gov.vn/ba-dinh"),
+    ],
+)
+def test_public_url_is_optional(tmp_path: Path, public_url: str | None, kept: str | None) -> None:
+    server = _server(tmp_path, **({} if public_url is None else {"public_url": public_url}))
+    assert server.public_url == kept
+    assert server.base_url() == (kept or "http://127.0.0.1:8000")  # config.toml listens there
+
+
+def test_demo_config_has_no_loopback_public_url() -> None:
+    assert config_mod.load(ROOT / "config.toml").server.public_url is None
+
+
+def test_base_url_outside_a_request_is_the_listening_address(tmp_path: Path) -> None:
+    from queue_server.network import lan_address
+
+    assert _server(tmp_path, host="127.0.0.1", port=8100).base_url() == "http://127.0.0.1:8100"
+    assert _server(tmp_path, host="192.168.1.10", port=80).base_url() == "http://192.168.1.10:80"
+    assert _server(tmp_path, host="0.0.0.0", port=8100).base_url() == (
+        f"http://{lan_address() or '127.0.0.1'}:8100"
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "public_url", "warned"),
+    [
+        ("0.0.0.0", "http://127.0.0.1:8000", True),
+        ("0.0.0.0", "http://localhost:8000", True),
+        ("::", "http://[::1]:8000", True),
+        ("192.168.1.10", "http://127.0.0.1:8000", True),
+        ("127.0.0.1", "http://127.0.0.1:8000", False),  # this machine only: loopback is right
+        ("0.0.0.0", "http://192.168.1.10:8000", False),
+        ("0.0.0.0", None, False),
+    ],
+)
+def test_loopback_public_url_on_the_network_is_warned(
+    tmp_path: Path, host: str, public_url: str | None, warned: bool
+) -> None:
+    extra = {"public_url": public_url} if public_url else {}
+    warning = _server(tmp_path, host=host, **extra).address_warning("office.toml")
+    assert (warning is not None) == warned
+    if warning:
+        assert "server.public_url" in warning and "office.toml" in warning

@@ -481,8 +481,9 @@ class AppointmentService:
         lỗi và hẹn lại ngày trả kết quả) once the result was postponed."""
         return "apology" if b.reschedules else "result"
 
-    def slip_data(self, b: Booking) -> dict[str, Any]:
-        """The print payload of the `slip_kind` of a result pickup, for printer.render."""
+    def slip_data(self, b: Booking, base: str | None = None) -> dict[str, Any]:
+        """The print payload of the `slip_kind` of a result pickup, for printer.render; its
+        link leads to `base`, by default to `server.base_url()`."""
         office = self.queue.office(b.office)
         field, procedure = self.procedure(office, b.procedure)
         counters = ", ".join(str(c.number) for c in office.counters if field.code in c.fields)
@@ -496,7 +497,7 @@ class AppointmentService:
             if b.received_at
             else None,
             "place": f"Quầy {counters}" + (f" — {office.address}" if office.address else ""),
-            "url": f"{self.config.server.public_url}/appointments/{b.code}",
+            "url": f"{base or self.config.server.base_url()}/appointments/{b.code}",
             "footer": office.ticket_footer,
         }
         if self.slip_kind(b) == "result":

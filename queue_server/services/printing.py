@@ -88,8 +88,12 @@ class PrintService:
         )  # fmt: skip
         return PrintJob(job_id, "", kind, data, ticket, requested_by, now)
 
-    def ticket_data(self, office: Office, placed: Placed, subtitle: str = "") -> dict[str, Any]:
-        """The `ticket` document of an issued ticket: what the citizen holds in hand."""
+    def ticket_data(
+        self, office: Office, placed: Placed, subtitle: str = "", *, base: str | None = None
+    ) -> dict[str, Any]:
+        """The `ticket` document of an issued ticket: what the citizen holds in hand. Its QR
+        leads to `base` (the address the kiosk's request came in on), by default to
+        `server.base_url()`."""
         ticket = placed.ticket
         field = office.field(ticket.field)
         priority = office.priority(ticket.priority) if ticket.priority else None
@@ -99,7 +103,7 @@ class PrintService:
             "field": field.name_vi if field else ticket.field,
             "issued_at": _local(ticket.issued_at, office).isoformat(timespec="seconds"),
             "people_ahead": placed.position or 0,
-            "url": f"{self.config.server.public_url}/t/{ticket.id}",
+            "url": f"{base or self.config.server.base_url()}/t/{ticket.id}",
         }
         if placed.estimated_wait_s is not None:
             data["wait_minutes"] = round(placed.estimated_wait_s / 60)
@@ -120,20 +124,27 @@ class PrintService:
         requested_by: str,
         idempotency_key: str | None = None,
         reprint: bool = False,
+        base: str | None = None,
     ) -> PrintJob:
         office, printer = self.printer(slug, name)
         subtitle = ""
         if reprint:
             at = _local(self.clock.now_ms(), office)
             subtitle = f"Bản in lại lúc {at:%H:%M %d/%m/%Y}"
-        data = self.ticket_data(office, placed, subtitle)
+        data = self.ticket_data(office, placed, subtitle, base=base)
         return await self.submit(
             office.slug, printer.name, "ticket", data, requested_by=requested_by,
             ticket=placed.ticket.id, idempotency_key=idempotency_key,
         )  # fmt: skip
 
     async def reprint(
-        self, slug: str, name: str, ticket_id: str, requested_by: str, idem: str | None
+        self,
+        slug: str,
+        name: str,
+        ticket_id: str,
+        requested_by: str,
+        idem: str | None,
+        base: str | None = None,
     ) -> PrintJob:
         """A person asks for a ticket again (lost, or held as uncertain)."""
         self.printer(slug, name)
@@ -141,8 +152,9 @@ class PrintService:
         if placed.ticket.office != slug:
             raise NotFound(f"no ticket {ticket_id!r}", vi="Không tìm thấy số thứ tự này.")
         return await self.print_ticket(
-            slug, name, placed, requested_by=requested_by, idempotency_key=idem, reprint=True
-        )
+            slug, name, placed, requested_by=requested_by, idempotency_key=idem, reprint=True,
+            base=base,
+        )  # fmt: skip
 
     async def clear(
         self, slug: str, name: str, job_id: str, by: str, idempotency_key: str | None

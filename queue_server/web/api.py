@@ -15,6 +15,7 @@ from queue_server.services.auth import AuthService, require_device_or_role, requ
 from queue_server.services.printing import PrintService
 from queue_server.services.queue import QueueService
 from queue_server.store.accounts import Principal
+from queue_server.web.addresses import public_base
 from queue_server.web.openapi import openapi
 from queue_server.web.requests import (
     idempotency_key,
@@ -115,7 +116,7 @@ async def issue_ticket(request: Request) -> Response:
         who = await principal(request)
         job = await printing.print_ticket(
             office.slug, printer, placed, requested_by=who.name if who else "kiosk",
-            idempotency_key=f"{key}:print" if key else None,
+            idempotency_key=f"{key}:print" if key else None, base=public_base(request),
         )  # fmt: skip
         answer["print_job"] = job.id
     return JSONResponse(answer, 201)
@@ -206,7 +207,7 @@ async def token(request: Request) -> Response:
 
 
 async def openapi_json(request: Request) -> Response:
-    return JSONResponse(openapi(request.app.state.config.server.public_url))
+    return JSONResponse(openapi(public_base(request)))
 
 
 async def noop(request: Request) -> Response:

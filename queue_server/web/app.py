@@ -15,10 +15,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from display import board
 from queue_server.config import Config
@@ -58,6 +58,15 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "clients": request.app.state.hub.clients()})
 
 
+async def favicon(request: Request) -> Response:
+    # Browsers ask for it on every page, whatever the page links; the pages link the SVG.
+    return FileResponse(
+        WEB / "static" / "favicon.ico",
+        media_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 async def freeze_long_lived(settle_s: float = 10.0) -> None:
     """Moves what start-up built (modules, config, templates, calendars, voice clips: some
     65,000 objects) out of the garbage collector's way, at once and again when the lazy
@@ -73,7 +82,14 @@ async def freeze_long_lived(settle_s: float = 10.0) -> None:
 class ApiAwareSessions(SessionMiddleware):
     """Sessions for pages, and for API calls that carry the session cookie (page scripts).
     A bare API client (kiosk, board, agent, script) sends no cookie and skips the signing
-    work, which is a tenth of the cost of issuing a ticket."""
+    work, which is a tenth of the cost of issuing a ticket.
+
+    `https_only=None`: the cookie is marked Secure when the request came over https (no
+    `server.public_url` to say which scheme the offices use)."""
+
+    def __init__(self, app: ASGIApp, /, *, https_only: bool | None, **options: Any) -> None:
+        super().__init__(app, https_only=bool(https_only), **options)
+        self.follow_scheme = https_only is None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and scope["path"].startswith("/api/"):
@@ -81,12 +97,29 @@ class ApiAwareSessions(SessionMiddleware):
             if self.session_cookie.encode() not in cookie:
                 await self.app(scope, receive, send)
                 return
+        if self.follow_scheme and scope.get("scheme") in ("https", "wss"):
+            send = _secure_cookies(send)
         await super().__call__(scope, receive, send)
+
+
+def _secure_cookies(send: Send) -> Send:
+    async def secure(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [
+                (k, v + b"; secure" if k == b"set-cookie" and b"; secure" not in v else v)
+                for k, v in message.get("headers", [])
+            ]
+        await send(message)
+
+    return secure
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        warning = config.server.address_warning(str(config.path))
+        if warning:
+            log.warning("%s", warning)
         handle = RedisHandle(config.redis, config.server.data_dir)
         client = await handle.start()
         store = QueueStore(client)
@@ -151,6 +184,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
+        Route("/favicon.ico", favicon),
         *api.routes(),
         WebSocketRoute("/ws/offices/{office}", office_socket),
         *pages.routes(),
@@ -173,7 +207,11 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
             session_cookie=SESSION_COOKIE,
             max_age=12 * 3600,
             same_site="lax",
-            https_only=config.server.public_url.startswith("https://"),
+            https_only=(
+                config.server.public_url.startswith("https://")
+                if config.server.public_url
+                else None
+            ),
         ),
     ]
     return Starlette(

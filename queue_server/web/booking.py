@@ -31,6 +31,7 @@ from queue_server.services.appointments import (
 from queue_server.services.auth import require_device_or_role, require_role
 from queue_server.store.accounts import Accounts
 from queue_server.store.bookings import Booking
+from queue_server.web.addresses import public_base
 from queue_server.web.errors import language
 from queue_server.web.i18n import translate
 from queue_server.web.pages import check_csrf, render
@@ -210,7 +211,7 @@ async def _print_ticket(request: Request, office: Office, result: CheckIn, print
         return
     await printing.print_ticket(
         office.slug, printer, result.placed, requested_by="check-in",
-        idempotency_key=f"checkin-print.{result.booking.code}",
+        idempotency_key=f"checkin-print.{result.booking.code}", base=public_base(request),
     )  # fmt: skip
 
 
@@ -286,7 +287,8 @@ async def _slip_answer(
     printing = getattr(request.app.state, "printing", None)
     if printer and printing is not None:
         job = await printing.submit(
-            b.office, printer, service.slip_kind(b), service.slip_data(b), requested_by=staff,
+            b.office, printer, service.slip_kind(b), service.slip_data(b, public_base(request)),
+            requested_by=staff,
             idempotency_key=f"slip.{b.code}.{b.reschedules}",
         )  # fmt: skip
         answer["print_job"] = job.id
@@ -298,7 +300,7 @@ async def slip_png(request: Request) -> Response:
     b = await service.find(request.path_params["code"])
     if b.kind != "result":
         raise NotFound("no result-pickup slip for this code", vi="Mã này không có phiếu hẹn.")
-    image = preview_image(service.slip_kind(b), service.slip_data(b))
+    image = preview_image(service.slip_kind(b), service.slip_data(b, public_base(request)))
     out = io.BytesIO()
     image.save(out, "PNG")
     return Response(

@@ -21,14 +21,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.config import Field, Office
+from queue_server.network import is_loopback
 from queue_server.services.queue import QueueService
+from queue_server.web.addresses import public_base
 from queue_server.web.manage_console import Console, page
 from queue_server.web.pages import render
 
 
 def guide_url(request: Request, office: Office, field: Field) -> str:
-    base: str = request.app.state.config.server.public_url
-    return f"{base}/guide/{office.slug}/{field.code}"
+    return f"{public_base(request)}/guide/{office.slug}/{field.code}"
 
 
 def qr_svg(data: str) -> Markup:
@@ -65,8 +66,7 @@ async def qr_page(c: Console) -> Response:
     urls = [(f, guide_url(c.request, c.office, f)) for f in c.office.fields]
     cards = [{"field": f, "url": url, "qr": qr_svg(url)} for f, url in urls]
     # Phones cannot open a QR code pointing at the server's own loopback address.
-    host = urlsplit(c.request.app.state.config.server.public_url).hostname
-    local = host in ("127.0.0.1", "localhost", "::1")
+    local = is_loopback(urlsplit(public_base(c.request)).hostname)
     return c.render("manage_qr.html", "qr", {"cards": cards, "local_url": local})
 
 

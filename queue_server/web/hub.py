@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,54 @@ class Subscription:
 Listener = Callable[[Event], Awaitable[None]]
 
 
+class ReadFailures:
+    """How a reader's failed stream reads are logged: a person reads one line for a read
+    that failed and recovered (a timeout on a busy machine, no event lost: the next read
+    starts where the last one ended), and a WARNING only when the failures last
+    `warn_after_s`, when boards and counters fed by this process go without live events.
+    """
+
+    def __init__(self, offices: list[str], warn_after_s: float) -> None:
+        self.offices = offices  # the reader's, growing as offices are watched
+        self.warn_after_s = warn_after_s
+        self.since: float | None = None
+        self.count = 0
+        self.warned = False
+
+    def failed(self, exc: BaseException, now: float) -> None:
+        self.count += 1
+        if self.since is None:
+            self.since = now
+            log.info("event stream read failed (%s); retrying", _why(exc))
+        elif not self.warned and now - self.since >= self.warn_after_s:
+            self.warned = True
+            log.warning(
+                "event stream reads of %s have failed for %.0f s (%d tries, last: %s): screens "
+                "served by this process get no live events; is Redis reachable?",
+                self._group(), now - self.since, self.count, _why(exc),
+            )  # fmt: skip
+        else:
+            log.debug("event stream read failed again (%s)", _why(exc))
+
+    def succeeded(self, now: float) -> None:
+        if self.since is None:
+            return
+        if self.warned:
+            log.info("event stream reads of %s work again after %.0f s", self._group(),
+                     now - self.since)  # fmt: skip
+        else:
+            log.debug("event stream read recovered after %.1f s", now - self.since)
+        self.since, self.count, self.warned = None, 0, False
+
+    def _group(self) -> str:
+        more = len(self.offices) - 3
+        return ", ".join(self.offices[:3]) + (f" and {more} more" if more > 0 else "")
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
 class Hub:
     """Reads the streams of the watched offices: each office's stream of changes, always,
     handing its events to the listeners; and the office's event stream while sockets are
@@ -135,6 +184,11 @@ class Hub:
         self._lock = asyncio.Lock()
         self._closed = False
         self._stopping = asyncio.Event()
+        # Failed reads are tried again after `retry_s`; they are a WARNING only once they
+        # have lasted `warn_after_s` (three heartbeats of a board by default: it shows
+        # itself offline by then).
+        self.retry_s = 0.5
+        self.warn_after_s = 30.0
 
     def listen(self, event_type: str, listener: Listener) -> None:
         """Call `listener` with every change of this type, in stream order."""
@@ -216,6 +270,7 @@ class Hub:
         # which under load returned a handful of events each (docs/BENCHMARKS.md). Only a
         # read that finds nothing new is followed by a blocking one.
         busy = False
+        failures = ReadFailures(offices, self.warn_after_s)
         while not self._closed:
             try:
                 entries = await reader.read(self._streams(offices), None if busy else self.block_ms)
@@ -223,14 +278,15 @@ class Hub:
             except redis.RedisError as exc:
                 if self._closed:
                     return
-                log.warning("event stream read failed (%s); retrying", exc)
-                await self._pause(0.5)
+                failures.failed(exc, time.monotonic())
+                await self._pause(self.retry_s)
                 continue
             except Exception:
                 # A reader that died would leave the boards of its offices without events.
                 log.exception("event stream reader failed; starting again")
                 await self._pause(1.0)
                 continue
+            failures.succeeded(time.monotonic())
             events: list[Event] = []
             for stream, event in entries:
                 if stream in self.cursors:  # else its last socket left meanwhile

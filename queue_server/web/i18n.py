@@ -225,10 +225,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manage.message.clear": ("Gỡ thông báo", "Take down"),
     "manage.qr.print": ("In trang này (A4)", "Print (A4)"),
     "manage.qr.local": (
-        "Địa chỉ máy chủ (server.public_url trong config.toml) là địa chỉ nội bộ: điện thoại của "
-        "công dân sẽ không mở được các mã này. Hãy khai báo địa chỉ công khai trước khi in.",
-        "server.public_url in config.toml is a loopback address: citizens' phones cannot open "
-        "these codes. Set the public address before printing.",
+        "Các mã này dẫn tới địa chỉ nội bộ của máy chủ (127.0.0.1, localhost): điện thoại của "
+        "công dân sẽ không mở được. Trước khi in, hãy chạy máy chủ cho mạng của đơn vị "
+        "(scripts/serve --lan) và mở trang này bằng địa chỉ mạng của máy chủ, hoặc khai báo "
+        "server.public_url trong config.toml.",
+        "These codes lead to the server's loopback address (127.0.0.1, localhost): citizens' "
+        "phones cannot open them. Before printing, serve the office network "
+        "(scripts/serve --lan) and open this page at the server's network address, or set "
+        "server.public_url in config.toml.",
     ),
     "manage.qr.hint": (
         "Mỗi lĩnh vực một mã QR; dán cạnh quầy để công dân xem hướng dẫn trên điện thoại.",

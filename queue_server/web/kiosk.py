@@ -20,6 +20,7 @@ from queue_server.config import APPOINTMENT, Office
 from queue_server.errors import NotFound
 from queue_server.services.overview import field_loads, office_overview
 from queue_server.services.queue import Placed, QueueService
+from queue_server.web.addresses import public_base
 from queue_server.web.errors import language
 from queue_server.web.pages import render
 
@@ -44,10 +45,9 @@ def _field_names(office: Office, lang: str) -> dict[str, dict[str, str]]:
 
 
 def ticket_url(request: Request, ticket_id: str) -> str:
-    """Where the ticket's QR code leads: the server's public address, not the one the
-    kiosk used (a kiosk on the office LAN may know the server as localhost)."""
-    base: str = request.app.state.config.server.public_url
-    return f"{base}/t/{ticket_id}"
+    """Where the ticket's QR code leads: the address the kiosk used, or the LAN address
+    when the kiosk knows the server as localhost (addresses.public_base)."""
+    return f"{public_base(request)}/t/{ticket_id}"
 
 
 async def overview(request: Request) -> Response:

@@ -16,6 +16,7 @@ from queue_server.errors import BadRequest, SothutuError
 from queue_server.services.auth import LAST_SEEN_EVERY_MS, NAME_RE, RANK, AuthService
 from queue_server.services.printing import PrintService
 from queue_server.store.accounts import DEVICE_KINDS, ROLES
+from queue_server.web.addresses import public_base
 from queue_server.web.manage_console import Console, page
 from queue_server.web.manage_forms import Form
 
@@ -190,7 +191,9 @@ async def job_reprint(c: Console) -> Response:
     try:
         if not ticket:
             raise _no_ticket(c)
-        await printing.reprint(c.office.slug, name, ticket, c.who.name, f"reprint:{job}")
+        await printing.reprint(
+            c.office.slug, name, ticket, c.who.name, f"reprint:{job}", public_base(c.request)
+        )
         await printing.clear(c.office.slug, name, job, c.who.name, None)
     except SothutuError as exc:
         return await _devices(c, {"kind": "kiosk"}, {"": exc.text(c.lang)}, exc.status)

@@ -28,6 +28,7 @@ from queue_server.services.auth import require_device_or_role, require_role
 from queue_server.services.printing import PrintService
 from queue_server.store.accounts import Principal
 from queue_server.store.printjobs import PrintJob
+from queue_server.web.addresses import public_base
 from queue_server.web.requests import idempotency_key, json_body, principal, req_str
 
 JOB_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
@@ -54,7 +55,8 @@ async def submit_job(request: Request) -> Response:
     data = await json_body(request, request.app.state.config.server.max_body_bytes)
     key = idempotency_key(request)
     if "reprint" in data:
-        job = await service.reprint(slug, name, req_str(data, "reprint", 120), who.name, key)
+        ticket = req_str(data, "reprint", 120)
+        job = await service.reprint(slug, name, ticket, who.name, key, public_base(request))
     else:
         kind = req_str(data, "kind", 32)
         payload = data.get("data")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import Iterator
 from datetime import datetime
@@ -201,3 +202,27 @@ async def test_one_runner_per_deployment(
     await a.stop()  # hands over at once
     assert await b.run_once() is True
     assert await a.run_once() is False
+
+
+async def test_routine_runs_log_at_debug_only(
+    appointments: AppointmentService, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every 30 s all day: nothing at INFO (APScheduler's "Running job" and "executed
+    successfully" were ~1,900 lines a day), one DEBUG line of ours per run."""
+    scheduler = Scheduler(appointments.store.client, jobs_for(appointments), clock)
+    scheduler.interval_s = 0.4  # longer than a run, else APScheduler warns of a skipped one
+    caplog.set_level(logging.DEBUG)
+    scheduler.start()
+    try:
+        runs = 0
+        for _ in range(1000):
+            runs = sum("scheduled jobs ran in" in r.getMessage() for r in caplog.records)
+            if runs >= 3:
+                break
+            await asyncio.sleep(0.01)
+        assert runs >= 3
+    finally:
+        await scheduler.stop()
+    ran = [r for r in caplog.records if "scheduled jobs ran in" in r.getMessage()]
+    assert {(r.name, r.levelno) for r in ran} == {("sothutu.scheduler", logging.DEBUG)}
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == []

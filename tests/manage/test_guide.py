@@ -55,7 +55,7 @@ async def test_qr_page_codes_open_each_fields_guide(
     await page.emulate_media(media="print")
     cards = page.locator(".qr-card")
     assert await cards.count() == 5
-    base = config.server.public_url
+    base = server  # no server.public_url: the address the manager's browser used
     for i, code in enumerate(("HT", "CT", "DD", "LD", "TP")):
         png = await cards.nth(i).screenshot()
         [found] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
@@ -69,3 +69,16 @@ async def test_qr_page_codes_open_each_fields_guide(
     assert third["x"] == first["x"] and 3 * third["y"] < 1123
     await page.screenshot(path=str(SHOTS / "manage-qr-a4.png"), full_page=True)
     await context.close()
+
+
+async def test_qr_page_warns_while_its_codes_lead_to_loopback(manager: Session) -> None:
+    # The server listens on 127.0.0.1 only and the manager opened it as such: no phone can
+    # open these codes.
+    local = await manager.get(f"{BASE}/qr")
+    assert "điện thoại của công dân sẽ không mở được" in local.text
+    assert "scripts/serve --lan" in local.text
+    # Opened at the server's network address, the codes carry it, and no warning.
+    lan = await manager.client.get(f"{BASE}/qr", headers={"host": "192.168.1.10:8000"})
+    assert lan.status_code == 200
+    assert f'href="http://192.168.1.10:8000/guide/{OFFICE}/HT"' in lan.text
+    assert "scripts/serve --lan" not in lan.text

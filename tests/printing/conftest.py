@@ -61,8 +61,8 @@ class FixedPortServer:
     """A real uvicorn server on a chosen port, so that it can be stopped and started again
     at the same address (the print agent reconnects to it)."""
 
-    def __init__(self, config: Config, port: int) -> None:
-        self.config, self.port = config, port
+    def __init__(self, config: Config, port: int, host: str = "127.0.0.1") -> None:
+        self.config, self.port, self.host = config, port, host
         self.server: uvicorn.Server | None = None
         self.thread: threading.Thread | None = None
 
@@ -72,7 +72,7 @@ class FixedPortServer:
 
     def start(self) -> str:
         app = create_app(self.config)
-        self.server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", self.port, "warning"))
+        self.server = uvicorn.Server(uvicorn_config(app, self.host, self.port, "warning"))
         server = self.server
         self.thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
         self.thread.start()

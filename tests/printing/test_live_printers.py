@@ -67,7 +67,8 @@ async def issue(client: httpx.AsyncClient, printer: str) -> str:
     """Issues a ticket printed on `printer`; returns its QR data (the ticket page)."""
     res = await client.post(TICKETS, json={"field": "HT", "printer": printer})
     assert res.status_code == 201, res.text
-    return f"http://127.0.0.1:8000/t/{res.json()['id']}"  # config.toml's public_url
+    # No server.public_url: the QR leads to the address the request came in on.
+    return f"{str(client.base_url).rstrip('/')}/t/{res.json()['id']}"
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ async def printer_view(client: httpx.AsyncClient, auth: dict[str, str], name: st
 
 
 def url_of(ticket: dict[str, Any], server: FixedPortServer) -> str:
-    return f"{server.config.server.public_url}/t/{ticket['id']}"
+    return f"{server.url}/t/{ticket['id']}"
 
 
 async def test_jobs_issued_while_offline_print_once_in_order_when_it_is_back(
@@ -230,7 +230,8 @@ async def test_two_server_processes_drive_one_printer_and_the_second_takes_over(
             httpx.AsyncClient(base_url=first.url) as a,
             httpx.AsyncClient(base_url=second.url) as b,
         ):
-            tickets = [await issue(c) for c in (a, b, a, b, a)]
+            clients = [a, b, a, b, a, b, b, b]
+            tickets = [await issue(c) for c in clients[:5]]
             await until(lambda: len(jobs_printed(fake_printer)) >= 5, what="five tickets")
             first.stop()
             tickets += [await issue(b) for _ in range(3)]
@@ -239,7 +240,10 @@ async def test_two_server_processes_drive_one_printer_and_the_second_takes_over(
     finally:
         first.stop()
         second.stop()
-    urls = [f"{print_config.server.public_url}/t/{t['id']}" for t in tickets]
+    # Each QR leads to the server the kiosk asked (no server.public_url).
+    urls = [
+        f"{str(c.base_url).rstrip('/')}/t/{t['id']}" for c, t in zip(clients, tickets, strict=True)
+    ]
     assert jobs_printed(fake_printer) == urls
 
 
@@ -259,4 +263,4 @@ async def test_raster_ticket_from_the_queue_carries_the_ticket_qr(
     image = decode(job).image()
     assert image.width == 576
     found = [res.text for res in zxingcpp.read_barcodes(image.convert("L"))]
-    assert found == [f"{cfg.server.public_url}/t/{ticket['id']}"]
+    assert found == [f"{server.url}/t/{ticket['id']}"]

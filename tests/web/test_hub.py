@@ -5,6 +5,8 @@ not wait for a blocking read to time out."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import time
 from typing import Any
 
@@ -15,7 +17,7 @@ from queue_server import config as config_mod
 from queue_server.services.offices import OfficeRegistry
 from queue_server.store import keys
 from queue_server.store.queue import Event, QueueStore
-from queue_server.store.streams import stream_group
+from queue_server.store.streams import GroupReader, stream_group
 from queue_server.web.hub import Hub, Outgoing, Subscription
 
 OFFICE = "phuong-ba-dinh"
@@ -190,3 +192,82 @@ async def test_a_first_socket_that_could_not_start_the_reading_leaves_no_trace(r
         assert await numbers(sub, 1) == [7]
     finally:
         await hub.close()
+
+
+class FlakyReads:
+    """GroupReader.read failing with a timeout while `failing` is set (as a blocking read
+    on a busy machine does), counting the reads tried."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.failing = True
+        self.tries = 0
+        real = GroupReader.read
+
+        async def read(reader: GroupReader, *args: Any, **kwargs: Any) -> Any:
+            self.tries += 1
+            if self.failing:
+                raise redis.TimeoutError("Timeout reading from /run/redis.sock")
+            return await real(reader, *args, **kwargs)
+
+        monkeypatch.setattr(GroupReader, "read", read)
+
+
+async def until(check: Any, what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.01)
+
+
+def hub_lines(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [
+        r.getMessage() for r in caplog.records if r.name == "sothutu.hub" and r.levelno >= level
+    ]
+
+
+async def test_a_read_timeout_that_recovers_is_one_info_line(
+    r: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, "sothutu.hub")
+    flaky = FlakyReads(monkeypatch)
+    store = QueueStore(r)
+    hub = Hub(store, block_ms=LONG_BLOCK_MS)
+    hub.retry_s = 0.01
+    try:
+        sub = await hub.subscribe(OFFICE)
+        await until(lambda: flaky.tries >= 3, "three failed reads")
+        flaky.failing = False
+        await store.append_event(OFFICE, "test", {"n": 1})
+        assert await numbers(sub, 1) == [1]  # nothing lost: the read resumed at its cursor
+    finally:
+        await hub.close()
+    assert hub_lines(caplog, logging.INFO) == [
+        "event stream read failed (Timeout reading from /run/redis.sock); retrying"
+    ]
+
+
+async def test_read_failures_that_last_are_one_warning_and_their_end_is_said(
+    r: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, "sothutu.hub")
+    flaky = FlakyReads(monkeypatch)
+    store = QueueStore(r)
+    hub = Hub(store, block_ms=LONG_BLOCK_MS)
+    hub.retry_s, hub.warn_after_s = 0.01, 0.2
+    try:
+        sub = await hub.subscribe(OFFICE)
+        await until(lambda: hub_lines(caplog, logging.WARNING), "the warning")
+        tries = flaky.tries
+        await until(lambda: flaky.tries >= tries + 5, "five more failed reads")
+        flaky.failing = False
+        await store.append_event(OFFICE, "test", {"n": 1})
+        assert await numbers(sub, 1) == [1]
+    finally:
+        await hub.close()
+    [warning] = hub_lines(caplog, logging.WARNING)  # one, however many reads failed
+    assert re.match(f"event stream reads of {OFFICE} have failed for [0-9]+ s \\(", warning)
+    assert "screens served by this process get no live events" in warning
+    first, *_, last = hub_lines(caplog, logging.INFO)
+    assert first.endswith("; retrying")
+    assert last.startswith(f"event stream reads of {OFFICE} work again after")
+    assert len(hub_lines(caplog, logging.INFO)) == 3
