@@ -10,6 +10,7 @@ from queue_server.rules.calling import Klass, Waiting, calling_order, choose_nex
 from queue_server.rules.waiting import average_service_s, estimated_wait_s
 from queue_server.services.clock import Clock, local_day
 from queue_server.services.offices import OfficeRegistry
+from queue_server.services.walk_ins import closed_conflict
 from queue_server.store import keys
 from queue_server.store.messages import current_message
 from queue_server.store.queue import QueueStore, counter_lanes
@@ -112,10 +113,17 @@ class QueueService:
             klass = "appointment" if priority == APPOINTMENT else "priority"
         now = self.clock.now_ms()
         day = self.day(office, now)
-        issued = await self.store.issue(
-            office, field, lane=field.code, priority=priority, klass=klass, now_ms=now, day=day,
-            due_ms=due_ms, idempotency_key=idempotency_key, walk_in=walk_in,
-        )  # fmt: skip
+        try:
+            issued = await self.store.issue(
+                office, field, lane=field.code, priority=priority, klass=klass, now_ms=now,
+                day=day, due_ms=due_ms, idempotency_key=idempotency_key, walk_in=walk_in,
+            )  # fmt: skip
+        except Conflict as exc:
+            if exc.code != "walk_in_closed":
+                raise
+            # The script knows only that the gate is closed; the calendar says why and when
+            # the citizen can come back.
+            raise closed_conflict(office, now) from exc
         if issued.new_day:
             # The first ticket of a day: earlier days' tickets leave the queue, then count.
             await self.store.rollover(office, day, now)

@@ -429,6 +429,10 @@ class QueueStore:
     async def service_samples(self, slug: str, field: str) -> list[float]:
         return [float(x) for x in await self.r.lrange(keys.service_times(slug, field), 0, -1)]
 
+    async def walk_ins_open(self, slug: str) -> bool:
+        """The walk-in gate the issue script checks (the scheduler sets it)."""
+        return bool(await self.r.get(keys.walk_in_gate(slug)) != "closed")
+
     async def open_counts(self, office: Office) -> dict[str, int]:
         async with self.r.pipeline(transaction=False) as p:
             for f in office.fields:

@@ -215,8 +215,16 @@ _FIELD_LOAD = obj(
         "estimated_wait_s": INTEGER,
         "open_counters": INTEGER,
         "available": BOOLEAN,
-        "reason": nullable(enum("no_open_counter")),
+        "reason": nullable(enum("walk_in_closed", "no_open_counter")),
         "reason_text": nullable(STRING),
+    }
+)
+_WALK_IN = obj(
+    {
+        "open": BOOLEAN,
+        "reason": nullable(enum("before_opening", "after_stop", "day_closed")),
+        "text": {**nullable(STRING), "description": "why closed and when to come back"},
+        "next_opening": {**nullable(STRING), "description": "office-local ISO time"},
     }
 )
 _SLOT = obj({"start": LOCAL_TIME, "end": LOCAL_TIME, "remaining": INTEGER})
@@ -293,7 +301,9 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Snapshot": SNAPSHOT,
-    "Overview": obj({"office": STRING, "name": STRING, "fields": array(_FIELD_LOAD)}),
+    "Overview": obj(
+        {"office": STRING, "name": STRING, "walk_in": _WALK_IN, "fields": array(_FIELD_LOAD)}
+    ),
     "SlotDays": obj({"days": array(DAY)}),
     "DaySlots": obj({"day": DAY, "slots": array(_SLOT)}),
     "Booking": obj(BOOKING),
