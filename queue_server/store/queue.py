@@ -339,7 +339,11 @@ class QueueStore:
         now_ms: int,
         staff: str = "",
         idempotency_key: str | None = None,
+        force: bool = False,
     ) -> CounterState:
+        """Refused with 409 `last_counter` (the script's `fields`: index in `counter.fields`
+        and how many wait) when pausing or closing leaves a field with people waiting and no
+        open counter, unless `force`."""
         slug = office.slug
         idem, use = self._idem(slug, idempotency_key)
         res = await self.scripts.run(
@@ -349,8 +353,17 @@ class QueueStore:
                 keys.counter(slug, counter.number),
                 keys.events(slug),
                 *(keys.open_counters(slug, f) for f in counter.fields),
+                *(keys.queue(slug, f, k) for f in counter.fields for k in CLASSES),
             ],
-            [use, now_ms, action, counter.number, staff],
+            [
+                use,
+                now_ms,
+                action,
+                counter.number,
+                staff,
+                "1" if force else "0",
+                len(counter.fields),
+            ],
         )
         return CounterState.from_hash(counter.number, res["counter"])
 

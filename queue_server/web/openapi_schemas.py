@@ -86,6 +86,13 @@ PLACED = {
     **TICKET,
     "position": nullable({"type": "integer", "description": "people ahead; null if not waiting"}),
     "estimated_wait_s": nullable(INTEGER),
+    "waiting_at": {
+        **nullable(
+            obj({"counter": INTEGER, "name": STRING, "status": enum("open", "paused", "closed")})
+        ),
+        "description": "the counter a waiting ticket was sent to, and its state; null when "
+        "it waits for its field (its estimate is null while that counter is not open)",
+    },
 }
 COUNTER_STATE = {
     "number": INTEGER,
@@ -282,7 +289,9 @@ _PRINTER = obj(
 
 # components/schemas of the document.
 SCHEMAS: dict[str, Schema] = {
-    "Error": obj({"error": obj({"code": STRING, "message": STRING})}),
+    "Error": obj(
+        {"error": obj({"code": STRING, "message": STRING}, {"details": {"type": "object"}})}
+    ),
     "Token": obj(
         {"access_token": STRING, "token_type": enum("bearer"), "role": STRING, "username": STRING}
     ),
