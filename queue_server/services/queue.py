@@ -373,22 +373,35 @@ class QueueService:
 
 def _last_counter(office: Office, counter: Counter, action: str, extra: dict[str, Any]) -> Conflict:
     """The refusal of `counter.lua`: its fields (by their index in the counter's fields) left
-    without an open counter, and how many wait in each."""
+    without an open counter and how many wait in each, and how many tickets were sent to
+    this counter itself (`own`)."""
     left: list[tuple[Field, int]] = []
-    for entry in extra.get("fields", []):
+    for entry in extra.get("fields") or []:  # cjson writes an empty list as {}
         field = office.field(counter.fields[int(entry["index"]) - 1])
         if field is not None:
             left.append((field, int(entry["waiting"])))
     waiting = sum(n for _, n in left)
-    names_vi = ", ".join(f.name_vi for f, _ in left)
-    names_en = ", ".join(f.name_en for f, _ in left)
+    own = int(extra.get("own") or 0)
     verb_vi, verb_en = ("tạm dừng", "pause") if action == "pause" else ("đóng", "close")
-    people = "1 person is" if waiting == 1 else f"{waiting} people are"
+    en: list[str] = []
+    vi: list[str] = []
+    if left:
+        people = "1 person is" if waiting == 1 else f"{waiting} people are"
+        en.append(
+            f"counter {counter.number} is the last one open for"
+            f" {', '.join(f.name_en for f, _ in left)}; {people} waiting."
+        )
+        vi.append(
+            f"{counter.name} là quầy cuối cùng đang mở cho lĩnh vực"
+            f" {', '.join(f.name_vi for f, _ in left)}; còn {waiting} người đang chờ."
+        )
+    if own:
+        tickets = "1 ticket sent to it waits" if own == 1 else f"{own} tickets sent to it wait"
+        en.append(f"{tickets} for counter {counter.number}.")
+        vi.append(f"Còn {own} người được chuyển đến {counter.name} đang chờ.")
     return Conflict(
-        f"counter {counter.number} is the last one open for {names_en}; {people} waiting."
-        f' Send "force": true to {verb_en} it anyway',
-        vi=f"{counter.name} là quầy cuối cùng đang mở cho lĩnh vực {names_vi}; còn {waiting}"
-        f' người đang chờ. Gửi "force": true nếu vẫn {verb_vi} quầy.',
+        " ".join([*en, f'Send "force": true to {verb_en} it anyway.']),
+        vi=" ".join([*vi, f'Gửi "force": true nếu vẫn {verb_vi} quầy.']),
         code="last_counter",
         details={
             "counter": counter.number,
@@ -398,8 +411,9 @@ def _last_counter(office: Office, counter: Counter, action: str, extra: dict[str
                 {"code": f.code, "name_vi": f.name_vi, "name_en": f.name_en, "waiting": n}
                 for f, n in left
             ],
+            "own": own,
         },
-    )
+    )  # fmt: skip
 
 
 def _state_conflict(ticket: Ticket, action: str) -> Conflict:

@@ -342,8 +342,9 @@ class QueueStore:
         force: bool = False,
     ) -> CounterState:
         """Refused with 409 `last_counter` (the script's `fields`: index in `counter.fields`
-        and how many wait) when pausing or closing leaves a field with people waiting and no
-        open counter, unless `force`."""
+        and how many wait; `own`: how many wait in the counter's own lane) when pausing or
+        closing leaves a field with people waiting and no open counter, or tickets sent to
+        this counter, unless `force`."""
         slug = office.slug
         idem, use = self._idem(slug, idempotency_key)
         res = await self.scripts.run(
@@ -354,6 +355,7 @@ class QueueStore:
                 keys.events(slug),
                 *(keys.open_counters(slug, f) for f in counter.fields),
                 *(keys.queue(slug, f, k) for f in counter.fields for k in CLASSES),
+                *(keys.queue(slug, keys.counter_lane(counter.number), k) for k in CLASSES),
             ],
             [
                 use,

@@ -653,6 +653,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Quầy này là quầy cuối cùng đang mở cho lĩnh vực {fields}; còn 1 người đang chờ.",
         "This is the last counter open for {fields}; 1 person is waiting.",
     ),
+    "counter.last.own": (
+        "Còn {n} người được chuyển đến quầy này đang chờ.",
+        "{n} tickets transferred to this counter are waiting.",
+    ),
+    "counter.last.own_one": (
+        "Còn 1 người được chuyển đến quầy này đang chờ.",
+        "1 ticket transferred to this counter is waiting.",
+    ),
     "counter.last.close_q": ("Vẫn đóng quầy?", "Close it anyway?"),
     "counter.last.pause_q": ("Vẫn tạm dừng quầy?", "Pause it anyway?"),
     "counter.last.close_yes": ("Vẫn đóng quầy", "Close anyway"),

@@ -42,8 +42,11 @@ def no_native_dialog(dialog: Dialog) -> None:
     raise AssertionError(f"the page used window.{dialog.type}: {dialog.message}")
 
 
-async def counter(http: httpx.AsyncClient, staff: dict[str, str], n: int, action: str) -> None:
-    res = await http.post(f"{API}/counters/{n}/{action}", headers=staff)
+async def counter(
+    http: httpx.AsyncClient, staff: dict[str, str], n: int, action: str, force: bool = False
+) -> None:
+    body = {"force": True} if force else None
+    res = await http.post(f"{API}/counters/{n}/{action}", json=body, headers=staff)
     assert res.status_code == 200, res.text
 
 
@@ -165,7 +168,7 @@ async def test_the_citizen_page_names_the_counter_and_says_when_it_is_closed(
     await expect(note).to_be_hidden()
     await expect(page.locator("#wait")).to_have_text("Sắp đến lượt")
     await expect(page.locator("#where")).to_have_text("Đang chờ tại Quầy 3")
-    await counter(http, staff, 3, "pause")
+    await counter(http, staff, 3, "pause", force=True)  # its clerk was asked (below)
     await expect(note).to_have_text(
         "Quầy 3 đang tạm dừng. Số của bạn sẽ được gọi khi quầy làm việc trở lại."
     )
@@ -225,3 +228,23 @@ async def test_no_question_while_another_counter_serves_the_field(
     await page.click("#btn-close")
     await expect(page.locator("#counter-status")).to_have_text("Đã đóng")
     await expect(page.locator("#counter-confirm")).to_be_hidden()
+
+
+async def test_closing_a_counter_with_tickets_sent_to_it_asks_first(
+    server: str, context: BrowserContext, users: None, http: httpx.AsyncClient, staff: Any
+) -> None:
+    await counter(http, staff, 2, "open")  # also serves Hộ tịch: the field is not left alone
+    sent = await issue(http)
+    page = await context.new_page()
+    await login_at(page, server, 1)
+    await open_counter(page)
+    res = await http.post(
+        f"/api/v1/tickets/{sent['id']}/transfer", json={"counter": 1}, headers=staff
+    )
+    assert res.status_code == 200
+    await page.click("#btn-close")
+    await expect(page.locator("#counter-confirm-text")).to_have_text(
+        "Còn 1 người được chuyển đến quầy này đang chờ. Vẫn đóng quầy?"
+    )
+    await page.click("#counter-confirm-keep")
+    await expect(page.locator("#counter-status")).to_have_text("Đang mở")

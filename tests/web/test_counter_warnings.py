@@ -92,6 +92,7 @@ async def test_the_last_open_counter_of_a_field_with_people_waiting_asks_first(
                 "counter": 1, "action": action, "waiting": 4,
                 "fields": [{"code": "HT", "name_vi": "Hộ tịch", "name_en": "Civil status",
                             "waiting": 4}],
+                "own": 0,
             },
         }  # fmt: skip
     # Still open, and no event: the kiosk still offers Hộ tịch.
@@ -119,3 +120,22 @@ async def test_nobody_waiting_or_a_field_still_served_needs_no_question(
     assert (await counter(http, staff, 4, "open")).status_code == 200  # DD
     await issue(http, "DD")
     assert (await counter(http, staff, 5, "close")).status_code == 200  # counter 4 serves DD
+
+
+async def test_tickets_sent_to_a_counter_are_counted_when_it_closes(
+    http: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    """No other counter calls a ticket transferred to this one: closing it asks too."""
+    assert (await counter(http, staff, 1, "open")).status_code == 200
+    assert (await counter(http, staff, 2, "open")).status_code == 200
+    sent = await issue(http, "HT")
+    assert (await transfer(http, staff, sent["id"], counter=2)).status_code == 200
+    res = await counter(http, staff, 2, "close")  # counter 1 still serves Hộ tịch
+    assert res.status_code == 409
+    assert res.json()["error"]["message"] == (
+        'Còn 1 người được chuyển đến Quầy 2 đang chờ. Gửi "force": true nếu vẫn đóng quầy.'
+    )
+    assert res.json()["error"]["details"] == {
+        "counter": 2, "action": "close", "waiting": 0, "fields": [], "own": 1,
+    }  # fmt: skip
+    assert (await counter(http, staff, 2, "close", force=True)).status_code == 200

@@ -4,7 +4,8 @@
 -- closing the last two open counters of a field at once: which one is the last is decided
 -- here, where the sets change.
 -- KEYS: 1 idem, 2 counter, 3 events, 4..3+F open-counter sets of the F fields it serves,
---       then per field its 3 queues (appointment, priority, normal)
+--       then per field its 3 queues (appointment, priority, normal), then the 3 queues of
+--       the counter's own lane (tickets transferred to it: no other counter calls them)
 -- ARGV: 1 use idem, 2 now ms, 3 action (open|pause|close), 4 number, 5 staff,
 --       6 '1' to pause or close even as the last open counter of a field with people
 --       waiting, 7 F
@@ -27,9 +28,13 @@ if action ~= 'open' and ARGV[6] ~= '1' then
       if waiting > 0 then left[#left + 1] = {index = i, waiting = waiting} end
     end
   end
-  if #left > 0 then
-    return fail('last_counter', 'counter ' .. number .. ' is the last one open for fields'
-      .. ' with people waiting', {fields = left})
+  local own = 0
+  if c.status == 'open' then
+    for k = 1, 3 do own = own + redis.call('ZCARD', KEYS[3 + 4 * nfields + k]) end
+  end
+  if #left > 0 or own > 0 then
+    return fail('last_counter', 'counter ' .. number .. ' is the last one open for people'
+      .. ' waiting', {fields = left, own = own})
   end
 end
 local status = ({open = 'open', pause = 'paused', close = 'closed'})[action]

@@ -567,10 +567,18 @@ async function counterAction(action, force = false) {
 
 function askLastCounter(action, details) {
   const lang = document.documentElement.lang === "en" ? "en" : "vi";
-  const fields = details.fields.map((f) => f[`name_${lang}`]).join(", ");
-  const key = details.waiting === 1 ? "counter.last.text_one" : "counter.last.text";
-  const text = T[key].replace("{fields}", fields).replace("{n}", String(details.waiting));
-  $("counter-confirm-text").textContent = `${text} ${T[`counter.last.${action}_q`]}`;
+  const parts = [];
+  if (details.fields.length) {
+    const fields = details.fields.map((f) => f[`name_${lang}`]).join(", ");
+    const key = details.waiting === 1 ? "counter.last.text_one" : "counter.last.text";
+    parts.push(T[key].replace("{fields}", fields).replace("{n}", String(details.waiting)));
+  }
+  if (details.own) {
+    const key = details.own === 1 ? "counter.last.own_one" : "counter.last.own";
+    parts.push(T[key].replace("{n}", String(details.own)));
+  }
+  parts.push(T[`counter.last.${action}_q`]);
+  $("counter-confirm-text").textContent = parts.join(" ");
   const yes = $("counter-confirm-yes");
   yes.textContent = T[`counter.last.${action}_yes`];
   yes.dataset.action = action;
