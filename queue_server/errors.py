@@ -17,17 +17,28 @@ The web layer maps these to responses in one table (`queue_server.web.errors`).
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class SothutuError(Exception):
+    """`details`: plain data a client acts on (answered as `error.details`), e.g. the counter
+    and its state; `extra`: what a store script said besides its message, for the service
+    that turns the refusal into one a person can act on (not answered)."""
+
     status = 500
     code = "internal"
 
-    def __init__(self, message: str, *, vi: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, vi: str | None = None, code: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(message)
         self.message = message
         self.message_vi = vi or message
         if code is not None:
             self.code = code
+        self.details = details
+        self.extra: dict[str, Any] = {}
 
     def text(self, lang: str) -> str:
         """The message in the reader's language ("vi" or "en")."""

@@ -70,8 +70,12 @@ def auth(r: Any) -> AuthService:
     return AuthService(Accounts(r))
 
 
-def start_server(config: config_mod.Config, clock: Clock | None = None) -> ServerThread:
-    return ServerThread(create_app(config, clock=clock))
+def start_server(
+    config: config_mod.Config, clock: Clock | None = None, *, calendar_gate: bool = False
+) -> ServerThread:
+    """`calendar_gate`: keep the walk-in gate the server set from the calendar at start-up
+    (else it is opened: see ServerThread)."""
+    return ServerThread(create_app(config, clock=clock), calendar_gate=calendar_gate)
 
 
 @pytest.fixture

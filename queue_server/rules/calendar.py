@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from types import MappingProxyType
+from typing import Literal
 
 import holidays
 
@@ -237,6 +238,52 @@ def is_open_at(cal: Calendar, dt_local: datetime) -> bool:
     """Whether the desk is open at the local wall time `dt_local` (session ends exclusive)."""
     moment = dt_local.time()
     return any(s.start <= moment < s.end for s in hours_on(cal, dt_local.date()))
+
+
+def walk_in_window(cal: Calendar, stop_minutes: int, d: date) -> tuple[datetime, datetime] | None:
+    """When the kiosk issues walk-in tickets on `d`: from the first session's start until
+    `stop_minutes` before the last session's end (through the lunch break: citizens may take
+    a number then and wait). None on a closed day, or when the stop leaves no time at all."""
+    sessions = hours_on(cal, d)
+    if not sessions:
+        return None
+    opening = datetime.combine(d, sessions[0].start)
+    stop = datetime.combine(d, sessions[-1].end) - timedelta(minutes=stop_minutes)
+    return (opening, stop) if opening < stop else None
+
+
+WalkInReason = Literal["before_opening", "after_stop", "day_closed"]
+
+
+@dataclass(frozen=True, slots=True)
+class WalkInGate:
+    """Whether walk-in tickets are issued at a moment; when not, why and when they are next."""
+
+    open: bool
+    reason: WalkInReason | None = None
+    next_opening: datetime | None = None
+
+
+def walk_in_gate(cal: Calendar, stop_minutes: int, now: datetime) -> WalkInGate:
+    """The walk-in gate at the local wall time `now`, from the calendar alone: the one truth
+    the server sets the gate from at start-up and at each boundary."""
+    today = walk_in_window(cal, stop_minutes, now.date())
+    if today is not None and today[0] <= now < today[1]:
+        return WalkInGate(True)
+    reason: WalkInReason = "day_closed"
+    if today is not None:
+        reason = "before_opening" if now < today[0] else "after_stop"
+    return WalkInGate(False, reason, next_walk_in_opening(cal, stop_minutes, now))
+
+
+def next_walk_in_opening(cal: Calendar, stop_minutes: int, now: datetime) -> datetime | None:
+    """The first moment after `now` at which walk-in tickets are issued again; None when the
+    calendar has no opening within its search limit."""
+    for offset in range(_SEARCH_LIMIT_DAYS):
+        window = walk_in_window(cal, stop_minutes, now.date() + timedelta(days=offset))
+        if window is not None and window[0] > now:
+            return window[0]
+    return None
 
 
 def next_working_day(cal: Calendar, d: date) -> date:

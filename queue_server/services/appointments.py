@@ -24,6 +24,7 @@ from queue_server.rules.slots import (
 )
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService
+from queue_server.services.walk_ins import closed_conflict
 from queue_server.store.bookings import Booking, BookingStore, CodeTaken
 from queue_server.store.records import Ticket
 
@@ -519,10 +520,4 @@ class AppointmentService:
 
     async def check_walk_in(self, slug: str) -> None:
         if await self.store.gate(slug) == "closed":
-            raise Conflict(
-                "the office has stopped issuing tickets for today; tickets already issued"
-                " are still served",
-                vi="Đã hết giờ lấy số hôm nay. Các số đã cấp vẫn được phục vụ. Mời quay lại vào"
-                " ngày làm việc tiếp theo.",
-                code="walk_in_closed",
-            )
+            raise closed_conflict(self.queue.office(slug), self.clock.now_ms())

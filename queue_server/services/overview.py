@@ -11,9 +11,14 @@ from queue_server.config import Field, Office
 from queue_server.rules.calling import Waiting, calling_order
 from queue_server.rules.waiting import average_service_s, estimated_wait_s
 from queue_server.services.queue import QueueService
+from queue_server.services.walk_ins import FIELD_CLOSED, walk_in_state
 
 NO_OPEN_COUNTER = "no_open_counter"
-_REASONS = {NO_OPEN_COUNTER: ("Chưa có quầy mở", "No counter is open")}
+WALK_IN_CLOSED = "walk_in_closed"
+_REASONS = {
+    NO_OPEN_COUNTER: ("Chưa có quầy mở", "No counter is open"),
+    WALK_IN_CLOSED: FIELD_CLOSED,
+}
 # Sorts after every real ticket of its class, as a ticket issued now would.
 _NEW = "~new"
 
@@ -26,14 +31,17 @@ class FieldLoad:
     waiting: int
     estimated_wait_s: int
     open_counters: int
+    walk_ins_open: bool = True
 
     @property
     def available(self) -> bool:
-        return self.open_counters > 0
+        return self.walk_ins_open and self.open_counters > 0
 
     @property
     def reason(self) -> str | None:
-        return None if self.available else NO_OPEN_COUNTER
+        if not self.walk_ins_open:
+            return WALK_IN_CLOSED
+        return None if self.open_counters > 0 else NO_OPEN_COUNTER
 
     def to_json(self, lang: str = "vi") -> dict[str, Any]:
         reason = self.reason
@@ -63,10 +71,11 @@ async def field_loads(queue: QueueService, office: Office) -> list[FieldLoad]:
     display figure may lag one event behind, and the kiosk refreshes on every event."""
     store = queue.store
     codes = [f.code for f in office.fields]
-    waiting, open_counts, samples = await asyncio.gather(
+    waiting, open_counts, samples, walk_ins = await asyncio.gather(
         store.waiting(office.slug, codes),
         store.open_counts(office),
         asyncio.gather(*(store.service_samples(office.slug, c) for c in codes)),
+        store.walk_ins_open(office.slug),
     )
     now = queue.clock.now_ms()
     loads = []
@@ -75,7 +84,8 @@ async def field_loads(queue: QueueService, office: Office) -> list[FieldLoad]:
         open_n = open_counts.get(f.code, 0)
         ahead = new_ticket_ahead(lane, office.interleave, now)
         avg = average_service_s(field_samples, f.service_minutes)
-        loads.append(FieldLoad(f, len(lane), estimated_wait_s(ahead, avg, open_n), open_n))
+        wait = estimated_wait_s(ahead, avg, open_n)
+        loads.append(FieldLoad(f, len(lane), wait, open_n, walk_ins))
     return loads
 
 
@@ -86,5 +96,14 @@ async def office_overview(queue: QueueService, slug: str, lang: str = "vi") -> d
     return {
         "office": office.slug,
         "name": office.name,
+        "walk_in": walk_in_gate_json(queue, office, loads, lang),
         "fields": [load.to_json(lang) for load in loads],
     }
+
+
+def walk_in_gate_json(
+    queue: QueueService, office: Office, loads: list[FieldLoad], lang: str
+) -> dict[str, Any]:
+    """The gate as `loads` read it, with the reason and the next opening when closed."""
+    is_open = all(load.walk_ins_open for load in loads)
+    return walk_in_state(office, is_open, queue.clock.now_ms(), lang)

@@ -10,6 +10,7 @@ from queue_server.rules.calling import Klass, Waiting, calling_order, choose_nex
 from queue_server.rules.waiting import average_service_s, estimated_wait_s
 from queue_server.services.clock import Clock, local_day
 from queue_server.services.offices import OfficeRegistry
+from queue_server.services.walk_ins import closed_conflict
 from queue_server.store import keys
 from queue_server.store.messages import current_message
 from queue_server.store.queue import QueueStore, counter_lanes
@@ -26,11 +27,15 @@ class Placed(NamedTuple):
     ticket: Ticket
     position: int | None
     estimated_wait_s: int | None
+    # A waiting ticket sent to one counter: {counter, name, status} of that counter, so the
+    # citizen is told where they wait and whether that counter is open.
+    waiting_at: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = self.ticket.to_json()
         d["position"] = self.position
         d["estimated_wait_s"] = self.estimated_wait_s
+        d["waiting_at"] = self.waiting_at
         return d
 
 
@@ -112,10 +117,17 @@ class QueueService:
             klass = "appointment" if priority == APPOINTMENT else "priority"
         now = self.clock.now_ms()
         day = self.day(office, now)
-        issued = await self.store.issue(
-            office, field, lane=field.code, priority=priority, klass=klass, now_ms=now, day=day,
-            due_ms=due_ms, idempotency_key=idempotency_key, walk_in=walk_in,
-        )  # fmt: skip
+        try:
+            issued = await self.store.issue(
+                office, field, lane=field.code, priority=priority, klass=klass, now_ms=now,
+                day=day, due_ms=due_ms, idempotency_key=idempotency_key, walk_in=walk_in,
+            )  # fmt: skip
+        except Conflict as exc:
+            if exc.code != "walk_in_closed":
+                raise
+            # The script knows only that the gate is closed; the calendar says why and when
+            # the citizen can come back.
+            raise closed_conflict(office, now) from exc
         if issued.new_day:
             # The first ticket of a day: earlier days' tickets leave the queue, then count.
             await self.store.rollover(office, day, now)
@@ -136,7 +148,15 @@ class QueueService:
         samples = await self.store.service_samples(office.slug, field.code)
         open_n = (await self.store.open_counts(office)).get(field.code, 0)
         avg = average_service_s(samples, field.service_minutes)
-        return Placed(ticket, ahead, estimated_wait_s(ahead, avg, open_n))
+        wait: int | None = estimated_wait_s(ahead, avg, open_n)
+        at = office.counter(int(ticket.lane[1:])) if ticket.lane.startswith("@") else None
+        if at is None:
+            return Placed(ticket, ahead, wait)
+        status = (await self.counter_state(office, at.number)).status
+        if status != "open":
+            wait = None  # no estimate is honest while the one counter that calls it is not open
+        waiting_at = {"counter": at.number, "name": at.name, "status": status}
+        return Placed(ticket, ahead, wait, waiting_at)
 
     async def get(self, ticket_id: str) -> Placed:
         ticket = await self.store.ticket(ticket_id)
@@ -238,9 +258,11 @@ class QueueService:
         field_code: str | None,
         counter: int | None,
         idempotency_key: str | None = None,
+        force: bool = False,
     ) -> Ticket:
         """Send a waiting or called ticket to another field or counter; it keeps its place by
-        issue order there."""
+        issue order there. To a counter that is closed or paused only with `force` (the
+        clerk was told and chose to): the ticket would wait until that counter opens."""
         if field_code is None and counter is None:
             raise BadRequest(
                 "say where to: a field, a counter or both",
@@ -258,22 +280,55 @@ class QueueService:
             raise _state_conflict(ticket, "transfer")
         if ticket.status == "waiting" and lane == ticket.lane and field.code == ticket.field:
             raise Conflict("the ticket is already there", vi="Số này đã ở đúng lĩnh vực/quầy đó.")
+        if counter is not None and not force:
+            # Read before the move, not in its script: a warning to the clerk, who may
+            # still choose the counter; a counter closing at that instant is told to its
+            # own clerk (close_refusal) and the citizen's page says where the ticket waits.
+            await self._check_transfer_target(office, ticket, counter)
         return await self.store.requeue(
             ticket, "transfer", self.clock.now_ms(), lane=lane, field=field.code,
             idempotency_key=idempotency_key,
         )  # fmt: skip
 
+    async def counter_state(self, office: Office, number: int) -> CounterState:
+        return next(c for c in await self.store.counters(office) if c.number == number)
+
+    async def _check_transfer_target(self, office: Office, ticket: Ticket, number: int) -> None:
+        target = self.counter(office, number)
+        status = (await self.counter_state(office, number)).status
+        if status == "open":
+            return
+        vi_state = "đang đóng" if status == "closed" else "đang tạm dừng"
+        en_state = "closed" if status == "closed" else "paused"
+        raise Conflict(
+            f"counter {number} ({target.name}) is {en_state}: ticket {ticket.number} would wait"
+            f' there until it opens. Choose another counter, or send "force": true to'
+            " transfer it anyway",
+            vi=f"{target.name} {vi_state}: số {ticket.number} sẽ phải chờ đến khi quầy mở lại."
+            ' Hãy chọn quầy khác, hoặc gửi "force": true nếu vẫn chuyển.',
+            code=f"counter_{en_state}",
+            details={"counter": number, "name": target.name, "status": status},
+        )
+
     # Counters.
 
     async def counter_action(
         self, slug: str, number: int, action: str, staff: str = "",
-        idempotency_key: str | None = None,
+        idempotency_key: str | None = None, force: bool = False,
     ) -> CounterState:  # fmt: skip
+        """Open, pause or close a counter. Pausing or closing the last open counter of a field
+        with people waiting is refused (409 `last_counter`, with how many) unless `force`:
+        they would hold numbers no counter calls."""
         office = self.office(slug)
         counter = self.counter(office, number)
-        return await self.store.counter_action(
-            office, counter, action, self.clock.now_ms(), staff, idempotency_key
-        )
+        try:
+            return await self.store.counter_action(
+                office, counter, action, self.clock.now_ms(), staff, idempotency_key, force
+            )
+        except Conflict as exc:
+            if exc.code != "last_counter":
+                raise
+            raise _last_counter(office, counter, action, exc.extra) from exc
 
     # Views.
 
@@ -314,6 +369,51 @@ class QueueService:
         office = self.office(slug)
         now = self.clock.now_ms()
         return await self.store.rollover(office, self.day(office, now), now)
+
+
+def _last_counter(office: Office, counter: Counter, action: str, extra: dict[str, Any]) -> Conflict:
+    """The refusal of `counter.lua`: its fields (by their index in the counter's fields) left
+    without an open counter and how many wait in each, and how many tickets were sent to
+    this counter itself (`own`)."""
+    left: list[tuple[Field, int]] = []
+    for entry in extra.get("fields") or []:  # cjson writes an empty list as {}
+        field = office.field(counter.fields[int(entry["index"]) - 1])
+        if field is not None:
+            left.append((field, int(entry["waiting"])))
+    waiting = sum(n for _, n in left)
+    own = int(extra.get("own") or 0)
+    verb_vi, verb_en = ("tạm dừng", "pause") if action == "pause" else ("đóng", "close")
+    en: list[str] = []
+    vi: list[str] = []
+    if left:
+        people = "1 person is" if waiting == 1 else f"{waiting} people are"
+        en.append(
+            f"counter {counter.number} is the last one open for"
+            f" {', '.join(f.name_en for f, _ in left)}; {people} waiting."
+        )
+        vi.append(
+            f"{counter.name} là quầy cuối cùng đang mở cho lĩnh vực"
+            f" {', '.join(f.name_vi for f, _ in left)}; còn {waiting} người đang chờ."
+        )
+    if own:
+        tickets = "1 ticket sent to it waits" if own == 1 else f"{own} tickets sent to it wait"
+        en.append(f"{tickets} for counter {counter.number}.")
+        vi.append(f"Còn {own} người được chuyển đến {counter.name} đang chờ.")
+    return Conflict(
+        " ".join([*en, f'Send "force": true to {verb_en} it anyway.']),
+        vi=" ".join([*vi, f'Gửi "force": true nếu vẫn {verb_vi} quầy.']),
+        code="last_counter",
+        details={
+            "counter": counter.number,
+            "action": action,
+            "waiting": waiting,
+            "fields": [
+                {"code": f.code, "name_vi": f.name_vi, "name_en": f.name_en, "waiting": n}
+                for f, n in left
+            ],
+            "own": own,
+        },
+    )  # fmt: skip
 
 
 def _state_conflict(ticket: Ticket, action: str) -> Conflict:

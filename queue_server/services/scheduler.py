@@ -8,7 +8,10 @@ the others stand by and take over within one expiry when the holder dies.
 Day transitions (open the day: numbering rollover and walk-in kiosk open; stop walk-ins
 `walk_in_stop_minutes` before closing) are run for each boundary passed since the last tick,
 recorded per office in Redis, so a restart or a change of runner neither misses nor repeats
-one. The first tick of a deployment only records the time.
+one. The first tick of a deployment only records the time. The walk-in gate is not flipped
+by the kind of boundary but set to what the calendar gives at that moment
+(`rules.calendar.walk_in_gate`), and every process sets it so at start-up (`sync_gates`):
+a server started at night or on a holiday refuses walk-ins from its first request.
 """
 
 from __future__ import annotations
@@ -26,12 +29,13 @@ from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from queue_server.config import Config, Office
-from queue_server.rules.calendar import hours_on
+from queue_server.rules.calendar import Calendar, hours_on
 from queue_server.rules.slots import is_no_show
 from queue_server.services.appointments import AppointmentService
 from queue_server.services.clock import Clock
 from queue_server.services.notify import OutboxSender
 from queue_server.services.reports import ReportsService
+from queue_server.services.walk_ins import gate_at
 from queue_server.store import keys
 from queue_server.store.aggregates import AggregateStore
 
@@ -63,6 +67,9 @@ class Jobs:
         self.bookings = appointments.store
         self.client = appointments.store.client
         self.outbox = outbox
+        # The calendar each office's gate was last set from, to follow a manager's change of
+        # hours or days off at once (other changes leave the gate alone).
+        self._gate_from: dict[str, tuple[Calendar, int]] = {}
 
     # Offices come from the registry, so a manager's change of hours applies at the next tick.
 
@@ -91,11 +98,30 @@ class Jobs:
         """Start the office day: earlier days' waiting tickets leave, the kiosk opens."""
         office = self.queue.office(slug)
         await self.queue.store.rollover(office, self.queue.day(office, now_ms), now_ms)
-        await self.bookings.set_gate(slug, "open", now_ms)
+        await self.sync_gate(office, now_ms)
 
     async def stop_walk_ins(self, slug: str, now_ms: int) -> None:
         """No more walk-in tickets today; those issued are still served."""
-        await self.bookings.set_gate(slug, "closed", now_ms)
+        await self.sync_gate(self.queue.office(slug), now_ms)
+
+    async def sync_gate(self, office: Office, now_ms: int) -> bool:
+        """Sets the walk-in gate to what the calendar gives at `now_ms` (an event only when
+        it changes); True when it changed."""
+        self._gate_from[office.slug] = (office.calendar, office.walk_in_stop_minutes)
+        gate = gate_at(office, now_ms)
+        return await self.bookings.set_gate(office.slug, "open" if gate.open else "closed", now_ms)
+
+    async def follow_change(self, slug: str, now_ms: int) -> bool:
+        """After a manager's change of the office: when its hours, days off or walk-in stop
+        changed (a day off added for today), the gate follows now, not at the next boundary."""
+        office = self.queue.office(slug)
+        if self._gate_from.get(slug) == (office.calendar, office.walk_in_stop_minutes):
+            return False
+        return await self.sync_gate(office, now_ms)
+
+    async def sync_gates(self, now_ms: int) -> None:
+        for office in self.queue.offices.all():
+            await self.sync_gate(office, now_ms)
 
     async def day_transitions(self, now_ms: int) -> None:
         for office in self.queue.offices.all():

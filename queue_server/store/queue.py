@@ -339,7 +339,12 @@ class QueueStore:
         now_ms: int,
         staff: str = "",
         idempotency_key: str | None = None,
+        force: bool = False,
     ) -> CounterState:
+        """Refused with 409 `last_counter` (the script's `fields`: index in `counter.fields`
+        and how many wait; `own`: how many wait in the counter's own lane) when pausing or
+        closing leaves a field with people waiting and no open counter, or tickets sent to
+        this counter, unless `force`."""
         slug = office.slug
         idem, use = self._idem(slug, idempotency_key)
         res = await self.scripts.run(
@@ -349,8 +354,18 @@ class QueueStore:
                 keys.counter(slug, counter.number),
                 keys.events(slug),
                 *(keys.open_counters(slug, f) for f in counter.fields),
+                *(keys.queue(slug, f, k) for f in counter.fields for k in CLASSES),
+                *(keys.queue(slug, keys.counter_lane(counter.number), k) for k in CLASSES),
             ],
-            [use, now_ms, action, counter.number, staff],
+            [
+                use,
+                now_ms,
+                action,
+                counter.number,
+                staff,
+                "1" if force else "0",
+                len(counter.fields),
+            ],
         )
         return CounterState.from_hash(counter.number, res["counter"])
 
@@ -428,6 +443,10 @@ class QueueStore:
 
     async def service_samples(self, slug: str, field: str) -> list[float]:
         return [float(x) for x in await self.r.lrange(keys.service_times(slug, field), 0, -1)]
+
+    async def walk_ins_open(self, slug: str) -> bool:
+        """The walk-in gate the issue script checks (the scheduler sets it)."""
+        return bool(await self.r.get(keys.walk_in_gate(slug)) != "closed")
 
     async def open_counts(self, office: Office) -> dict[str, int]:
         async with self.r.pipeline(transaction=False) as p:

@@ -154,4 +154,6 @@ def _error(code: str, result: dict[str, Any]) -> SothutuError:
             " tomorrow",
             vi=vi,
         )
-    return Conflict(message, vi=vi, code=code)
+    conflict = Conflict(message, vi=vi, code=code)
+    conflict.extra = {k: v for k, v in result.items() if k not in ("err", "message")}
+    return conflict

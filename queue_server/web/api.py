@@ -20,6 +20,7 @@ from queue_server.web.openapi import openapi
 from queue_server.web.requests import (
     idempotency_key,
     json_body,
+    opt_bool,
     opt_int,
     opt_str,
     path_int,
@@ -137,9 +138,10 @@ async def get_ticket(request: Request) -> Response:
 def counter_action(action: str) -> Handler:
     async def handler(request: Request) -> Response:
         who = await _staff(request)
+        force = opt_bool(await _body(request), "force") if action != "open" else False
         state = await _queue(request).counter_action(
             request.path_params["office"], path_int(request, "n"), action, who.name,
-            idempotency_key(request),
+            idempotency_key(request), force=force,
         )  # fmt: skip
         return JSONResponse(state.to_json())
 
@@ -192,7 +194,7 @@ async def transfer_ticket(request: Request) -> Response:
     data = await _body(request)
     ticket = await _queue(request).transfer(
         request.path_params["id"], opt_str(data, "field", 8), opt_int(data, "counter", 1, 999),
-        idempotency_key(request),
+        idempotency_key(request), force=opt_bool(data, "force"),
     )  # fmt: skip
     return JSONResponse(ticket.to_json())
 

@@ -155,7 +155,16 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
             config, BookingStore(client), queue, clock
         )
         outbox = OutboxSender(client, adapter_from_url(config.notify_url))
-        scheduler = Scheduler(client, Jobs(config, appointments, outbox), queue.clock)
+        jobs = Jobs(config, appointments, outbox)
+        # Whether this process runs the scheduler or not, the gate is right from the first
+        # request: the scheduler moves it only when a boundary passes.
+        await jobs.sync_gates(queue.clock.now_ms())
+
+        async def follow_calendar(event: Event) -> None:
+            await jobs.follow_change(event.office, queue.clock.now_ms())
+
+        hub.listen("office.config_changed", follow_calendar)  # after reload_office
+        scheduler = Scheduler(client, jobs, queue.clock)
         scheduler.start()
         # Boards show calls while the clips are still being built; only the voice waits.
         clips = asyncio.create_task(

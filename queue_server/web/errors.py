@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
@@ -35,16 +36,22 @@ def language(request: HTTPConnection) -> str:
     return "vi"
 
 
-def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
-    return {"error": {"code": code, "message": message}}
+def error_body(
+    code: str, message: str, details: dict[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return {"error": error}
 
 
 async def sothutu_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SothutuError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return JSONResponse(
-        error_body(exc.code, exc.text(language(request))), exc.status, headers=headers
-    )
+        error_body(exc.code, exc.text(language(request)), exc.details), exc.status,
+        headers=headers,
+    )  # fmt: skip
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

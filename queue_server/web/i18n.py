@@ -543,6 +543,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ticket.minutes": ("phút", "min"),
     "ticket.hours": ("giờ", "h"),
     "ticket.soon": ("Sắp đến lượt", "Very soon"),
+    "ticket.waiting_at": ("Đang chờ tại {counter}", "Waiting for {counter}"),
+    "ticket.counter_closed": (
+        "{counter} đang đóng. Số của bạn sẽ được gọi khi quầy mở lại; nếu cần, xin hỏi cán bộ"
+        " tại quầy tiếp nhận.",
+        "{counter} is closed. Your number will be called when it opens again; if in doubt,"
+        " ask at the reception desk.",
+    ),
+    "ticket.counter_paused": (
+        "{counter} đang tạm dừng. Số của bạn sẽ được gọi khi quầy làm việc trở lại.",
+        "{counter} is paused. Your number will be called when it resumes.",
+    ),
+    "ticket.wait_counter": ("Chờ quầy mở lại", "Until the counter opens"),
     "ticket.field": ("Lĩnh vực", "Service"),
     "ticket.priority": ("Ưu tiên", "Priority"),
     "ticket.issued": ("Lấy số lúc", "Taken at"),
@@ -626,6 +638,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.transfer.to_field": ("Sang lĩnh vực khác", "To another field"),
     "counter.transfer.to_counter": ("Sang quầy khác", "To another counter"),
     "counter.transfer.here": ("hiện tại", "current"),
+    "counter.transfer.warn.closed": (
+        "{counter} đang đóng. Số {number} sẽ phải chờ đến khi quầy mở lại.",
+        "{counter} is closed. Ticket {number} would wait until it opens.",
+    ),
+    "counter.transfer.warn.paused": (
+        "{counter} đang tạm dừng. Số {number} sẽ phải chờ đến khi quầy làm việc trở lại.",
+        "{counter} is paused. Ticket {number} would wait until it resumes.",
+    ),
+    "counter.transfer.anyway": ("Vẫn chuyển đến {counter}", "Transfer to {counter} anyway"),
+    "counter.transfer.other": ("Chọn nơi khác", "Choose another"),
+    "counter.last.title": ("Vẫn còn người đang chờ", "People are still waiting"),
+    "counter.last.text": (
+        "Quầy này là quầy cuối cùng đang mở cho lĩnh vực {fields}; còn {n} người đang chờ.",
+        "This is the last counter open for {fields}; {n} people are waiting.",
+    ),
+    "counter.last.text_one": (
+        "Quầy này là quầy cuối cùng đang mở cho lĩnh vực {fields}; còn 1 người đang chờ.",
+        "This is the last counter open for {fields}; 1 person is waiting.",
+    ),
+    "counter.last.own": (
+        "Còn {n} người được chuyển đến quầy này đang chờ.",
+        "{n} tickets transferred to this counter are waiting.",
+    ),
+    "counter.last.own_one": (
+        "Còn 1 người được chuyển đến quầy này đang chờ.",
+        "1 ticket transferred to this counter is waiting.",
+    ),
+    "counter.last.close_q": ("Vẫn đóng quầy?", "Close it anyway?"),
+    "counter.last.pause_q": ("Vẫn tạm dừng quầy?", "Pause it anyway?"),
+    "counter.last.close_yes": ("Vẫn đóng quầy", "Close anyway"),
+    "counter.last.pause_yes": ("Vẫn tạm dừng", "Pause anyway"),
+    "counter.last.keep": ("Giữ quầy mở", "Keep it open"),
     "counter.cancel": ("Hủy", "Cancel"),
     "counter.result": ("Hẹn trả kết quả", "Result pickup"),
     "counter.result.title": ("Hẹn trả kết quả cho số", "Result pickup for ticket"),

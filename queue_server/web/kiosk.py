@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from queue_server.config import APPOINTMENT, Office
 from queue_server.errors import NotFound
-from queue_server.services.overview import field_loads, office_overview
+from queue_server.services.overview import field_loads, office_overview, walk_in_gate_json
 from queue_server.services.queue import Placed, QueueService
 from queue_server.web.addresses import public_base
 from queue_server.web.errors import language
@@ -70,6 +70,7 @@ async def kiosk_page(request: Request) -> Response:
         {
             "office": office,
             "loads": [load.to_json(lang) for load in loads],
+            "walk_in": walk_in_gate_json(service, office, loads, lang),
             "priorities": [p for p in office.priorities if p.code != APPOINTMENT],
             "check_in": check_in if _has_route(request, CHECK_IN_PATH) else None,
             "heartbeat_s": request.app.state.config.server.heartbeat_s,

@@ -52,6 +52,7 @@ _PATH_PARAMS: dict[str, Schema] = {
     },
 }
 COUNTER = {"type": "integer", "minimum": 1, "maximum": 999}
+FORCE = {"type": "boolean", "description": "act although warned: the clerk was told and chose to"}
 START = {**LOCAL_TIME, "maxLength": 16}
 
 
@@ -154,8 +155,11 @@ def _tickets() -> list[Operation]:
             ref("Ticket"), body=obj({"counter": COUNTER}), errors=(409,)),
         *steps,
         _op("post", f"{TK}/transfer", "Move a waiting or called ticket to another field or "
-            "counter", STAFF, ref("Ticket"), body=obj({}, {"field": text(8), "counter": COUNTER}),
-            errors=(409,), note="It keeps its place by issue order."),
+            "counter", STAFF, ref("Ticket"),
+            body=obj({}, {"field": text(8), "counter": COUNTER, "force": FORCE}),
+            errors=(409,), note="It keeps its place by issue order. To a counter that is "
+            "not open: 409 `counter_closed` or `counter_paused` (`details`: counter, name, "
+            "status) unless `force` is true."),
         _op("post", f"{TK}/cancel", "Cancel a waiting ticket", HOLDER, ref("Ticket"),
             errors=(409,)),
         _op("post", f"{TK}/rating", "Rate a finished ticket, once", HOLDER, ref("Rated"),
@@ -168,9 +172,14 @@ def _tickets() -> list[Operation]:
 def _counters() -> list[Operation]:
     c = f"{OF}/counters/{{n}}"
     actions = [
-        _op("post", f"{c}/{action}", f"{action.capitalize()} a counter", STAFF,
-            ref("CounterState"), errors=(409,))
-        for action in ("open", "pause", "close")
+        _op("post", f"{c}/open", "Open a counter", STAFF, ref("CounterState"), errors=(409,)),
+        *(_op("post", f"{c}/{action}", f"{action.capitalize()} a counter", STAFF,
+              ref("CounterState"), body=obj({}, {"force": FORCE}), errors=(409,),
+              note="409 `last_counter` when it is the last open counter of a field with "
+              "people waiting (`details`: counter, action, waiting, fields with code, names "
+              "and waiting) unless `force` is true; `counter_busy` (close only) while it "
+              "serves a ticket.")
+          for action in ("pause", "close")),
     ]  # fmt: skip
     return [
         *actions,

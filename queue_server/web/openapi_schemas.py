@@ -86,6 +86,13 @@ PLACED = {
     **TICKET,
     "position": nullable({"type": "integer", "description": "people ahead; null if not waiting"}),
     "estimated_wait_s": nullable(INTEGER),
+    "waiting_at": {
+        **nullable(
+            obj({"counter": INTEGER, "name": STRING, "status": enum("open", "paused", "closed")})
+        ),
+        "description": "the counter a waiting ticket was sent to, and its state; null when "
+        "it waits for its field (its estimate is null while that counter is not open)",
+    },
 }
 COUNTER_STATE = {
     "number": INTEGER,
@@ -215,8 +222,16 @@ _FIELD_LOAD = obj(
         "estimated_wait_s": INTEGER,
         "open_counters": INTEGER,
         "available": BOOLEAN,
-        "reason": nullable(enum("no_open_counter")),
+        "reason": nullable(enum("walk_in_closed", "no_open_counter")),
         "reason_text": nullable(STRING),
+    }
+)
+_WALK_IN = obj(
+    {
+        "open": BOOLEAN,
+        "reason": nullable(enum("before_opening", "after_stop", "day_closed")),
+        "text": {**nullable(STRING), "description": "why closed and when to come back"},
+        "next_opening": {**nullable(STRING), "description": "office-local ISO time"},
     }
 )
 _SLOT = obj({"start": LOCAL_TIME, "end": LOCAL_TIME, "remaining": INTEGER})
@@ -274,7 +289,9 @@ _PRINTER = obj(
 
 # components/schemas of the document.
 SCHEMAS: dict[str, Schema] = {
-    "Error": obj({"error": obj({"code": STRING, "message": STRING})}),
+    "Error": obj(
+        {"error": obj({"code": STRING, "message": STRING}, {"details": {"type": "object"}})}
+    ),
     "Token": obj(
         {"access_token": STRING, "token_type": enum("bearer"), "role": STRING, "username": STRING}
     ),
@@ -293,7 +310,9 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Snapshot": SNAPSHOT,
-    "Overview": obj({"office": STRING, "name": STRING, "fields": array(_FIELD_LOAD)}),
+    "Overview": obj(
+        {"office": STRING, "name": STRING, "walk_in": _WALK_IN, "fields": array(_FIELD_LOAD)}
+    ),
     "SlotDays": obj({"days": array(DAY)}),
     "DaySlots": obj({"day": DAY, "slots": array(_SLOT)}),
     "Booking": obj(BOOKING),

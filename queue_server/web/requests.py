@@ -93,6 +93,18 @@ def opt_int(data: dict[str, Any], name: str, lo: int = 0, hi: int = 10**9) -> in
     return value
 
 
+def opt_bool(data: dict[str, Any], name: str) -> bool:
+    """A flag: absent or null is False."""
+    value = data.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise BadRequest(
+            f"'{name}' must be true or false", vi=f"Trường '{name}' phải là true hoặc false."
+        )
+    return value
+
+
 def path_int(request: Request, name: str) -> int:
     raw = request.path_params[name]
     if not raw.isdigit() or len(raw) > 6:

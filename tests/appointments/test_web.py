@@ -118,7 +118,7 @@ async def test_walk_ins_stop_before_closing_but_check_ins_go_on(
     assert refused.json()["error"] == {
         "code": "walk_in_closed",
         "message": "Đã hết giờ lấy số hôm nay. Các số đã cấp vẫn được phục vụ. Mời quay lại"
-        " vào ngày làm việc tiếp theo.",
+        " lúc 7:30 thứ Năm, 26/11.",
     }
     checked = await client.post(f"{OFFICE_API}/check-in", json={"code": code})
     assert checked.status_code == 201 and checked.json()["ticket"]["priority"] == "appointment"

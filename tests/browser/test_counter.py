@@ -219,6 +219,8 @@ async def test_transfer_dialog_moves_the_ticket(
     await expect(page.locator("#current-number")).to_have_text(second["number"])
     await page.click("#btn-transfer")
     await dialog.locator("button[data-counter='3']").click()
+    # Counter 3 is closed: the clerk is asked (test_counter_warnings.py) and confirms.
+    await dialog.locator("#transfer-force").click()
     # The click returns before the transfer's answer: the page says when it has one.
     await expect(page.locator("#message")).to_have_text(f"Đã chuyển số {second['number']} → Quầy 3")
     moved = await ticket(http, second["id"])
@@ -497,8 +499,11 @@ async def test_refused_action_is_shown_and_changes_nothing(
     await open_counter(page)
     await expect(rows(page)).to_have_text([waiting["number"]])
     hold = True
-    # Another workstation pauses counter 1; this page has not heard of it yet.
-    res = await http.post(f"/api/v1/offices/{OFFICE}/counters/1/pause", headers=staff)
+    # Another workstation pauses counter 1 (confirming it is the last open for HT); this
+    # page has not heard of it yet.
+    res = await http.post(
+        f"/api/v1/offices/{OFFICE}/counters/1/pause", json={"force": True}, headers=staff
+    )
     assert res.status_code == 200
     await page.click("#btn-call-next")
     message = page.locator("#message")
@@ -531,6 +536,11 @@ async def test_english_page(
     await page.click("#btn-open")
     await expect(page.locator("#counter-status")).to_have_text("Open")
     await page.click("#btn-close")
+    # The last counter open for the waiting ticket's field: asked first (in English).
+    await expect(page.locator("#counter-confirm-text")).to_have_text(
+        "This is the last counter open for Civil status; 1 person is waiting. Close it anyway?"
+    )
+    await page.click("#counter-confirm-yes")
     await expect(page.locator("#counter-status")).to_have_text("Closed")
     # A manager's change of the office reloads the page, which carries names and lanes.
     await page.evaluate("window.beforeReload = true")

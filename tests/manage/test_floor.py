@@ -34,7 +34,8 @@ async def test_floor_counts_waiting_open_counters_and_calls(
     assert (await http.post(f"{API}/counters/1/open", headers=staff)).status_code == 200
     assert (await http.post(f"{API}/counters/1/call-next", headers=staff)).status_code == 200
     await http.post(f"{API}/counters/2/open", headers=staff)
-    await http.post(f"{API}/counters/2/pause", headers=staff)
+    # The last counter open for CT, with one waiting: paused as the clerk confirms.
+    await http.post(f"{API}/counters/2/pause", json={"force": True}, headers=staff)
 
     part = (await manager.get(f"{BASE}/floor")).text
     # Counter 1 serves HT and called its first ticket: two wait; CT waits with no counter.

@@ -20,6 +20,7 @@ from queue_server.web.app import create_app
 from queue_server.web.server import uvicorn_config
 from tests.printer.escpos_stream import decode
 from tests.printer.fakeprinter import FakePrinter
+from tests.support.server import open_walk_ins
 
 OFFICE = "phuong-ba-dinh"
 
@@ -81,6 +82,8 @@ class FixedPortServer:
             assert self.thread.is_alive(), "server failed to start"
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.01)
+        assert self.config.redis.url is not None
+        open_walk_ins(self.config.redis.url, [o.slug for o in self.config.offices])
         return self.url
 
     def stop(self) -> None:

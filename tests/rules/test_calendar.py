@@ -20,9 +20,11 @@ from queue_server.rules.calendar import (
     hours_on,
     is_open_at,
     is_working_day,
+    next_walk_in_opening,
     next_working_day,
     receipt_day,
     statutory_holidays,
+    walk_in_gate,
 )
 
 BARE = Calendar(seasons=NORTHERN_SEASONS)
@@ -201,6 +203,47 @@ def test_saturday_morning_sessions(day: date, hours: tuple[Session, ...], workin
     cal = _with_saturday_morning()
     assert hours_on(cal, day) == hours
     assert is_working_day(cal, day) is working
+
+
+@pytest.mark.parametrize(
+    ("moment", "is_open", "reason", "next_opening"),
+    [
+        # Monday 7/12/2026, winter hours 07:30-12:00, 13:00-16:30, walk-ins stop 15 min early.
+        (datetime(2026, 12, 7, 0, 5), False, "before_opening", datetime(2026, 12, 7, 7, 30)),
+        (datetime(2026, 12, 7, 7, 29), False, "before_opening", datetime(2026, 12, 7, 7, 30)),
+        (datetime(2026, 12, 7, 7, 30), True, None, None),
+        (datetime(2026, 12, 7, 12, 30), True, None, None),  # the lunch break: take a number
+        (datetime(2026, 12, 7, 16, 14), True, None, None),
+        (datetime(2026, 12, 7, 16, 15), False, "after_stop", datetime(2026, 12, 8, 7, 30)),
+        (datetime(2026, 12, 7, 23, 59), False, "after_stop", datetime(2026, 12, 8, 7, 30)),
+        # Friday after the stop, and the night of a Sunday: Monday morning.
+        (datetime(2026, 12, 4, 16, 20), False, "after_stop", datetime(2026, 12, 7, 7, 30)),
+        (datetime(2026, 12, 6, 1, 11), False, "day_closed", datetime(2026, 12, 7, 7, 30)),
+        # Vietnam Culture Day (Tuesday 24/11/2026) is a holiday: closed all day.
+        (datetime(2026, 11, 24, 9, 0), False, "day_closed", datetime(2026, 11, 25, 7, 30)),
+        # New Year 2026: 1/1 holiday, 2/1 swapped off, 3/1 Saturday; the make-up Saturday
+        # 10/1 opens with Monday's hours.
+        (datetime(2026, 1, 1, 9, 0), False, "day_closed", datetime(2026, 1, 5, 7, 30)),
+        (datetime(2026, 1, 9, 16, 30), False, "after_stop", datetime(2026, 1, 10, 7, 30)),
+        (datetime(2026, 1, 10, 9, 0), True, None, None),
+        # Summer: 07:00-11:30, 13:30-17:00.
+        (datetime(2026, 6, 1, 16, 44), True, None, None),
+        (datetime(2026, 6, 1, 16, 45), False, "after_stop", datetime(2026, 6, 2, 7, 0)),
+    ],
+)
+def test_walk_in_gate_follows_the_calendar(
+    moment: datetime, is_open: bool, reason: str | None, next_opening: datetime | None
+) -> None:
+    gate = walk_in_gate(OFFICE, 15, moment)
+    assert (gate.open, gate.reason, gate.next_opening) == (is_open, reason, next_opening)
+
+
+def test_a_walk_in_stop_longer_than_the_day_never_opens() -> None:
+    gate = walk_in_gate(OFFICE, 10 * 60 + 1, datetime(2026, 12, 7, 9, 0))
+    assert (gate.open, gate.reason, gate.next_opening) == (False, "day_closed", None)
+    assert next_walk_in_opening(OFFICE, 0, datetime(2026, 12, 7, 9, 0)) == datetime(
+        2026, 12, 8, 7, 30
+    )
 
 
 @pytest.mark.parametrize(

@@ -134,7 +134,10 @@ async def test_counter_rules(service: QueueService) -> None:
     with pytest.raises(Conflict, match="still serving"):
         await service.counter_action(OFFICE, 1, "close")
     await service.step(t.id, "no_show", 1)
-    paused = await service.counter_action(OFFICE, 1, "pause")
+    # One HT ticket still waits and counter 1 is the last open for HT: asked first.
+    with pytest.raises(Conflict, match="last one open for Civil status; 1 person is waiting"):
+        await service.counter_action(OFFICE, 1, "pause")
+    paused = await service.counter_action(OFFICE, 1, "pause", force=True)
     assert paused.status == "paused"
     with pytest.raises(Conflict):
         await service.call_next(OFFICE, 1)

@@ -16,26 +16,49 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 import tomli_w
 import uvicorn
 from starlette.types import ASGIApp
 
+from queue_server.store import keys
+from queue_server.store.connection import EmbeddedRedis
 from queue_server.web.server import uvicorn_config
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class ServerThread:
-    def __init__(self, app: ASGIApp) -> None:
+    """`calendar_gate=False` (the default) opens the walk-in gate once the server has started,
+    whatever the hour the suite runs at: a server sets the gate from the calendar at start-up,
+    and most tests issue walk-in tickets at the real time or at a fixed moment that falls on
+    a holiday. Tests of the gate itself pass True. The scheduler moves the gate only when a
+    boundary passes, as it did before start-up set it."""
+
+    def __init__(self, app: ASGIApp, *, calendar_gate: bool = False) -> None:
+        self.app = app
+        self.calendar_gate = calendar_gate
         self.server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", 0, log_level="warning"))
         self.thread = threading.Thread(target=self._run, daemon=True, name="uvicorn")
         self.error: BaseException | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def _run(self) -> None:
         try:
-            asyncio.run(self.server.serve())
+            asyncio.run(self._serve())
         except BaseException as exc:  # reported to the test by start()
             self.error = exc
+
+    async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await self.server.serve()
+
+    async def _open_walk_ins(self) -> None:
+        state = getattr(self.app, "state", None)
+        if state is None or not hasattr(state, "offices"):
+            return
+        for office in state.offices.all():
+            await state.redis.delete(keys.walk_in_gate(office.slug))
 
     def start(self, timeout: float = 20.0) -> str:
         self.thread.start()
@@ -46,12 +69,23 @@ class ServerThread:
             if time.monotonic() > deadline:
                 raise TimeoutError("server did not start")
             time.sleep(0.01)
+        if not self.calendar_gate and self.loop is not None:
+            asyncio.run_coroutine_threadsafe(self._open_walk_ins(), self.loop).result(10)
         port = self.server.servers[0].sockets[0].getsockname()[1]
         return f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=15)
+
+
+def open_walk_ins(redis_url: str, slugs: list[str]) -> None:
+    """What ServerThread does for servers it does not run (see its docstring)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.delete(*(keys.walk_in_gate(slug) for slug in slugs))
+    finally:
+        client.close()
 
 
 def free_port() -> int:
@@ -74,6 +108,8 @@ class ServeProcess:
         self.config = tmp / "config.toml"
         self.config.write_text(tomli_w.dumps(data), "utf-8")
         self.data = tmp / "data"
+        self.redis_url = redis_url or EmbeddedRedis(self.data).url()
+        self.slugs = [str(o["slug"]) for o in data["offices"]]
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -85,6 +121,7 @@ class ServeProcess:
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         wait_until(lambda: get(f"{self.url}/healthz") == 200, 30)
+        open_walk_ins(self.redis_url, self.slugs)
 
     def kill(self) -> None:
         assert self.proc is not None

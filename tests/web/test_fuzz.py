@@ -3,9 +3,9 @@
 Schemathesis generates requests for every operation, valid ones and invalid ones (wrong
 types, missing fields, strings past maxLength, bad Idempotency-Keys), with and without a
 token. Every answer must be no 5xx, a documented status, and match the documented schema;
-a 4xx must be `{"error": {"code", "message"}}`. Path parameters are mostly real ones (the
-demo office, tickets in each state, bookings, a print job) so requests reach the handlers'
-logic rather than stopping at a 404.
+a 4xx must be `{"error": {"code", "message", "details"?}}`. Path parameters are mostly real
+ones (the demo office, tickets in each state, bookings, a print job) so requests reach the
+handlers' logic rather than stopping at a 404.
 
 The run is derandomised and small so the suite stays quick and steady; set
 SOTHUTU_FUZZ_EXAMPLES=200 for a longer, random exploration.
@@ -40,13 +40,15 @@ Operation = APIOperation[Any, Any, Any, Any]
 
 
 def error_shape(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-    """A 4xx answer is `{"error": {"code": str, "message": str}}` with a message to read."""
+    """A 4xx answer is `{"error": {"code": str, "message": str}}` with a message to read, and
+    `details` (an object) where a page acts on the refusal."""
     if not 400 <= response.status_code < 500:
         return None
     body = response.json()
     assert isinstance(body, dict) and list(body) == ["error"], f"not an error body: {body!r}"
     error = body["error"]
-    assert isinstance(error, dict) and set(error) == {"code", "message"}, repr(body)
+    assert isinstance(error, dict) and set(error) - {"details"} == {"code", "message"}, repr(body)
+    assert isinstance(error.get("details", {}), dict), repr(body)
     assert isinstance(error["code"], str) and error["code"], repr(body)
     assert isinstance(error["message"], str) and error["message"], repr(body)
     return True

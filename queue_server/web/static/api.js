@@ -2,10 +2,11 @@
 // action (so a retry after a network drop never acts twice), and errors as readable text.
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details; // what a refusal carries for the page to act on (error.details)
   }
 }
 
@@ -62,7 +63,7 @@ export async function api(method, path, body, options = {}) {
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
       const err = data.error || {};
-      throw new ApiError(response.status, err.code || "error", err.message || response.statusText);
+      throw new ApiError(response.status, err.code || "error", err.message || response.statusText, err.details || null);
     }
     return data;
   }

@@ -27,6 +27,7 @@ const state = {
   loaded: false,
   actions: 0, // actions answered so far: a snapshot asked for before one is out of date
   queued: null, // an action asked for while another was pending: it runs next
+  counters: {}, // every counter's status by number: the transfer dialog shows and warns
 };
 
 const $ = (id) => document.getElementById(id);
@@ -303,6 +304,7 @@ function applySnapshot(snap) {
   state.status = me ? me.status : "closed";
   state.current = me && me.ticket && ACTIVE.has(me.ticket.status) ? me.ticket : null;
   state.streak = me ? me.streak : 0;
+  state.counters = Object.fromEntries(snap.counters.map((c) => [c.number, c.status]));
   state.stateId = snap.last_event;
   state.loaded = true;
   render();
@@ -323,6 +325,7 @@ function applyEvent(msg) {
   if (state.stateId && compareIds(msg.id, state.stateId) <= 0) return; // already in the state
   state.stateId = msg.id;
   const data = msg.data || {};
+  if (msg.type.startsWith("counter.")) noteCounter(data);
   if (msg.type.startsWith("ticket.")) {
     applyTicket(data);
     if ((msg.type === "ticket.finished" || msg.type === "ticket.no_show") && data.counter === ME) loadToday();
@@ -443,9 +446,7 @@ function act(action) {
       applyTicket(done);
       say(`${T[DONE_TEXT[action]]} ${done.number}`, "ok");
     } else {
-      const counter = await send(`/api/v1/offices/${OFFICE}/counters/${ME}/${action}`);
-      state.status = counter.status;
-      say(T[`counter.msg.${action}`], "ok");
+      await counterAction(action);
     }
   });
 }
@@ -468,24 +469,130 @@ function openTransfer() {
   const fields = cfg.fields.map((f) =>
     el("button", { type: "button", class: "btn choice", dataset: { field: f.code } }, `${f.prefix} · ${f.name}`, f.code === t.field ? el("small", {}, ` (${T["counter.transfer.here"]})`) : null),
   );
-  const counters = cfg.counters
-    .filter((c) => c.number !== ME)
-    .map((c) => el("button", { type: "button", class: "btn choice", dataset: { counter: String(c.number) } }, c.name, el("small", {}, ` · ${c.fields.map(fieldName).join(", ")}`)));
   $("transfer-fields").replaceChildren(...fields);
-  $("transfer-counters").replaceChildren(...counters);
+  renderTransferCounters();
+  showTransferPick();
   dialog.showModal();
 }
 
-function transferTo(target) {
+function transferTo(target, force = false) {
   const dialog = $("transfer-dialog");
   const t = state.current;
+  const status = target.counter ? counterStatus(target.counter) : "open";
+  if (!force && status !== "open") return warnTransfer(target.counter, status);
   dialog.close();
   return run("transfer", async () => {
-    const moved = await send(`/api/v1/tickets/${encodeURIComponent(t.id)}/transfer`, target);
+    let moved;
+    try {
+      moved = await send(`/api/v1/tickets/${encodeURIComponent(t.id)}/transfer`, force ? { ...target, force: true } : target);
+    } catch (err) {
+      // The counter closed or paused after the dialog was drawn: ask, with its state now.
+      if (err.code !== "counter_closed" && err.code !== "counter_paused") throw err;
+      noteCounter({ number: err.details.counter, status: err.details.status });
+      renderTransferCounters();
+      dialog.showModal();
+      warnTransfer(err.details.counter, err.details.status);
+      return;
+    }
     applyTicket(moved);
-    const where = target.counter ? cfg.counters.find((c) => c.number === target.counter).name : fieldName(target.field);
+    const where = target.counter ? counterName(target.counter) : fieldName(target.field);
     say(`${T["counter.msg.transferred"]} ${moved.number} → ${where}`, "ok");
   });
+}
+
+// Counters' states, for the transfer dialog: a ticket sent to a closed or paused counter
+// waits until it opens, so the clerk sees each state and is asked before choosing one.
+
+function counterStatus(number) {
+  return state.counters[number] || "closed";
+}
+
+function counterName(number) {
+  return cfg.counters.find((c) => c.number === number).name;
+}
+
+function noteCounter(data) {
+  if (typeof data.number !== "number" || !data.status) return;
+  state.counters[data.number] = data.status;
+  if ($("transfer-dialog").open && !$("transfer-pick").hidden) renderTransferCounters();
+}
+
+function renderTransferCounters() {
+  const counters = cfg.counters
+    .filter((c) => c.number !== ME)
+    .map((c) => {
+      const status = counterStatus(c.number);
+      return el(
+        "button",
+        { type: "button", class: `btn choice choice-${status}`, dataset: { counter: String(c.number), status } },
+        el("span", { class: "choice-head" }, c.name, " ", el("span", { class: `pill pill-${status}` }, T[`counter.status.${status}`])),
+        el("small", {}, c.fields.map(fieldName).join(", ")),
+      );
+    });
+  $("transfer-counters").replaceChildren(...counters);
+}
+
+function showTransferPick() {
+  $("transfer-pick").hidden = false;
+  $("transfer-confirm").hidden = true;
+}
+
+function warnTransfer(number, status) {
+  const fill = (text) => text.replace("{counter}", counterName(number)).replace("{number}", state.current?.number ?? "");
+  $("transfer-warn").textContent = fill(T[`counter.transfer.warn.${status}`]);
+  const yes = $("transfer-force");
+  yes.textContent = fill(T["counter.transfer.anyway"]);
+  yes.dataset.counter = String(number);
+  $("transfer-pick").hidden = true;
+  $("transfer-confirm").hidden = false;
+  $("transfer-other").focus();
+}
+
+// Pausing or closing: the server refuses (409 last_counter) when this is the last open
+// counter of a field with people waiting; the clerk is asked, with how many, and chooses.
+
+async function counterAction(action, force = false) {
+  let counter;
+  try {
+    const path = `/api/v1/offices/${OFFICE}/counters/${ME}/${action}`;
+    counter = await send(path, force ? { force: true } : undefined);
+  } catch (err) {
+    if (err.code !== "last_counter" || force) throw err;
+    askLastCounter(action, err.details);
+    return;
+  }
+  state.status = counter.status;
+  say(T[`counter.msg.${action}`], "ok");
+}
+
+function askLastCounter(action, details) {
+  const lang = document.documentElement.lang === "en" ? "en" : "vi";
+  const parts = [];
+  if (details.fields.length) {
+    const fields = details.fields.map((f) => f[`name_${lang}`]).join(", ");
+    const key = details.waiting === 1 ? "counter.last.text_one" : "counter.last.text";
+    parts.push(T[key].replace("{fields}", fields).replace("{n}", String(details.waiting)));
+  }
+  if (details.own) {
+    const key = details.own === 1 ? "counter.last.own_one" : "counter.last.own";
+    parts.push(T[key].replace("{n}", String(details.own)));
+  }
+  parts.push(T[`counter.last.${action}_q`]);
+  $("counter-confirm-text").textContent = parts.join(" ");
+  const yes = $("counter-confirm-yes");
+  yes.textContent = T[`counter.last.${action}_yes`];
+  yes.dataset.action = action;
+  const dialog = $("counter-confirm");
+  dialog.returnValue = "";
+  dialog.showModal();
+  $("counter-confirm-keep").focus();
+}
+
+function confirmLastCounter() {
+  const dialog = $("counter-confirm");
+  if (dialog.returnValue !== "force") return;
+  const action = $("counter-confirm-yes").dataset.action;
+  run(action, () => counterAction(action, true));
 }
 
 // Result pickup dialog (hẹn trả kết quả): the clerk picks the procedure received, may add
@@ -675,7 +782,7 @@ function showPickup(made, printer) {
 const KEYS = { F1: "call-next", " ": "call-next", r: "recall", s: "start", f: "finish", n: "no-show", t: "transfer", h: "result" };
 
 function dialogOpen() {
-  return $("transfer-dialog").open || $("result-dialog").open;
+  return $("transfer-dialog").open || $("result-dialog").open || $("counter-confirm").open;
 }
 
 function onKey(event) {
@@ -704,10 +811,14 @@ function main() {
     if (button) callTicket(button.dataset.call);
   });
   $("transfer-dialog").addEventListener("click", (e) => {
+    if (e.target.closest("#transfer-other")) return showTransferPick();
+    const force = e.target.closest("#transfer-force");
+    if (force) return transferTo({ counter: Number(force.dataset.counter) }, true);
     const button = e.target.closest("button[data-field], button[data-counter]");
     if (!button) return;
     transferTo(button.dataset.field ? { field: button.dataset.field } : { counter: Number(button.dataset.counter) });
   });
+  $("counter-confirm").addEventListener("close", confirmLastCounter);
   const resultDialog = $("result-dialog");
   $("result-form").addEventListener("submit", submitResult);
   $("result-phone").addEventListener("blur", phoneProblem);

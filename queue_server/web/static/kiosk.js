@@ -17,6 +17,7 @@ const PRIORITY_IDLE_S = 30;
 const ISSUE_DEADLINE_MS = 60000;
 
 let loads = new Map(data.loads.map((f) => [f.code, f]));
+let walkIn = data.walk_in;
 let chosen = null;
 let busy = false;
 let screenTimer = null;
@@ -55,7 +56,17 @@ function show(screen) {
   window.scrollTo(0, 0);
 }
 
+/** Past the walk-in stop (or before opening) every field greys at once, and one line says
+ * why and when to come back, rather than each field refusing after two taps. */
+function renderGate() {
+  const banner = $("walk-in-closed");
+  banner.hidden = walkIn.open;
+  banner.textContent = walkIn.open ? "" : walkIn.text;
+  root.classList.toggle("walk-ins-closed", !walkIn.open);
+}
+
 function renderFields() {
+  renderGate();
   for (const button of document.querySelectorAll(".field")) {
     const load = loads.get(button.dataset.code);
     if (!load) continue;
@@ -95,6 +106,7 @@ async function refresh() {
   try {
     const overview = await api("GET", `/api/v1/offices/${data.office}/overview`);
     loads = new Map(overview.fields.map((f) => [f.code, f]));
+    walkIn = overview.walk_in;
     if (root.dataset.screen === "start") renderFields();
     if (root.dataset.screen === "priority" && chosen && !loads.get(chosen)?.available) {
       show("start");

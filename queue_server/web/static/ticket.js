@@ -45,6 +45,7 @@ function render() {
     const s = ticket.estimated_wait_s;
     $("wait").textContent =
       s == null ? "–" : s < 60 ? T["ticket.soon"] : `${T["ticket.about"]} ${duration(s)}`;
+    renderWhere();
   }
   if (ticket.status === "called" || ticket.status === "serving") {
     $("call-lead").textContent =
@@ -60,6 +61,19 @@ function render() {
     $("rate").hidden = ticket.status !== "done"; // the rating page (web/ratings.py)
     stop();
   }
+}
+
+/** A ticket sent to one counter says which, and says so when that counter is not open:
+ * no one calls it until it opens, so "very soon" would mislead. */
+function renderWhere() {
+  const at = ticket.waiting_at;
+  $("where").hidden = !at;
+  $("where-note").hidden = !at || at.status === "open";
+  if (!at) return;
+  $("where").textContent = T["ticket.waiting_at"].replace("{counter}", at.name);
+  if (at.status === "open") return;
+  $("where-note").textContent = T[`ticket.counter_${at.status}`].replace("{counter}", at.name);
+  $("wait").textContent = T["ticket.wait_counter"];
 }
 
 function stop() {
