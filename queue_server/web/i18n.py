@@ -210,6 +210,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manage.floor.under_minute": ("dưới 1 phút", "under 1 min"),
     "manage.floor.hours": ("giờ", "h"),
     "manage.floor.message_now": ("Màn hình đang hiển thị", "Boards now show"),
+    "manage.floor.printers_down": ("Máy in không hoạt động", "Printers down"),
+    "manage.floor.printer_since": ("từ", "since"),
     "manage.message.title": ("Thông báo lên màn hình", "Message to the boards"),
     "manage.message.hint": (
         "Dòng chữ chạy trên mọi màn hình của đơn vị đến khi hết thời gian hoặc khi gỡ.",
@@ -481,6 +483,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manage.printers.state.offline": ("Không kết nối được", "Offline"),
     "manage.printers.state.unknown": ("Chưa rõ", "Unknown"),
     "manage.printers.state.disconnected": ("Phần mềm in chưa kết nối", "Agent not connected"),
+    "manage.printers.since": ("từ", "since"),
+    "manage.printers.near_end": ("Sắp hết giấy", "Paper near end"),
+    "manage.printers.detail": ("Chi tiết kỹ thuật", "Technical detail"),
+    # Why a printer cannot print (printer/errors.py offline_reason, services/printing.py
+    # availability): the devices page, the overview and the counter page.
+    "printer.reason.connection_refused": (
+        "Máy in từ chối kết nối (máy in đang tắt hoặc sai cổng)",
+        "The printer refused the connection (switched off, or a wrong port)",
+    ),
+    "printer.reason.timed_out": (
+        "Máy in không trả lời (quá thời gian chờ)",
+        "The printer did not answer (timed out)",
+    ),
+    "printer.reason.no_route": (
+        "Không tìm thấy đường mạng tới máy in (sai địa chỉ hoặc máy in mất mạng)",
+        "No route to the printer (a wrong address, or the printer is off the network)",
+    ),
+    "printer.reason.host_unreachable": (
+        "Không liên lạc được với máy in (máy in tắt hoặc rút cáp mạng)",
+        "The printer cannot be reached (switched off or unplugged)",
+    ),
+    "printer.reason.network_unreachable": (
+        "Mạng của máy chủ không tới được máy in",
+        "The server's network does not reach the printer",
+    ),
+    "printer.reason.name_unknown": (
+        "Không tìm thấy tên máy in trên mạng",
+        "The printer's name is not known on the network",
+    ),
+    "printer.reason.connection_reset": (
+        "Máy in ngắt kết nối giữa chừng",
+        "The printer dropped the connection",
+    ),
+    "printer.reason.no_answer": (
+        "Máy in không trả lời khi được hỏi trạng thái",
+        "The printer did not answer the status query",
+    ),
+    "printer.reason.no_device": (
+        "Không thấy máy in trên máy tính (cáp USB hoặc cáp nối tiếp đã rút?)",
+        "The printer is not connected to the computer (USB or serial cable?)",
+    ),
+    "printer.reason.permission_denied": (
+        "Không có quyền mở cổng máy in",
+        "No permission to open the printer's port",
+    ),
+    "printer.reason.paper_out": ("Máy in hết giấy", "The printer is out of paper"),
+    "printer.reason.cover_open": ("Nắp máy in đang mở", "The printer's cover is open"),
+    "printer.reason.cutter_error": ("Lỗi dao cắt giấy", "Paper cutter error"),
+    "printer.reason.unrecoverable_error": (
+        "Máy in bị lỗi, cần tắt và bật lại",
+        "Printer error: switch it off and on again",
+    ),
+    "printer.reason.recoverable_error": ("Máy in bị lỗi", "Printer error"),
+    "printer.reason.auto_recoverable_error": (
+        "Đầu in quá nóng, máy in đang tự phục hồi",
+        "The print head is too hot; the printer recovers by itself",
+    ),
+    "printer.reason.no_agent": (
+        "Phần mềm in trên máy kiosk chưa kết nối",
+        "The print agent on the kiosk PC is not connected",
+    ),
+    "printer.reason.other": ("Lỗi không xác định", "Unknown error"),
     # Kiosk (queue_server/web/kiosk.py, static/kiosk.js).
     "kiosk.title": ("Lấy số thứ tự", "Take a number"),
     "kiosk.choose": ("Chọn lĩnh vực cần giải quyết", "Choose the service you need"),
@@ -650,7 +714,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.result.code": ("Mã hồ sơ", "Application no."),
     "counter.result.day": ("Ngày hẹn trả kết quả", "Result ready on"),
     "counter.result.slip": ("Mở phiếu hẹn", "Open the slip"),
-    "counter.result.printed": ("Đã gửi lệnh in tới máy in", "Sent to the printer"),
+    "counter.printer.online": ("Máy in {printer}: sẵn sàng", "Printer {printer}: ready"),
+    "counter.printer.offline": (
+        "Máy in {printer} đang mất kết nối từ {since}: {reason}",
+        "Printer {printer} is offline since {since}: {reason}",
+    ),
+    "counter.printer.unknown": (
+        "Máy in {printer}: chưa rõ trạng thái (chưa liên lạc được)",
+        "Printer {printer}: state not known yet",
+    ),
+    "counter.print.sending": ("Đang in phiếu tại máy in {printer}…", "Printing on {printer}…"),
+    "counter.print.printed": ("Đã in phiếu tại máy in {printer}.", "Printed on {printer}."),
+    "counter.print.offline": (
+        "Máy in {printer} đang mất kết nối; phiếu sẽ in khi máy in trở lại",
+        "Printer {printer} is offline; the slip will print when it is back",
+    ),
+    "counter.print.offline_since": (
+        "Mất kết nối từ {since}: {reason}.",
+        "Offline since {since}: {reason}.",
+    ),
+    "counter.print.open_slip": ("Mở phiếu trên màn hình", "Open the slip on screen"),
+    "counter.print.cancel": ("Hủy lệnh in", "Cancel the print job"),
+    "counter.print.cancelled": (
+        "Đã hủy lệnh in: phiếu sẽ không in ra khi máy in trở lại.",
+        "The print job is cancelled: the slip will not print when the printer is back.",
+    ),
     "counter.result.close": ("Đóng", "Close"),
     "counter.msg.result": ("Đã hẹn trả kết quả, mã hồ sơ", "Result pickup recorded:"),
     "counter.msg.start_first": (
@@ -761,6 +849,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "book.result.title": ("Hẹn trả kết quả", "Result pickup"),
     "book.result.day": ("Ngày hẹn trả kết quả", "Result ready on"),
     "book.result.slip": ("Phiếu hẹn (in)", "Pickup slip (print)"),
+    "slip.title.result": ("Phiếu hẹn trả kết quả", "Result pickup slip"),
+    "slip.title.apology": ("Phiếu xin lỗi và hẹn lại ngày trả kết quả", "Apology slip"),
+    "slip.print": ("In phiếu", "Print"),
+    "slip.hint": (
+        "Phiếu giống phiếu máy in nhiệt in ra; in bằng máy in văn phòng nếu máy in nhiệt hỏng.",
+        "The same slip as the thermal printer prints; print it on an office printer instead.",
+    ),
     "book.result.postponed": (
         "Hồ sơ được hẹn lại ngày trả kết quả. Chúng tôi thành thật xin lỗi.",
         "The result date was moved. We apologise.",

@@ -253,10 +253,16 @@ def _printers() -> list[Operation]:
             Who("a staff user or a kiosk device", "required"), ref("Printers")),
         _op("post", f"{p}/{{name}}/jobs", "Print a document, or reprint a ticket", STAFF,
             ref("JobQueued"), status=202,
-            body={"anyOf": [obj({"reprint": text(120, description="ticket id")}), job]}),
-        _op("delete", f"{p}/{{name}}/jobs/{{job}}", "Clear a waiting or held print job",
-            MANAGER, ref("JobCleared"), errors=(409,),
-            note="409 `printing` while its bytes are being sent."),
+            body={"anyOf": [obj({"reprint": text(120, description="ticket id")}), job]},
+            note="The answer says where the job is and the printer's state; a printer thought"
+            " online is given up to 2 s to print the job or fail its attempt first."),
+        _op("get", f"{p}/{{name}}/jobs/{{job}}", "Where a print job is, and the printer's state",
+            Who("a staff user or a kiosk device", "required"), ref("JobStatus")),
+        _op("delete", f"{p}/{{name}}/jobs/{{job}}", "Clear or cancel a waiting or held print job",
+            STAFF, ref("JobCleared"), errors=(409,),
+            note="A manager clears any waiting or held job; a staff user cancels a waiting job"
+            " they sent (403 otherwise). 409 `printing` while its bytes are being sent (it may"
+            " print), 409 `printed` once it printed: neither can be cancelled."),
     ]  # fmt: skip
 
 
