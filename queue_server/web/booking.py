@@ -261,23 +261,48 @@ async def api_result(request: Request) -> Response:
         " ".join((opt_str(data, "name", 100) or "").split()), opt_str(data, "phone", 20) or "",
         who.name,
     )  # fmt: skip
-    return JSONResponse(await _slip_answer(request, b, data, who.name), 201)
+    return JSONResponse(await slip_answer(request, b, data, who.name), 201)
 
 
 async def api_postpone(request: Request) -> Response:
+    """Postpones an open result pickup to `date`, or by `working_days` of the calendar
+    counted from the day promised; the slip becomes an apology slip (mẫu 04)."""
     who = require_role(await principal(request), "staff")
     service = _svc(request)
     data = await json_body(request, request.app.state.config.server.max_body_bytes)
-    new_day = _parse_day(req_str(data, "date", 10))
-    assert new_day is not None
+    raw_day = opt_str(data, "date", 10)
+    new_day = _parse_day(raw_day) if raw_day else None
+    working_days = opt_int(data, "working_days", 1, 60) if new_day is None else None
     b = await service.postpone_result(
-        request.path_params["code"], new_day, req_str(data, "reason", 300), who.name,
-        idempotency_key(request),
+        request.path_params["code"], new_day, opt_str(data, "reason", 300) or "", who.name,
+        idempotency_key(request), working_days=working_days,
     )  # fmt: skip
-    return JSONResponse(await _slip_answer(request, b, data, who.name))
+    return JSONResponse(await slip_answer(request, b, data, who.name))
 
 
-async def _slip_answer(
+async def api_pickup(request: Request) -> Response:
+    """A result pickup found by its dossier code, for the clerk about to postpone it; with
+    `?working_days=N`, the day it would move to."""
+    require_role(await principal(request), "staff")
+    service = _svc(request)
+    b = await service.find_pickup(request.path_params["code"])
+    lang = language(request)
+    answer = booking_view(service, b, lang)
+    answer["open"] = b.status == "booked"
+    answer["slip_page"] = f"/appointments/{b.code}/slip"
+    raw = request.query_params.get("working_days")
+    if raw is not None:
+        if not raw.isdigit() or not 1 <= int(raw) <= 60:
+            raise BadRequest(
+                "'working_days' must be a whole number of 1-60",
+                vi="Số ngày làm việc hoãn thêm phải từ 1 đến 60.",
+            )
+        moved = service.postponed_day(b, int(raw))
+        answer["postponed_to"] = {"day": moved.isoformat(), "date_label": day_label(moved, lang)}
+    return JSONResponse(answer)
+
+
+async def slip_answer(
     request: Request, b: Booking, data: dict[str, Any], staff: str
 ) -> dict[str, Any]:
     service = _svc(request)
@@ -591,6 +616,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{o}/plan", api_plan),
         Route("/api/v1/tickets/{id}/result", api_result, methods=["POST"]),
         Route("/api/v1/appointments/{code}/postpone", api_postpone, methods=["POST"]),
+        Route("/api/v1/appointments/{code}/pickup", api_pickup),
         Route("/appointments/{code}", appointment_link),
         Route("/appointments/{code}/slip.png", slip_png),
         Route("/appointments/{code}/slip", slip_page),

@@ -178,6 +178,9 @@ def _counters() -> list[Operation]:
             ref("Ticket"), errors=(409,), also={"204": {"description": "Nobody is waiting"}},
             note="409 `counter_not_open`, `counter_busy` (still serving)."),
         _op("get", f"{c}/today", "What the counter did today", STAFF, ref("CounterToday")),
+        _op("get", f"{c}/served", "The tickets the counter finished today, the last first",
+            STAFF, ref("Served"),
+            note="A pickup slip can still be made for each (POST /tickets/{id}/result)."),
     ]  # fmt: skip
 
 
@@ -238,9 +241,19 @@ def _appointments() -> list[Operation]:
             " the ticket's field nor of a field its counter serves; 400 `invalid_input`: a"
             " phone that is not a Vietnamese number."),
         _op("post", "/api/v1/appointments/{code}/postpone", "Postpone a result pickup", STAFF,
-            ref("Slip"), body=obj({"date": {**DAY, "maxLength": 10}, "reason": text(300)},
-                                  {"printer": text(64)}),
-            errors=(409,), note="The slip becomes an apology slip."),
+            ref("Slip"),
+            body=obj({"reason": text(300)},
+                     {"working_days": {"type": "integer", "minimum": 1, "maximum": 60},
+                      "date": {**DAY, "maxLength": 10}, "printer": text(64)}),
+            errors=(409,),
+            note="To `date`, or by `working_days` of the office's calendar counted from the"
+            " day promised (from today once that is past). The slip becomes an apology slip"
+            " (mẫu 04). 400 `invalid_input`: no reason, or no date and no working_days;"
+            " 409 `invalid_state`: the result was collected; 409 `not_later`."),
+        _op("get", "/api/v1/appointments/{code}/pickup", "A result pickup found by its code",
+            STAFF, ref("Pickup"),
+            query={"working_days": {"type": "integer", "minimum": 1, "maximum": 60}},
+            note="With `working_days`, `postponed_to` says the day it would move to."),
     ]  # fmt: skip
 
 

@@ -327,6 +327,18 @@ SCHEMAS: dict[str, Schema] = {
     "Booking": obj(BOOKING),
     "CheckIn": CHECK_IN,
     "Slip": SLIP,
+    "Pickup": obj(
+        {**BOOKING, "open": BOOLEAN, "slip_page": STRING},
+        {"postponed_to": obj({"day": DAY, "date_label": STRING})},
+    ),
+    "Served": obj(
+        {
+            "counter": INTEGER,
+            "tickets": array(
+                obj({"id": STRING, "number": STRING, "field": STRING, "finished_at": EPOCH_MS})
+            ),
+        }
+    ),
     "Plan": obj({"day": DAY, "items": array(ref("Booking"))}),
     "Rated": obj(
         {

@@ -230,3 +230,158 @@ async def test_devices_page_and_overview_say_in_vietnamese_which_printer_is_down
     await page.goto(f"{office}/manage/{OFFICE}/devices")
     await expect(card.locator("[data-state]")).to_have_text("Sẵn sàng")
     await expect(card.locator("[data-reason]")).to_have_count(0)
+
+
+def apologies(fake: FakePrinter) -> list[str]:
+    """The text of each apology slip the printer received."""
+    return [" ".join(lines) for lines in slips(fake) if "PHIẾU XIN LỖI" in lines]
+
+
+async def test_a_finished_ticket_gets_its_slip_and_a_result_is_postponed_from_the_counter(
+    office: str, fake: FakePrinter, context: BrowserContext, auth: AuthService
+) -> None:
+    await auth.add_user("lan", "staff", PASSWORD)
+    page = await context.new_page()
+    async with httpx.AsyncClient(base_url=office, timeout=10) as http:
+        first = await issue(http)
+        await login_at(page, office, 1)
+        await open_counter(page)
+        await page.keyboard.press("F1")
+        await page.keyboard.press("s")
+        await expect(page.locator("#current-state")).to_have_text("Đang phục vụ")
+        # "Hoàn thành" pressed before "Hẹn trả kết quả".
+        await page.keyboard.press("f")
+        await expect(page.locator("#current-number")).to_have_text("—")
+        await expect(page.locator("#btn-result")).to_be_disabled()
+
+        # Today's served tickets: the pickup slip is still made for it.
+        await page.click("#btn-served")
+        served = page.locator("#served-dialog")
+        row = served.locator(f'tr[data-ticket="{first["id"]}"]')
+        await expect(row).to_contain_text(first["number"])
+        await expect(row).to_contain_text("Hộ tịch")
+        await row.get_by_role("button", name="Hẹn trả kết quả").click()
+        await expect(served).to_be_hidden()
+        dialog = page.locator("#result-dialog")
+        await expect(dialog.locator("#result-number")).to_have_text(first["number"])
+        await dialog.locator("input[value='1.004873']").check()
+        await dialog.locator("#result-name").fill("Nguyễn Thị Hoa")
+        await dialog.locator("#result-submit").click()
+        await expect(dialog.locator("#result-done")).to_be_visible()
+        await expect(dialog.locator("#result-day")).to_have_text("Thứ Sáu, 27/11/2026")
+        code = (await dialog.locator("#result-code").text_content()) or ""
+        await close(page)
+
+        # Postponed: found by its code (as typed), counted in working days, reason required.
+        await page.click("#btn-postpone")
+        postpone = page.locator("#postpone-dialog")
+        await postpone.locator("#postpone-code").fill(code.lower())
+        await page.keyboard.press("Enter")
+        await expect(postpone.locator("#postpone-current")).to_have_text("Thứ Sáu, 27/11/2026")
+        await expect(postpone.locator("#postpone-what")).to_contain_text("Nguyễn Thị Hoa")
+        await expect(postpone.locator("#postpone-to")).to_have_text(
+            "Ngày hẹn mới: Thứ Hai, 30/11/2026"
+        )
+        await postpone.locator("#postpone-days").fill("3")
+        await expect(postpone.locator("#postpone-to")).to_have_text(
+            "Ngày hẹn mới: Thứ Tư, 02/12/2026"
+        )
+        await postpone.locator("#postpone-printer").select_option("quay-1")
+        await expect(postpone.locator("#postpone-printer-state")).to_have_text(
+            "Máy in quay-1: sẵn sàng"
+        )
+        await postpone.locator("#postpone-submit").click()
+        await expect(postpone.locator("#postpone-reason-error")).to_have_text(
+            "Vui lòng ghi lý do chậm trả kết quả."
+        )
+        await expect(postpone.locator("#postpone-reason")).to_be_focused()
+        assert apologies(fake) == []
+        reason = "Chờ kết quả xác minh của UBND xã nơi cư trú trước đây"
+        await postpone.locator("#postpone-reason").fill(reason)
+        await postpone.locator("#postpone-submit").click()
+        await expect(postpone.locator("#postpone-done")).to_be_visible()
+        await expect(postpone.locator("#postpone-done-code")).to_have_text(code)
+        await expect(postpone.locator("#postpone-done-day")).to_have_text("Thứ Tư, 02/12/2026")
+        await expect(postpone.locator("#postpone-print .print-status")).to_have_text(
+            "Đã in phiếu tại máy in quay-1."
+        )
+        fake.wait_idle()
+        [slip] = apologies(fake)
+        assert code in slip and "Chờ kết quả xác minh" in slip and "02/12/2026" in slip
+        assert "Kính gửi ông/bà Nguyễn Thị Hoa" in slip
+        async with context.expect_page() as opened:
+            await postpone.locator("#postpone-slip").click()
+        screen = await opened.value
+        await expect(screen.locator("#slip")).to_contain_text("PHIẾU XIN LỖI")
+        await expect(screen.locator("#slip")).to_contain_text(reason)
+        await screen.close()
+        got = (await http.get(f"/api/v1/offices/{OFFICE}/appointments/{code}")).json()
+        assert (got["day"], got["reschedules"], got["reason"]) == ("2026-12-02", 1, reason)
+
+
+async def test_the_console_postpones_a_pickup_and_cancels_a_slip_for_an_offline_printer(
+    office: str, fake: FakePrinter, context: BrowserContext, auth: AuthService
+) -> None:
+    await auth.add_user("lan", "staff", PASSWORD)
+    await auth.add_user("hoa", "manager", PASSWORD)
+    token, _ = await auth.login("lan", PASSWORD)
+    staff = {"Authorization": f"Bearer {token}"}
+    api = f"/api/v1/offices/{OFFICE}"
+    async with httpx.AsyncClient(base_url=office, timeout=10) as http:
+        await http.post(f"{api}/counters/1/open", headers=staff)
+        await issue(http)
+        called = (await http.post(f"{api}/counters/1/call-next", headers=staff)).json()
+        await http.post(f"/api/v1/tickets/{called['id']}/start", json={"counter": 1}, headers=staff)
+        made = await http.post(f"/api/v1/tickets/{called['id']}/result", headers=staff,
+                               json={"procedure": "1.004873", "name": "Trần Văn Bình"})  # fmt: skip
+        code = made.json()["code"]
+    page = await context.new_page()
+    await page.goto(f"{office}/manage/{OFFICE}/pickups")
+    await page.fill("input[name=username]", "hoa")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{office}/manage/{OFFICE}/pickups")
+
+    async def find_and_postpone(days: str, reason: str) -> None:
+        await page.fill("input[name=code]", code)
+        await page.get_by_role("button", name="Tìm", exact=True).click()
+        pickup = page.locator("#pickup")
+        await expect(pickup).to_contain_text("Trần Văn Bình")
+        await pickup.locator("input[name=working_days]").fill(days)
+        await pickup.locator("select[name=printer]").select_option("quay-1")
+        await pickup.locator("textarea[name=reason]").fill(reason)
+        await pickup.get_by_role("button", name="Hẹn lại và lập phiếu xin lỗi").click()
+
+    await find_and_postpone("3", "Chờ kết quả đo đạc")
+    done = page.locator("#postponed")
+    await expect(done.locator("[data-new-day]")).to_have_text("Thứ Tư, 02/12/2026")
+    await expect(done.locator("[data-print-status]")).to_have_text(
+        "Đã in phiếu xin lỗi tại máy in quay-1."
+    )
+    fake.wait_idle()
+    assert len(apologies(fake)) == 1 and "02/12/2026" in apologies(fake)[0]
+
+    # The printer off: said at once, and the slip waiting for it is cancelled.
+    fake.switch_off()
+    await find_and_postpone("1", "Chờ ý kiến của Sở Tư pháp")
+    await expect(done.locator("[data-new-day]")).to_have_text("Thứ Năm, 03/12/2026")
+    await expect(done.locator("[data-print-status]")).to_have_text(OFFLINE)
+    await expect(done).to_contain_text(REFUSED)
+    for _ in range(10):  # a press that meets an attempt on the wire is refused: again
+        await done.get_by_role("button", name="Hủy lệnh in").click()
+        if await page.locator("[data-cancelled]").count():
+            break
+        await expect(page.locator("[data-error-for='']")).to_contain_text("không hủy được")
+        await page.go_back()
+    await expect(page.locator("[data-cancelled]")).to_have_text(
+        "Đã hủy lệnh in: phiếu sẽ không in ra khi máy in trở lại."
+    )
+    fake.switch_on()
+    await find_and_postpone("1", "Chờ ý kiến của Sở Tư pháp")
+    await expect(done.locator("[data-print-status]")).to_have_text(
+        "Đã in phiếu xin lỗi tại máy in quay-1.", timeout=15000
+    )
+    fake.wait_idle()
+    printed = apologies(fake)
+    assert len(printed) == 2, printed  # the cancelled one never came out
+    assert "04/12/2026" in printed[1]

@@ -580,7 +580,12 @@ function openResult() {
     if (typeof why === "string") say(why, "error");
     return;
   }
-  const t = state.current;
+  openResultFor(state.current);
+}
+
+// The pickup dialog for ticket `t`: the one being served, or one finished earlier today
+// (from the list of served tickets).
+function openResultFor(t) {
   const dialog = $("result-dialog");
   if (pickup.ticket?.id !== t.id) {
     // Name and phone belong to the citizen: kept while the dialog is for the same ticket
@@ -727,6 +732,7 @@ async function loadPrinters() {
     return; // shown again at the next event or dialog
   }
   showPrinterState($("result-printer-state"), $("result-printer").value);
+  showPrinterState($("postpone-printer-state"), $("postpone-printer").value);
   for (const [job, t] of trackedPrints) renderPrintOutcome(t.box, job, t);
 }
 
@@ -843,12 +849,175 @@ async function cancelPrint(job) {
   renderPrintOutcome(t.box, job, t);
 }
 
+// Tickets served today at this counter: a clerk who pressed "Hoàn thành" before "Hẹn trả
+// kết quả" still makes the citizen's pickup slip from here.
+
+async function openServed() {
+  const dialog = $("served-dialog");
+  const body = $("served-list").tBodies[0];
+  body.replaceChildren();
+  $("served-empty").hidden = true;
+  dialog.showModal();
+  let answer;
+  try {
+    answer = await api("GET", `/api/v1/offices/${OFFICE}/counters/${ME}/served`);
+  } catch (err) {
+    dialog.close();
+    say(err.status === 0 ? T["counter.msg.network"] : err.message, "error");
+    return;
+  }
+  body.replaceChildren(
+    ...answer.tickets.map((t) =>
+      el(
+        "tr",
+        { dataset: { ticket: t.id } },
+        el("td", { class: "col-number" }, t.number),
+        el("td", {}, fieldName(t.field)),
+        el("td", { class: "col-time" }, hhmm(t.finished_at)),
+        el("td", {}, el("button", { type: "button", class: "btn btn-small", dataset: { served: t.id, number: t.number, field: t.field } }, T["counter.served.make"])),
+      ),
+    ),
+  );
+  $("served-empty").hidden = answer.tickets.length > 0;
+  body.querySelector("button")?.focus();
+}
+
+function pickupForServed(button) {
+  $("served-dialog").close();
+  const { served: id, number, field } = button.dataset;
+  openResultFor({ id, number, field, status: "done" });
+}
+
+// Postponing a result pickup (hẹn lại ngày trả kết quả): the clerk finds the dossier by the
+// code on its slip, says by how many working days and why; the server counts the days on
+// the office's calendar and makes the apology slip (mẫu 04), printed or shown on screen.
+
+const postpone = { booking: null, body: null, key: null, sending: false, preview: 0 };
+
+function showPostponeStep(done) {
+  $("postpone-entry").hidden = done;
+  $("postpone-done").hidden = !done;
+}
+
+function openPostpone() {
+  postpone.booking = null;
+  $("postpone-code").value = "";
+  $("postpone-reason").value = "";
+  $("postpone-days").value = "1";
+  $("postpone-found").hidden = true;
+  $("postpone-error").textContent = "";
+  $("postpone-reason-error").textContent = "";
+  $("postpone-submit").disabled = true;
+  const select = $("postpone-printer");
+  select.replaceChildren(select.options[0], ...cfg.printers.map((name) => el("option", { value: name }, name)));
+  select.value = storedPrinter();
+  $("postpone-printer-row").hidden = cfg.printers.length === 0;
+  showPrinterState($("postpone-printer-state"), select.value);
+  loadPrinters();
+  showPostponeStep(false);
+  $("postpone-dialog").showModal();
+  $("postpone-code").focus();
+}
+
+function postponeDays() {
+  const n = Number($("postpone-days").value);
+  return Number.isInteger(n) && n >= 1 && n <= 60 ? n : null;
+}
+
+async function findPostpone() {
+  const code = $("postpone-code").value.trim();
+  const error = $("postpone-error");
+  error.textContent = "";
+  postpone.booking = null;
+  $("postpone-found").hidden = true;
+  $("postpone-submit").disabled = true;
+  if (!code) {
+    $("postpone-code").focus();
+    return;
+  }
+  let b;
+  try {
+    b = await api("GET", `/api/v1/appointments/${encodeURIComponent(code)}/pickup?working_days=${postponeDays() || 1}`);
+  } catch (err) {
+    error.textContent = err.status === 0 ? T["counter.msg.network"] : err.message;
+    return;
+  }
+  $("postpone-what").textContent = [b.code, b.procedure_name, b.name].filter(Boolean).join(" · ");
+  $("postpone-current").textContent = b.date_label;
+  $("postpone-found").hidden = false;
+  if (!b.open) {
+    error.textContent = fill(T["counter.postpone.not_open"], { status: b.status_label });
+    return;
+  }
+  postpone.booking = b;
+  showPostponeDay(b.postponed_to);
+  $("postpone-submit").disabled = false;
+  $("postpone-days").focus();
+}
+
+function showPostponeDay(to) {
+  $("postpone-to").textContent = to ? `${T["counter.postpone.to"]} ${to.date_label}` : "";
+}
+
+async function previewPostpone() {
+  const b = postpone.booking;
+  const n = postponeDays();
+  if (!b || !n) return showPostponeDay(null);
+  // Only the last answer counts when the clerk types fast.
+  const asked = ++postpone.preview;
+  try {
+    const moved = await api("GET", `/api/v1/appointments/${encodeURIComponent(b.code)}/pickup?working_days=${n}`);
+    if (asked === postpone.preview) showPostponeDay(moved.postponed_to);
+  } catch (err) {
+    // The submit says what is wrong.
+  }
+}
+
+async function submitPostpone(event) {
+  event.preventDefault();
+  if (postpone.sending) return;
+  if (!postpone.booking) return findPostpone();
+  const error = $("postpone-error");
+  const reasonInput = $("postpone-reason");
+  const reason = reasonInput.value.trim();
+  $("postpone-reason-error").textContent = reason ? "" : T["counter.postpone.no_reason"];
+  reasonInput.setAttribute("aria-invalid", reason ? "false" : "true");
+  if (!reason) return reasonInput.focus();
+  const n = postponeDays();
+  if (!n) return $("postpone-days").focus();
+  const printer = $("postpone-printer").value;
+  const body = { working_days: n, reason };
+  if (printer) body.printer = printer;
+  const code = postpone.booking.code;
+  const json = JSON.stringify([code, body]);
+  if (json !== postpone.body) [postpone.body, postpone.key] = [json, newKey(`d${ME}`)];
+  postpone.sending = true;
+  $("postpone-submit").disabled = true;
+  error.textContent = "";
+  try {
+    const made = await api("POST", `/api/v1/appointments/${encodeURIComponent(code)}/postpone`, body, { key: postpone.key, retries: 2 });
+    rememberPrinter(printer);
+    $("postpone-done-code").textContent = made.code;
+    $("postpone-done-day").textContent = made.date_label;
+    $("postpone-slip").href = made.slip_page;
+    showPrintOutcome($("postpone-print"), made, printer);
+    showPostponeStep(true);
+    $("postpone-close").focus();
+    say(`${T["counter.postpone.done"]} ${made.code} · ${made.date_label}`, "ok");
+  } catch (err) {
+    error.textContent = err.status === 0 ? T["counter.msg.network"] : err.message;
+  } finally {
+    postpone.sending = false;
+    $("postpone-submit").disabled = !postpone.booking;
+  }
+}
+
 // Wiring.
 
 const KEYS = { F1: "call-next", " ": "call-next", r: "recall", s: "start", f: "finish", n: "no-show", t: "transfer", h: "result" };
 
 function dialogOpen() {
-  return $("transfer-dialog").open || $("result-dialog").open;
+  return document.querySelector("dialog[open]") !== null;
 }
 
 function onKey(event) {
@@ -884,6 +1053,30 @@ function main() {
   const resultDialog = $("result-dialog");
   $("result-form").addEventListener("submit", submitResult);
   $("result-printer").addEventListener("change", (e) => showPrinterState($("result-printer-state"), e.target.value));
+  $("btn-served").addEventListener("click", openServed);
+  $("served-dialog").addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-served]");
+    if (button) pickupForServed(button);
+  });
+  const postponeDialog = $("postpone-dialog");
+  $("btn-postpone").addEventListener("click", openPostpone);
+  $("postpone-form").addEventListener("submit", submitPostpone);
+  $("postpone-find").addEventListener("click", findPostpone);
+  $("postpone-code").addEventListener("input", () => {
+    postpone.booking = null;
+    $("postpone-submit").disabled = true;
+  });
+  // Enter in the code finds the dossier (the form's own submit stays off until then).
+  $("postpone-code").addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    findPostpone();
+  });
+  $("postpone-days").addEventListener("input", previewPostpone);
+  $("postpone-printer").addEventListener("change", (e) => showPrinterState($("postpone-printer-state"), e.target.value));
+  postponeDialog.addEventListener("click", (e) => {
+    if (e.target.closest("[data-close]")) postponeDialog.close();
+  });
   document.addEventListener("click", (e) => {
     const button = e.target.closest("button[data-print-cancel]");
     if (button) cancelPrint(button.dataset.printCancel);
