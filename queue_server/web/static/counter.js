@@ -749,6 +749,8 @@ function onPrinterStatus(data) {
       trackedPrints.delete(id);
     }
   }
+  // Every printed ticket sends one of these: read the printers only when a line shows them.
+  if (!trackedPrints.size && !$("result-dialog").open && !$("postpone-dialog").open) return;
   clearTimeout(printers.timer);
   printers.timer = setTimeout(loadPrinters, 100);
 }
@@ -821,6 +823,9 @@ async function pollPrints() {
       if (s.status === "printed" || s.status === "cleared") {
         t.outcome = s.status;
         trackedPrints.delete(job);
+      } else if (s.status === "held" || s.status === "unknown") {
+        // Out of line for a manager to decide (docs/printing.md): nothing more to follow.
+        trackedPrints.delete(job);
       }
       renderPrintOutcome(t.box, job, t);
     } catch (err) {
@@ -874,7 +879,7 @@ async function openServed() {
         el("td", { class: "col-number" }, t.number),
         el("td", {}, fieldName(t.field)),
         el("td", { class: "col-time" }, hhmm(t.finished_at)),
-        el("td", {}, el("button", { type: "button", class: "btn btn-small", dataset: { served: t.id, number: t.number, field: t.field } }, T["counter.served.make"])),
+        el("td", {}, el("button", { type: "button", class: "btn btn-small", "aria-label": `${T["counter.served.make"]} ${t.number}`, dataset: { served: t.id, number: t.number, field: t.field } }, T["counter.served.make"])),
       ),
     ),
   );
