@@ -233,11 +233,10 @@ class PrintService:
         recorded = await self.jobs.state(office.slug, printer.name)
         if recorded.get("sending") == job_id:
             return "printing"
-        if any(j.id == job_id for j in await self.jobs.waiting(office.slug, printer.name)):
-            return "waiting"
-        if any(j.id == job_id for j in await self.jobs.held(office.slug, printer.name)):
-            return "held"
-        return await self.jobs.outcome(office.slug, printer.name, job_id) or "unknown"
+        where = await self.jobs.where(office.slug, printer.name, job_id)
+        if where is None:
+            where = await self.jobs.outcome(office.slug, printer.name, job_id)
+        return where or "unknown"
 
     async def overview(self, slug: str) -> list[dict[str, Any]]:
         """Every printer of the office with its state, waiting and held jobs."""

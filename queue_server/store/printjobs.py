@@ -248,6 +248,14 @@ class PrintJobs:
             raise NotFound(f"no print job {job_id!r}", vi="Không tìm thấy lệnh in này.")
         return str(result["from"])
 
+    async def where(self, slug: str, printer: str, job_id: str) -> str | None:
+        """ "waiting" (in the line) or "held" for a job not finished, else None."""
+        if await self.r.xrange(keys.print_jobs(slug, printer), job_id, job_id):
+            return "waiting"
+        if await self.r.hexists(keys.print_held(slug, printer), job_id):
+            return "held"
+        return None
+
     async def outcome(self, slug: str, printer: str, job_id: str) -> str | None:
         """ "printed" or "cleared" for a job finished within the last day, else None."""
         key = keys.print_outcomes(slug, printer)
