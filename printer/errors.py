@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -85,3 +86,59 @@ class CoverOpen(PrinterNotReady):
 
 class PrinterFault(PrinterNotReady):
     """An error state: cutter jam, head overheated, unrecoverable error, or offline."""
+
+
+# Why a printer cannot print, as a short code a person's language can be looked up by (the
+# web layer's catalogue has `printer.reason.<code>`). The recorded error is text: it comes
+# from this package's exceptions on the server and, as text, from print agents, so it is
+# matched by the words the OS and the drivers put in it. Problems from the status bytes come
+# first: a printer that answered "paper out" is out of paper, whatever else failed.
+PROBLEM_REASONS = ("paper_out", "cover_open", "cutter_error", "unrecoverable_error",
+                   "recoverable_error", "auto_recoverable_error")  # fmt: skip
+_ERROR_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (code, re.compile(pattern, re.IGNORECASE))
+    for code, pattern in (
+        ("connection_refused", r"refused|errno 111\b|winerror 10061"),
+        ("timed_out", r"timed out|timeout|errno 110\b"),
+        ("no_route", r"no route to host|errno 113\b"),
+        ("host_unreachable", r"host (is )?unreachable|host is down|errno 112\b"),
+        ("network_unreachable", r"network (is )?unreachable|errno 101\b"),
+        (
+            "name_unknown",
+            r"name or service not known|nodename nor servname|getaddrinfo|"
+            r"name resolution",
+        ),
+        (
+            "connection_reset",
+            r"reset by peer|broken pipe|connection (was )?(closed|aborted)|"
+            r"errno 104\b|errno 32\b",
+        ),
+        (
+            "no_answer",
+            r"no status answer|short status answer|not a status byte|"
+            r"status bytes",
+        ),
+        ("no_device", r"no such (usb )?device|no such file|errno 2\b|errno 19\b"),
+        ("permission_denied", r"permission denied|access denied|errno 13\b"),
+    )
+)
+
+
+REASONS = (*PROBLEM_REASONS, *(code for code, _ in _ERROR_REASONS), "other")
+
+
+def offline_reason(problems: list[str] | tuple[str, ...], error: str) -> str:
+    """The reason code of a printer that cannot print: a status problem, else the kind of
+    link error in `error` (e.g. "[Errno 111] Connection refused" -> "connection_refused"),
+    else "other".
+
+    >>> offline_reason([], "printer tcp://10.0.0.5:9100 is offline: timed out")
+    'timed_out'
+    """
+    for code in PROBLEM_REASONS:
+        if code in problems:
+            return code
+    for code, pattern in _ERROR_REASONS:
+        if pattern.search(error):
+            return code
+    return "other"

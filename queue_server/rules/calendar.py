@@ -295,6 +295,17 @@ def next_working_day(cal: Calendar, d: date) -> date:
     raise ValueError(f"no working day within {_SEARCH_LIMIT_DAYS} days after {d}")
 
 
+def working_days_after(cal: Calendar, d: date, n: int) -> date:
+    """The n-th working day after `d` (`d` itself not counted, whether or not it is one):
+    a result promised for `d` and postponed by n working days. Promised for Friday and
+    postponed by one working day: the Monday after, unless that is a day off."""
+    if n < 1:
+        raise ValueError(f"postpone by at least one working day, not {n}")
+    for _ in range(n):
+        d = next_working_day(cal, d)
+    return d
+
+
 def receipt_day(cal: Calendar, received: datetime, cutoff: time = time(15, 0)) -> date:
     """The working day a dossier counts as received on.
 

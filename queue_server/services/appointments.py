@@ -11,7 +11,7 @@ from typing import Any
 
 from queue_server.config import APPOINTMENT, Config, Field, Office, Procedure
 from queue_server.errors import BadRequest, Conflict, NotFound, TooManyRequests
-from queue_server.rules.calendar import add_working_days, hours_on
+from queue_server.rules.calendar import add_working_days, hours_on, working_days_after
 from queue_server.rules.slots import (
     CheckInStatus,
     FreeSlot,
@@ -457,19 +457,56 @@ class AppointmentService:
         raise Conflict("could not draw a free booking code; try again",
                        vi="Không tạo được mã hẹn, xin thử lại.")  # fmt: skip
 
-    async def postpone_result(
-        self, code: str, new_day: date, reason: str, staff: str,
-        idempotency_key: str | None = None,
-    ) -> Booking:  # fmt: skip
-        b = await self.find(code)
+    async def find_pickup(self, code: str, slug: str | None = None) -> Booking:
+        """A result pickup (hẹn trả kết quả) by its dossier code, of any state."""
+        b = await self.find(code, slug)
+        if b.kind != "result":
+            raise NotFound(
+                f"{b.code} is an appointment, not a result pickup",
+                vi=f"Mã {b.code} là lịch hẹn nộp hồ sơ, không phải phiếu hẹn trả kết quả.",
+            )
+        return b
+
+    def postponed_day(self, b: Booking, working_days: int) -> date:
+        """The pickup day moved by `working_days` working days of the office's calendar,
+        counted from the day promised, or from today when that day is already past."""
         office = self.queue.office(b.office)
+        promised = date.fromisoformat(b.day)
+        return working_days_after(
+            office.calendar, max(promised, self.local_now(office).date()), working_days
+        )
+
+    async def postpone_result(
+        self, code: str, new_day: date | None, reason: str, staff: str,
+        idempotency_key: str | None = None, *, working_days: int | None = None,
+        slug: str | None = None,
+    ) -> Booking:  # fmt: skip
+        """Moves an open result pickup to `new_day`, or by `working_days`; the slip becomes
+        an apology slip (mẫu 04)."""
+        b = await self.find_pickup(code, slug)
+        office = self.queue.office(b.office)
+        if b.status != "booked":
+            raise Conflict(
+                f"pickup {b.code} is {b.status}; only a result not yet collected can be postponed",
+                vi=f"Hồ sơ {b.code} không còn chờ trả kết quả (trạng thái: {b.status}), không"
+                " hẹn lại được.",
+                code="invalid_state",
+            )
+        if not reason.strip():
+            raise InvalidInput({"reason": ("Vui lòng ghi lý do chậm trả kết quả.",
+                                           "give the reason for the delay")})  # fmt: skip
+        if new_day is None:
+            if working_days is None or not 1 <= working_days <= 60:
+                raise InvalidInput({"working_days": (
+                    "Số ngày làm việc hoãn thêm phải từ 1 đến 60.",
+                    "postpone by 1-60 working days, or give the new date",
+                )})  # fmt: skip
+            new_day = self.postponed_day(b, working_days)
         if not hours_on(office.calendar, new_day):
             raise BadRequest(
                 f"{new_day:%d/%m/%Y} is not a working day of the office",
                 vi=f"Ngày {new_day:%d/%m/%Y} không phải ngày làm việc.",
             )
-        if not reason.strip():
-            raise BadRequest("give the reason for the delay", vi="Vui lòng ghi lý do chậm trả.")
         start_ms, end_ms = self._day_bounds(office, new_day)
         return await self.store.postpone_result(
             b, now_ms=self.clock.now_ms(), start_ms=start_ms, end_ms=end_ms,

@@ -61,6 +61,28 @@ def summarise(events: Iterable[tuple[str, dict[str, Any]]], counter: int, day: s
     return CounterToday(counter, day, served, no_show, avg)
 
 
+def finished(
+    events: Iterable[tuple[str, dict[str, Any]]], counter: int, day: str
+) -> list[dict[str, Any]]:
+    """The tickets `counter` finished in the office day `day`, the last one first: a clerk
+    who pressed "Hoàn thành" before "Hẹn trả kết quả" finds the citizen's ticket here."""
+    wanted = str(counter)
+    out = [
+        {
+            "id": data.get("id"),
+            "number": data.get("number"),
+            "field": data.get("field"),
+            "finished_at": int(float(data.get("finished_at") or 0)),
+        }
+        for etype, data in events
+        if etype == "ticket.finished"
+        and str(data.get("counter") or "") == wanted
+        and data.get("day") == day
+        and data.get("id")
+    ]
+    return out[::-1]
+
+
 class CounterStats:
     def __init__(self, client: aredis.Redis, clock: Clock | None = None) -> None:
         # Typed loosely: the client decodes responses to str, which its stubs cannot say.
@@ -74,6 +96,11 @@ class CounterStats:
             counter,
             local_day(now, office.tz),
         )
+
+    async def finished_today(self, office: Office, counter: int) -> list[dict[str, Any]]:
+        now = self.clock.now_ms()
+        events = await self._events_since(office.slug, day_start_ms(now, office))
+        return finished(events, counter, local_day(now, office.tz))
 
     async def _events_since(self, slug: str, start_ms: int) -> list[tuple[str, dict[str, Any]]]:
         out: list[tuple[str, dict[str, Any]]] = []

@@ -23,7 +23,13 @@ import redis
 
 from printer.agent import RETRYABLE, describe
 from printer.connections import connection_from_url
-from printer.errors import InvalidPrintData, PrinterError, StatusUnsupported, UnencodableText
+from printer.errors import (
+    InvalidPrintData,
+    PrinterError,
+    StatusUnsupported,
+    UnencodableText,
+    offline_reason,
+)
 from printer.render import DOCUMENT_KINDS, document_layout, render_document
 from printer.worker import PrinterWorker
 from queue_server.config import Config, Office, Printer
@@ -34,6 +40,39 @@ from queue_server.store.printjobs import PrintJob, PrintJobs
 from queue_server.store.queue import Event
 
 log = logging.getLogger("sothutu.printing")
+
+# A recorded state (docs/printing.md) as a person sending a job needs it: will it print now?
+_ONLINE = {"ok": "online", "unknown": "unknown"}
+
+
+def availability(printer: Printer, recorded: dict[str, str], driven: bool) -> dict[str, Any]:
+    """The printer's state in the shape the API documents (docs/api.md, "Printer state"):
+    online, offline or unknown; since when; the reason as a code the pages translate
+    (`printer.reason.<code>`), and the recorded error for IT staff.
+
+    An agent printer whose agent is not connected is offline ("no_agent") whatever its
+    agent last reported; a printer not heard from since its record began is unknown.
+    """
+    status = recorded.get("state") or "unknown"
+    if printer.driver == "agent" and not driven:
+        status = "disconnected"
+    problems = _problems(recorded.get("problems"))
+    state = _ONLINE.get(status, "offline")
+    reason = None
+    if status == "disconnected":
+        reason = "no_agent"
+    elif state == "offline":
+        reason = offline_reason(problems, recorded.get("last_error") or "")
+    since = _int(recorded.get("since")) or _int(recorded.get("updated_at"))
+    return {
+        "name": printer.name,
+        "state": state,
+        "status": status,
+        "since": since,
+        "reason": reason,
+        "problems": problems,
+        "detail": (recorded.get("last_error") or None) if state == "offline" else None,
+    }
 
 
 class PrintService:
@@ -157,12 +196,59 @@ class PrintService:
         )  # fmt: skip
 
     async def clear(
-        self, slug: str, name: str, job_id: str, by: str, idempotency_key: str | None
+        self,
+        slug: str,
+        name: str,
+        job_id: str,
+        by: str,
+        idempotency_key: str | None,
+        *,
+        only_own: bool = False,
     ) -> str:
         office, printer = self.printer(slug, name)
         return await self.jobs.clear(
-            office.slug, printer.name, job_id, by, self.clock.now_ms(), idempotency_key
-        )
+            office.slug, printer.name, job_id, by, self.clock.now_ms(), idempotency_key,
+            only_own=only_own,
+        )  # fmt: skip
+
+    async def state(self, slug: str, name: str) -> dict[str, Any]:
+        """`availability` of one printer, with the number of jobs in its line."""
+        office, printer = self.printer(slug, name)
+        recorded = await self.jobs.state(office.slug, printer.name)
+        driven = await self.jobs.driven(office.slug, printer.name)
+        waiting = await self.jobs.count(office.slug, printer.name)
+        return {**availability(printer, recorded, driven), "waiting": waiting}
+
+    async def after_send(
+        self, slug: str, name: str, job_id: str, wait_s: float = 2.0
+    ) -> tuple[str, dict[str, Any]]:
+        """Where a job just sent is, and the printer's state, once they say something: a
+        printer recorded as online (or not heard from) is given up to `wait_s` to print the
+        job or to fail its attempt, so that a clerk is not told "printing" by a printer that
+        went off since it was last polled. An offline printer's job is reported at once."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            status = await self.job_status(slug, name, job_id)
+            state = await self.state(slug, name)
+            if (
+                status not in ("waiting", "printing")
+                or state["state"] == "offline"
+                or time.monotonic() >= deadline
+            ):
+                return status, state
+            await asyncio.sleep(0.05)
+
+    async def job_status(self, slug: str, name: str, job_id: str) -> str:
+        """Where a job is: waiting, printing (its bytes on the wire), held, printed, cleared;
+        "unknown" when it finished more than a day ago or never was."""
+        office, printer = self.printer(slug, name)
+        recorded = await self.jobs.state(office.slug, printer.name)
+        if recorded.get("sending") == job_id:
+            return "printing"
+        where = await self.jobs.where(office.slug, printer.name, job_id)
+        if where is None:
+            where = await self.jobs.outcome(office.slug, printer.name, job_id)
+        return where or "unknown"
 
     async def overview(self, slug: str) -> list[dict[str, Any]]:
         """Every printer of the office with its state, waiting and held jobs."""
@@ -175,6 +261,7 @@ class PrintService:
             recorded = state.get("state") or "unknown"
             shown = recorded if driven or printer.driver == "server" else "disconnected"
             out.append({
+                "availability": availability(printer, state, bool(driven)),
                 "name": printer.name,
                 "driver": printer.driver,
                 "paper": printer.options.paper_width,

@@ -88,6 +88,12 @@ def print_held(slug: str, printer: str) -> str:
     return f"{office(slug)}:print:{printer}:held"
 
 
+def print_outcomes(slug: str, printer: str) -> str:
+    """Sorted set "<job id>|printed" or "<job id>|cleared" -> ms, the last day's finished
+    jobs: what a page that sent a job, or a person cancelling it, is told happened."""
+    return f"{office(slug)}:print:{printer}:outcomes"
+
+
 def printer_state(slug: str, printer: str) -> str:
     """Hash: state, problems, last_ok, last_error, updated_at, sending (the job on the wire)."""
     return f"{office(slug)}:printer:{printer}"

@@ -19,7 +19,7 @@ import redis
 import redis.asyncio as aredis
 from redis.commands.core import AsyncScript
 
-from queue_server.errors import Conflict, NotFound
+from queue_server.errors import Conflict, Forbidden, NotFound
 from queue_server.store import keys
 from queue_server.store.scripts import _source
 
@@ -186,7 +186,8 @@ class PrintJobs:
         result = await self._run(
             "print_report",
             [keys.idempotency(slug, "-"), keys.printer_state(slug, printer), keys.events(slug),
-             keys.print_jobs(slug, printer), keys.print_held(slug, printer)],
+             keys.print_jobs(slug, printer), keys.print_held(slug, printer),
+             keys.print_outcomes(slug, printer)],
             ["0", job_id or "", state, json.dumps(problems), error, now_ms, slug, printer, what,
              GROUP, driver],
         )  # fmt: skip
@@ -211,25 +212,55 @@ class PrintJobs:
         by: str,
         now_ms: int,
         idempotency_key: str | None,
+        *,
+        only_own: bool = False,
     ) -> str:
-        """Removes a waiting or held job; returns where it was ("queue" or "held")."""
+        """Removes a waiting or held job; returns where it was ("queue" or "held").
+        `only_own`: only a job still waiting that `by` sent (a clerk's cancel)."""
         idem, use = self._idem(slug, idempotency_key)
         result = await self._run(
             "print_clear",
             [idem, keys.print_jobs(slug, printer), keys.print_held(slug, printer),
-             keys.printer_state(slug, printer), keys.events(slug)],
-            [use, job_id, GROUP, now_ms, slug, printer, by],
+             keys.printer_state(slug, printer), keys.events(slug),
+             keys.print_outcomes(slug, printer)],
+            [use, job_id, GROUP, now_ms, slug, printer, by, by if only_own else ""],
         )  # fmt: skip
         err = result.get("err")
         if err == "printing":
             raise Conflict(
-                "the job is being sent to the printer right now; look again in a moment",
-                vi="Lệnh in này đang được gửi tới máy in. Vui lòng xem lại sau giây lát.",
+                "the job is being sent to the printer right now and may print; it can no"
+                " longer be cancelled",
+                vi="Lệnh in này đang được gửi tới máy in và có thể in ra; không hủy được nữa.",
                 code="printing",
+            )
+        if err == "printed":
+            raise Conflict(
+                "the job has already printed; it cannot be cancelled",
+                vi="Phiếu này đã được in ra, không hủy được nữa.",
+                code="printed",
+            )
+        if err == "not_yours":
+            raise Forbidden(
+                "only the person who sent this job, or a manager, may cancel it",
+                vi="Chỉ người gửi lệnh in này hoặc người quản lý mới hủy được.",
             )
         if err is not None:
             raise NotFound(f"no print job {job_id!r}", vi="Không tìm thấy lệnh in này.")
         return str(result["from"])
+
+    async def where(self, slug: str, printer: str, job_id: str) -> str | None:
+        """ "waiting" (in the line) or "held" for a job not finished, else None."""
+        if await self.r.xrange(keys.print_jobs(slug, printer), job_id, job_id):
+            return "waiting"
+        if await self.r.hexists(keys.print_held(slug, printer), job_id):
+            return "held"
+        return None
+
+    async def outcome(self, slug: str, printer: str, job_id: str) -> str | None:
+        """ "printed" or "cleared" for a job finished within the last day, else None."""
+        key = keys.print_outcomes(slug, printer)
+        printed, cleared = await self.r.zmscore(key, [f"{job_id}|printed", f"{job_id}|cleared"])
+        return "printed" if printed is not None else "cleared" if cleared is not None else None
 
     async def state(self, slug: str, printer: str) -> dict[str, str]:
         h = await self.r.hgetall(keys.printer_state(slug, printer))
@@ -242,6 +273,10 @@ class PrintJobs:
     async def waiting(self, slug: str, printer: str, limit: int = 200) -> list[PrintJob]:
         entries = await self.r.xrange(keys.print_jobs(slug, printer), count=limit)
         return [PrintJob.from_fields(job_id, f) for job_id, f in entries if f]
+
+    async def count(self, slug: str, printer: str) -> int:
+        """Jobs in the printer's line."""
+        return int(await self.r.xlen(keys.print_jobs(slug, printer)))
 
     async def held(self, slug: str, printer: str) -> list[PrintJob]:
         raw = await self.r.hgetall(keys.print_held(slug, printer))

@@ -8,6 +8,7 @@ field. The booking code is what lets its holder view, move or cancel the booking
 
 from __future__ import annotations
 
+import base64
 import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from printer.render import preview_image
+from printer.layout import layout_to_json
+from printer.render import document_layout, preview_image
 from queue_server.config import Field, Office
 from queue_server.errors import BadRequest, Conflict, NotFound, SothutuError, TooManyRequests
 from queue_server.services.appointments import (
@@ -260,29 +262,57 @@ async def api_result(request: Request) -> Response:
         " ".join((opt_str(data, "name", 100) or "").split()), opt_str(data, "phone", 20) or "",
         who.name,
     )  # fmt: skip
-    return JSONResponse(await _slip_answer(request, b, data, who.name), 201)
+    return JSONResponse(await slip_answer(request, b, data, who.name), 201)
 
 
 async def api_postpone(request: Request) -> Response:
+    """Postpones an open result pickup to `date`, or by `working_days` of the calendar
+    counted from the day promised; the slip becomes an apology slip (mẫu 04)."""
     who = require_role(await principal(request), "staff")
     service = _svc(request)
     data = await json_body(request, request.app.state.config.server.max_body_bytes)
-    new_day = _parse_day(req_str(data, "date", 10))
-    assert new_day is not None
+    raw_day = opt_str(data, "date", 10)
+    new_day = _parse_day(raw_day) if raw_day else None
+    working_days = opt_int(data, "working_days", 1, 60) if new_day is None else None
     b = await service.postpone_result(
-        request.path_params["code"], new_day, req_str(data, "reason", 300), who.name,
-        idempotency_key(request),
+        request.path_params["code"], new_day, opt_str(data, "reason", 300) or "", who.name,
+        idempotency_key(request), working_days=working_days,
     )  # fmt: skip
-    return JSONResponse(await _slip_answer(request, b, data, who.name))
+    return JSONResponse(await slip_answer(request, b, data, who.name))
 
 
-async def _slip_answer(
+async def api_pickup(request: Request) -> Response:
+    """A result pickup found by its dossier code, for the clerk about to postpone it; with
+    `?working_days=N`, the day it would move to."""
+    require_role(await principal(request), "staff")
+    service = _svc(request)
+    b = await service.find_pickup(request.path_params["code"])
+    lang = language(request)
+    answer = booking_view(service, b, lang)
+    answer["open"] = b.status == "booked"
+    answer["slip_page"] = f"/appointments/{b.code}/slip"
+    raw = request.query_params.get("working_days")
+    if raw is not None:
+        if not raw.isdigit() or not 1 <= int(raw) <= 60:
+            raise BadRequest(
+                "'working_days' must be a whole number of 1-60",
+                vi="Số ngày làm việc hoãn thêm phải từ 1 đến 60.",
+            )
+        moved = service.postponed_day(b, int(raw))
+        answer["postponed_to"] = {"day": moved.isoformat(), "date_label": day_label(moved, lang)}
+    return JSONResponse(answer)
+
+
+async def slip_answer(
     request: Request, b: Booking, data: dict[str, Any], staff: str
 ) -> dict[str, Any]:
     service = _svc(request)
     answer = booking_view(service, b, language(request))
     answer["slip_url"] = f"/appointments/{b.code}/slip.png"
+    answer["slip_page"] = f"/appointments/{b.code}/slip"
     answer["print_job"] = None
+    answer["print_status"] = None
+    answer["printer_state"] = None
     printer = opt_str(data, "printer", 64)
     printing = getattr(request.app.state, "printing", None)
     if printer and printing is not None:
@@ -292,6 +322,9 @@ async def _slip_answer(
             idempotency_key=f"slip.{b.code}.{b.reschedules}",
         )  # fmt: skip
         answer["print_job"] = job.id
+        answer["print_status"], answer["printer_state"] = await printing.after_send(
+            b.office, printer, job.id
+        )
     return answer
 
 
@@ -306,6 +339,35 @@ async def slip_png(request: Request) -> Response:
     return Response(
         out.getvalue(), media_type="image/png", headers={"Cache-Control": "private, no-store"}
     )
+
+
+def _slip_blocks(kind: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The printer's layout of a slip as blocks a page can show: the same lines, in the same
+    order, as the printer would print; a QR block carries its image as a data URL."""
+    out = []
+    for block in layout_to_json(document_layout(kind, data)):
+        if block["type"] == "qr":
+            qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
+                               box_size=6)  # fmt: skip
+            qr.add_data(block["data"])
+            qr.make(fit=True)
+            png = io.BytesIO()
+            qr.make_image().save(png)
+            block["src"] = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+        out.append(block)
+    return out
+
+
+async def slip_page(request: Request) -> Response:
+    """The slip on screen, to print on an office printer when the thermal one is down: the
+    blocks the thermal printer would print, laid out as a page."""
+    service = _svc(request)
+    b = await service.find(request.path_params["code"])
+    if b.kind != "result":
+        raise NotFound("no result-pickup slip for this code", vi="Mã này không có phiếu hẹn.")
+    kind = service.slip_kind(b)
+    blocks = _slip_blocks(kind, service.slip_data(b))
+    return render(request, "slip.html", {"code": b.code, "kind": kind, "blocks": blocks})
 
 
 async def appointment_link(request: Request) -> Response:
@@ -556,8 +618,10 @@ def routes() -> list[BaseRoute]:
         Route(f"{o}/plan", api_plan),
         Route("/api/v1/tickets/{id}/result", api_result, methods=["POST"]),
         Route("/api/v1/appointments/{code}/postpone", api_postpone, methods=["POST"]),
+        Route("/api/v1/appointments/{code}/pickup", api_pickup),
         Route("/appointments/{code}", appointment_link),
         Route("/appointments/{code}/slip.png", slip_png),
+        Route("/appointments/{code}/slip", slip_page),
         Route("/book/{office}", book_page, methods=["GET", "POST"]),
         Route("/book/{office}/{code}", manage_page),
         Route("/book/{office}/{code}/qr.png", booking_qr),

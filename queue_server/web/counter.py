@@ -148,10 +148,23 @@ async def today(request: Request) -> Response:
     return JSONResponse((await stats.today(office, counter.number)).to_json())
 
 
+async def served(request: Request) -> Response:
+    """The tickets the counter finished today, the last first (a pickup slip can still be
+    made for each)."""
+    require_role(await principal(request), "staff")
+    service = _queue(request)
+    office = service.office(request.path_params["office"])
+    counter = service.counter(office, path_int(request, "n"))
+    stats = CounterStats(request.app.state.redis, service.clock)
+    tickets = await stats.finished_today(office, counter.number)
+    return JSONResponse({"counter": counter.number, "tickets": tickets})
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/counter", choose_office),
         Route("/counter/{office}", choose_counter),
         Route("/counter/{office}/{n}", workstation),
         Route("/api/v1/offices/{office}/counters/{n}/today", today),
+        Route("/api/v1/offices/{office}/counters/{n}/served", served),
     ]

@@ -36,6 +36,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manage.nav.priority": ("Ưu tiên", "Priority"),
     "manage.nav.calendar": ("Giờ làm việc & ngày nghỉ", "Hours & holidays"),
     "manage.nav.appointments": ("Lịch hẹn", "Appointments"),
+    "manage.nav.pickups": ("Hẹn trả kết quả", "Result pickups"),
     "manage.nav.staff": ("Nhân viên", "Staff"),
     "manage.nav.devices": ("Thiết bị & máy in", "Devices & printers"),
     "manage.nav.voice": ("Âm thanh", "Voice"),
@@ -210,6 +211,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manage.floor.under_minute": ("dưới 1 phút", "under 1 min"),
     "manage.floor.hours": ("giờ", "h"),
     "manage.floor.message_now": ("Màn hình đang hiển thị", "Boards now show"),
+    "manage.floor.printers_down": ("Máy in không hoạt động", "Printers down"),
+    "manage.floor.printer_since": ("từ", "since"),
     "manage.message.title": ("Thông báo lên màn hình", "Message to the boards"),
     "manage.message.hint": (
         "Dòng chữ chạy trên mọi màn hình của đơn vị đến khi hết thời gian hoặc khi gỡ.",
@@ -464,6 +467,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Copy this token to the device now: it is shown only once. If lost, issue a new one.",
     ),
     "manage.devices.unknown": ("Không có thiết bị này.", "No such device."),
+    "manage.pickups.title": ("Hẹn trả kết quả", "Result pickups"),
+    "manage.pickups.find_title": ("Tìm hồ sơ hẹn trả kết quả", "Find a result pickup"),
+    "manage.pickups.hint": (
+        "Nhập mã hồ sơ in trên phiếu hẹn để xem và hẹn lại ngày trả kết quả (phiếu xin lỗi,"
+        " mẫu 04 Thông tư 01/2018/TT-VPCP).",
+        "Type the code printed on the pickup slip to see it and postpone it (apology slip,"
+        " form 04 of Circular 01/2018/TT-VPCP).",
+    ),
+    "manage.pickups.code": ("Mã hồ sơ", "Application no."),
+    "manage.pickups.find": ("Tìm", "Find"),
+    "manage.pickups.current": ("Ngày hẹn trả kết quả", "Due on"),
+    "manage.pickups.times": ("đã hẹn lại {n} lần", "postponed {n} times"),
+    "manage.pickups.postpone_title": ("Hẹn lại ngày trả kết quả", "Postpone"),
+    "manage.pickups.one_day": ("Thêm 1 ngày làm việc: {day}", "One working day more: {day}"),
+    "manage.pickups.done": ("Đã hẹn lại ngày trả kết quả, hồ sơ", "Postponed: application"),
+    "manage.pickups.new_day": ("Ngày hẹn trả kết quả mới", "New pickup date"),
+    "manage.pickups.printed": (
+        "Đã in phiếu xin lỗi tại máy in {printer}.",
+        "The apology slip printed on {printer}.",
+    ),
+    "manage.pickups.open_slip": ("Mở phiếu xin lỗi trên màn hình", "Open the apology slip"),
+    "manage.pickups.another": ("Hồ sơ khác", "Another application"),
+    "manage.pickups.cancel_failed": ("Không hủy được lệnh in này.", "Cannot cancel this job."),
     "manage.printers.title": ("Máy in", "Printers"),
     "manage.printers.none": ("Đơn vị chưa khai báo máy in.", "No printers configured."),
     "manage.printers.pending": ("Lệnh in đang chờ", "Jobs waiting"),
@@ -485,6 +511,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manage.printers.state.offline": ("Không kết nối được", "Offline"),
     "manage.printers.state.unknown": ("Chưa rõ", "Unknown"),
     "manage.printers.state.disconnected": ("Phần mềm in chưa kết nối", "Agent not connected"),
+    "manage.printers.since": ("từ", "since"),
+    "manage.printers.near_end": ("Sắp hết giấy", "Paper near end"),
+    "manage.printers.detail": ("Chi tiết kỹ thuật", "Technical detail"),
+    # Why a printer cannot print (printer/errors.py offline_reason, services/printing.py
+    # availability): the devices page, the overview and the counter page.
+    "printer.reason.connection_refused": (
+        "Máy in từ chối kết nối (máy in đang tắt hoặc sai cổng)",
+        "The printer refused the connection (switched off, or a wrong port)",
+    ),
+    "printer.reason.timed_out": (
+        "Máy in không trả lời (quá thời gian chờ)",
+        "The printer did not answer (timed out)",
+    ),
+    "printer.reason.no_route": (
+        "Không tìm thấy đường mạng tới máy in (sai địa chỉ hoặc máy in mất mạng)",
+        "No route to the printer (a wrong address, or the printer is off the network)",
+    ),
+    "printer.reason.host_unreachable": (
+        "Không liên lạc được với máy in (máy in tắt hoặc rút cáp mạng)",
+        "The printer cannot be reached (switched off or unplugged)",
+    ),
+    "printer.reason.network_unreachable": (
+        "Mạng của máy chủ không tới được máy in",
+        "The server's network does not reach the printer",
+    ),
+    "printer.reason.name_unknown": (
+        "Không tìm thấy tên máy in trên mạng",
+        "The printer's name is not known on the network",
+    ),
+    "printer.reason.connection_reset": (
+        "Máy in ngắt kết nối giữa chừng",
+        "The printer dropped the connection",
+    ),
+    "printer.reason.no_answer": (
+        "Máy in không trả lời khi được hỏi trạng thái",
+        "The printer did not answer the status query",
+    ),
+    "printer.reason.no_device": (
+        "Không thấy máy in trên máy tính (cáp USB hoặc cáp nối tiếp đã rút?)",
+        "The printer is not connected to the computer (USB or serial cable?)",
+    ),
+    "printer.reason.permission_denied": (
+        "Không có quyền mở cổng máy in",
+        "No permission to open the printer's port",
+    ),
+    "printer.reason.paper_out": ("Máy in hết giấy", "The printer is out of paper"),
+    "printer.reason.cover_open": ("Nắp máy in đang mở", "The printer's cover is open"),
+    "printer.reason.cutter_error": ("Lỗi dao cắt giấy", "Paper cutter error"),
+    "printer.reason.unrecoverable_error": (
+        "Máy in bị lỗi, cần tắt và bật lại",
+        "Printer error: switch it off and on again",
+    ),
+    "printer.reason.recoverable_error": ("Máy in bị lỗi", "Printer error"),
+    "printer.reason.auto_recoverable_error": (
+        "Đầu in quá nóng, máy in đang tự phục hồi",
+        "The print head is too hot; the printer recovers by itself",
+    ),
+    "printer.reason.no_agent": (
+        "Phần mềm in trên máy kiosk chưa kết nối",
+        "The print agent on the kiosk PC is not connected",
+    ),
+    "printer.reason.other": ("Lỗi không xác định", "Unknown error"),
     # Kiosk (queue_server/web/kiosk.py, static/kiosk.js).
     "kiosk.title": ("Lấy số thứ tự", "Take a number"),
     "kiosk.choose": ("Chọn lĩnh vực cần giải quyết", "Choose the service you need"),
@@ -698,7 +786,64 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "counter.result.code": ("Mã hồ sơ", "Application no."),
     "counter.result.day": ("Ngày hẹn trả kết quả", "Result ready on"),
     "counter.result.slip": ("Mở phiếu hẹn", "Open the slip"),
-    "counter.result.printed": ("Đã gửi lệnh in tới máy in", "Sent to the printer"),
+    "counter.served.open": ("Số đã phục vụ hôm nay", "Served today"),
+    "counter.served.title": ("Số đã phục vụ hôm nay tại quầy", "Tickets served today here"),
+    "counter.served.hint": (
+        "Đã bấm “Hoàn thành” mà chưa hẹn trả kết quả? Chọn số của công dân để lập phiếu hẹn.",
+        "Finished before recording the pickup? Choose the citizen's ticket to make the slip.",
+    ),
+    "counter.served.finished": ("Hoàn thành lúc", "Finished at"),
+    "counter.served.none": ("Hôm nay quầy chưa phục vụ xong số nào.", "None served yet today."),
+    "counter.served.make": ("Hẹn trả kết quả", "Result pickup"),
+    "counter.postpone.open": ("Hẹn lại ngày trả kết quả", "Postpone a result"),
+    "counter.postpone.title": (
+        "Hẹn lại ngày trả kết quả (phiếu xin lỗi)",
+        "Postpone a result pickup (apology slip)",
+    ),
+    "counter.postpone.code": ("Mã hồ sơ (trên phiếu hẹn)", "Application no. (on the slip)"),
+    "counter.postpone.find": ("Tìm hồ sơ", "Find"),
+    "counter.postpone.current": ("Ngày hẹn hiện tại", "Now due on"),
+    "counter.postpone.days": ("Hoãn thêm (ngày làm việc)", "Postpone by (working days)"),
+    "counter.postpone.to": ("Ngày hẹn mới:", "New date:"),
+    "counter.postpone.reason": ("Lý do chậm trả kết quả", "Reason for the delay"),
+    "counter.postpone.no_reason": (
+        "Vui lòng ghi lý do chậm trả kết quả.",
+        "Give the reason for the delay.",
+    ),
+    "counter.postpone.printer": ("In phiếu xin lỗi tại", "Print the apology slip on"),
+    "counter.postpone.submit": ("Hẹn lại và lập phiếu xin lỗi", "Postpone and make the slip"),
+    "counter.postpone.not_open": (
+        "Hồ sơ này không còn chờ trả kết quả ({status}), không hẹn lại được.",
+        "This result is no longer waiting to be collected ({status}).",
+    ),
+    "counter.postpone.done": ("Đã hẹn lại ngày trả kết quả", "Result pickup postponed"),
+    "counter.postpone.new_day": ("Ngày hẹn trả kết quả mới", "New pickup date"),
+    "counter.postpone.slip": ("Mở phiếu xin lỗi", "Open the apology slip"),
+    "counter.printer.online": ("Máy in {printer}: sẵn sàng", "Printer {printer}: ready"),
+    "counter.printer.offline": (
+        "Máy in {printer} đang mất kết nối từ {since}: {reason}",
+        "Printer {printer} is offline since {since}: {reason}",
+    ),
+    "counter.printer.unknown": (
+        "Máy in {printer}: chưa rõ trạng thái (chưa liên lạc được)",
+        "Printer {printer}: state not known yet",
+    ),
+    "counter.print.sending": ("Đang in phiếu tại máy in {printer}…", "Printing on {printer}…"),
+    "counter.print.printed": ("Đã in phiếu tại máy in {printer}.", "Printed on {printer}."),
+    "counter.print.offline": (
+        "Máy in {printer} đang mất kết nối; phiếu sẽ in khi máy in trở lại",
+        "Printer {printer} is offline; the slip will print when it is back",
+    ),
+    "counter.print.offline_since": (
+        "Mất kết nối từ {since}: {reason}.",
+        "Offline since {since}: {reason}.",
+    ),
+    "counter.print.open_slip": ("Mở phiếu trên màn hình", "Open the slip on screen"),
+    "counter.print.cancel": ("Hủy lệnh in", "Cancel the print job"),
+    "counter.print.cancelled": (
+        "Đã hủy lệnh in: phiếu sẽ không in ra khi máy in trở lại.",
+        "The print job is cancelled: the slip will not print when the printer is back.",
+    ),
     "counter.result.close": ("Đóng", "Close"),
     "counter.msg.result": ("Đã hẹn trả kết quả, mã hồ sơ", "Result pickup recorded:"),
     "counter.msg.start_first": (
@@ -809,6 +954,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "book.result.title": ("Hẹn trả kết quả", "Result pickup"),
     "book.result.day": ("Ngày hẹn trả kết quả", "Result ready on"),
     "book.result.slip": ("Phiếu hẹn (in)", "Pickup slip (print)"),
+    "slip.title.result": ("Phiếu hẹn trả kết quả", "Result pickup slip"),
+    "slip.title.apology": ("Phiếu xin lỗi và hẹn lại ngày trả kết quả", "Apology slip"),
+    "slip.print": ("In phiếu", "Print"),
+    "slip.hint": (
+        "Phiếu giống phiếu máy in nhiệt in ra; in bằng máy in văn phòng nếu máy in nhiệt hỏng.",
+        "The same slip as the thermal printer prints; print it on an office printer instead.",
+    ),
     "book.result.postponed": (
         "Hồ sơ được hẹn lại ngày trả kết quả. Chúng tôi thành thật xin lỗi.",
         "The result date was moved. We apologise.",

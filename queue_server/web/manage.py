@@ -14,6 +14,7 @@ from queue_server.web import (
     manage_export,
     manage_floor,
     manage_people,
+    manage_pickups,
     manage_settings,
     manage_voice,
 )
@@ -24,6 +25,7 @@ def routes() -> list[BaseRoute]:
         *manage_floor.routes(),
         *manage_settings.routes(),
         *manage_people.routes(),
+        *manage_pickups.routes(),
         *manage_export.routes(),
         *manage_calendar.routes(),
         *manage_voice.routes(),

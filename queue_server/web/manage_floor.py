@@ -8,12 +8,14 @@ renderer for the first view and the live one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from queue_server.config import Office
+from queue_server.services.printing import PrintService
 from queue_server.services.queue import QueueService
 from queue_server.store.messages import BoardMessages
 from queue_server.web.manage_console import Console, page
@@ -41,10 +43,37 @@ class Floor:
     paused_counters: int
     message: dict[str, Any] | None = None
     calls_by_field: dict[str, int] = field(default_factory=dict)
+    # Printers that cannot print now: availability() of each, with `since_label`.
+    printers_down: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def floor(queue: QueueService, office: Office, lang: str) -> Floor:
-    """Waiting per field (and its longest wait), the counters, the calls in the last hour."""
+def since_label(ms: int | None, office: Office, now_ms: int) -> str:
+    """A moment as the office's clock shows it: "09:05" today, "09:05 23/11" before."""
+    if not ms:
+        return "—"
+    at = datetime.fromtimestamp(ms / 1000, office.tz)
+    today = datetime.fromtimestamp(now_ms / 1000, office.tz).date()
+    return f"{at:%H:%M}" if at.date() == today else f"{at:%H:%M %d/%m}"
+
+
+async def printers_down(
+    printing: PrintService | None, office: Office, now_ms: int
+) -> list[dict[str, Any]]:
+    if printing is None:
+        return []
+    out = []
+    for p in await printing.overview(office.slug):
+        state = p["availability"]
+        if state["state"] == "offline":
+            out.append({**state, "since_label": since_label(state["since"], office, now_ms)})
+    return out
+
+
+async def floor(
+    queue: QueueService, office: Office, lang: str, printing: PrintService | None = None
+) -> Floor:
+    """Waiting per field (and its longest wait), the counters, the calls in the last hour,
+    the printers that cannot print."""
     now = queue.clock.now_ms()
     snap = await queue.snapshot(office.slug)
     fields = {
@@ -84,6 +113,7 @@ async def floor(queue: QueueService, office: Office, lang: str) -> Floor:
         paused_counters=sum(1 for c in counters if c["status"] == "paused"),
         message=snap["message"],
         calls_by_field=by_field,
+        printers_down=await printers_down(printing, office, now),
     )
 
 
@@ -95,7 +125,7 @@ async def _overview(
     c: Console, errors: dict[str, str], values: dict[str, Any], status: int = 200
 ) -> Response:
     queue: QueueService = c.request.app.state.queue
-    state = await floor(queue, c.office, c.lang)
+    state = await floor(queue, c.office, c.lang, c.request.app.state.printing)
     heartbeat = c.request.app.state.config.server.heartbeat_s
     return c.render(
         "manage_overview.html", "overview",
@@ -106,7 +136,7 @@ async def _overview(
 
 async def floor_part(c: Console) -> Response:
     queue: QueueService = c.request.app.state.queue
-    state = await floor(queue, c.office, c.lang)
+    state = await floor(queue, c.office, c.lang, c.request.app.state.printing)
     return c.render("manage_floor.html", "overview", {"floor": state})
 
 

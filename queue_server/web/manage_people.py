@@ -18,6 +18,7 @@ from queue_server.services.printing import PrintService
 from queue_server.store.accounts import DEVICE_KINDS, ROLES
 from queue_server.web.addresses import public_base
 from queue_server.web.manage_console import Console, page
+from queue_server.web.manage_floor import since_label
 from queue_server.web.manage_forms import Form
 
 # Two missed minutes of "seen" writes (one a minute) and a little slack.
@@ -128,10 +129,13 @@ async def _devices(
     for d in await _auth(c).devices(c.office.slug):
         seen = int(d.get("last_seen") or 0)
         devices.append({**d, "last_seen": seen, "online": now - seen < ONLINE_WITHIN_MS})
+    printers = await printing.overview(c.office.slug)
+    for p in printers:
+        p["since_label"] = since_label(p["availability"]["since"], c.office, now)
     response = c.render(
         "manage_devices.html", "devices",
         {"devices": devices, "kinds": DEVICE_KINDS, "values": values, "errors": errors,
-         "printers": await printing.overview(c.office.slug), "token": token, "now": now,
+         "printers": printers, "token": token, "now": now,
          "printer_states": PRINTER_STATES},
         status,
     )  # fmt: skip

@@ -187,6 +187,9 @@ def _counters() -> list[Operation]:
             ref("Ticket"), errors=(409,), also={"204": {"description": "Nobody is waiting"}},
             note="409 `counter_not_open`, `counter_busy` (still serving)."),
         _op("get", f"{c}/today", "What the counter did today", STAFF, ref("CounterToday")),
+        _op("get", f"{c}/served", "The tickets the counter finished today, the last first",
+            STAFF, ref("Served"),
+            note="A pickup slip can still be made for each (POST /tickets/{id}/result)."),
     ]  # fmt: skip
 
 
@@ -247,9 +250,19 @@ def _appointments() -> list[Operation]:
             " the ticket's field nor of a field its counter serves; 400 `invalid_input`: a"
             " phone that is not a Vietnamese number."),
         _op("post", "/api/v1/appointments/{code}/postpone", "Postpone a result pickup", STAFF,
-            ref("Slip"), body=obj({"date": {**DAY, "maxLength": 10}, "reason": text(300)},
-                                  {"printer": text(64)}),
-            errors=(409,), note="The slip becomes an apology slip."),
+            ref("Slip"),
+            body=obj({"reason": text(300)},
+                     {"working_days": {"type": "integer", "minimum": 1, "maximum": 60},
+                      "date": {**DAY, "maxLength": 10}, "printer": text(64)}),
+            errors=(409,),
+            note="To `date`, or by `working_days` of the office's calendar counted from the"
+            " day promised (from today once that is past). The slip becomes an apology slip"
+            " (mẫu 04). 400 `invalid_input`: no reason, or no date and no working_days;"
+            " 409 `invalid_state`: the result was collected; 409 `not_later`."),
+        _op("get", "/api/v1/appointments/{code}/pickup", "A result pickup found by its code",
+            STAFF, ref("Pickup"),
+            query={"working_days": {"type": "integer", "minimum": 1, "maximum": 60}},
+            note="With `working_days`, `postponed_to` says the day it would move to."),
     ]  # fmt: skip
 
 
@@ -262,10 +275,16 @@ def _printers() -> list[Operation]:
             Who("a staff user or a kiosk device", "required"), ref("Printers")),
         _op("post", f"{p}/{{name}}/jobs", "Print a document, or reprint a ticket", STAFF,
             ref("JobQueued"), status=202,
-            body={"anyOf": [obj({"reprint": text(120, description="ticket id")}), job]}),
-        _op("delete", f"{p}/{{name}}/jobs/{{job}}", "Clear a waiting or held print job",
-            MANAGER, ref("JobCleared"), errors=(409,),
-            note="409 `printing` while its bytes are being sent."),
+            body={"anyOf": [obj({"reprint": text(120, description="ticket id")}), job]},
+            note="The answer says where the job is and the printer's state; a printer thought"
+            " online is given up to 2 s to print the job or fail its attempt first."),
+        _op("get", f"{p}/{{name}}/jobs/{{job}}", "Where a print job is, and the printer's state",
+            Who("a staff user or a kiosk device", "required"), ref("JobStatus")),
+        _op("delete", f"{p}/{{name}}/jobs/{{job}}", "Clear or cancel a waiting or held print job",
+            STAFF, ref("JobCleared"), errors=(409,),
+            note="A manager clears any waiting or held job; a staff user cancels a waiting job"
+            " they sent (403 otherwise). 409 `printing` while its bytes are being sent (it may"
+            " print), 409 `printed` once it printed: neither can be cancelled."),
     ]  # fmt: skip
 
 

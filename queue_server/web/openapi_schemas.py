@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from printer.errors import REASONS
 from printer.render import DOCUMENT_KINDS
 
 Schema = dict[str, Any]
@@ -248,7 +249,10 @@ SLIP = obj(
     {
         **BOOKING,
         "slip_url": {"type": "string", "example": "/appointments/K7M2QX9A/slip.png"},
+        "slip_page": {"type": "string", "example": "/appointments/K7M2QX9A/slip"},
         "print_job": nullable(STRING),
+        "print_status": nullable(ref("JobStatusValue")),
+        "printer_state": nullable(ref("PrinterState")),
     }
 )
 REPORT = obj(
@@ -266,9 +270,33 @@ REPORT = obj(
         "seconds": NUMBER,
     }
 )
+PRINTER_STATE = obj(
+    {
+        "name": STRING,
+        "state": {
+            **enum("online", "offline", "unknown"),
+            "description": "online: a job sent now prints; offline: it waits in line until"
+            " the printer is back; unknown: not heard from yet",
+        },
+        "status": enum(
+            "ok", "paper_out", "cover_open", "error", "offline", "unknown", "disconnected"
+        ),
+        "since": nullable({**EPOCH_MS, "description": "when the printer entered this state"}),
+        "reason": nullable(
+            {
+                **enum(*REASONS, "no_agent"),
+                "description": "why it cannot print (offline only); pages show it in words",
+            }
+        ),
+        "problems": array(STRING),
+        "detail": nullable({"type": "string", "description": "the recorded error, for IT staff"}),
+    },
+    {"waiting": {"type": "integer", "description": "jobs in the printer's line"}},
+)
 _PRINTER = obj(
     {
         "name": STRING,
+        "availability": ref("PrinterState"),
         "driver": enum("server", "agent"),
         "paper": INTEGER,
         "mode": STRING,
@@ -318,6 +346,18 @@ SCHEMAS: dict[str, Schema] = {
     "Booking": obj(BOOKING),
     "CheckIn": CHECK_IN,
     "Slip": SLIP,
+    "Pickup": obj(
+        {**BOOKING, "open": BOOLEAN, "slip_page": STRING},
+        {"postponed_to": obj({"day": DAY, "date_label": STRING})},
+    ),
+    "Served": obj(
+        {
+            "counter": INTEGER,
+            "tickets": array(
+                obj({"id": STRING, "number": STRING, "field": STRING, "finished_at": EPOCH_MS})
+            ),
+        }
+    ),
     "Plan": obj({"day": DAY, "items": array(ref("Booking"))}),
     "Rated": obj(
         {
@@ -329,6 +369,27 @@ SCHEMAS: dict[str, Schema] = {
     "Report": REPORT,
     "Job": obj(JOB, {"reason": enum("uncertain", "invalid"), "detail": STRING}),
     "Printers": obj({"office": STRING, "printers": array(_PRINTER)}),
-    "JobQueued": obj({"printer": STRING, "job": ref("Job")}),
+    "JobQueued": obj(
+        {
+            "printer": STRING,
+            "job": ref("Job"),
+            "status": ref("JobStatusValue"),
+            "printer_state": ref("PrinterState"),
+        }
+    ),
+    "JobStatusValue": {
+        **enum("waiting", "printing", "held", "printed", "cleared", "unknown"),
+        "description": "where a job is: in line, its bytes on the wire, held for a person,"
+        " printed, cleared or cancelled (both remembered for a day), or unknown",
+    },
+    "JobStatus": obj(
+        {
+            "printer": STRING,
+            "job": STRING,
+            "status": ref("JobStatusValue"),
+            "printer_state": ref("PrinterState"),
+        }
+    ),
+    "PrinterState": PRINTER_STATE,
     "JobCleared": obj({"printer": STRING, "cleared": STRING, "from": enum("queue", "held")}),
 }

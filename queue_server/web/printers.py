@@ -68,17 +68,42 @@ async def submit_job(request: Request) -> Response:
         job = await service.submit(
             slug, name, kind, payload, requested_by=who.name, idempotency_key=key
         )
-    return JSONResponse({"printer": name, "job": job.to_json()}, 202)
+    status, state = await service.after_send(slug, name, job.id)
+    return JSONResponse(
+        {"printer": name, "job": job.to_json(), "status": status, "printer_state": state}, 202
+    )
 
 
-async def clear_job(request: Request) -> Response:
-    service = _printing(request)
-    slug, name, job = (request.path_params[k] for k in ("office", "name", "job"))
-    who = require_role(await principal(request), "manager")
+def _job_id(request: Request) -> str:
+    job: str = request.path_params["job"]
     # Stream ids are two 64-bit numbers; a larger one made Redis refuse the command (a 503).
     if not JOB_ID_RE.match(job) or max(int(part) for part in job.split("-")) >= 2**64:
         raise NotFound(f"no print job {job!r}", vi="Không tìm thấy lệnh in này.")
-    where = await service.clear(slug, name, job, who.name, idempotency_key(request))
+    return job
+
+
+async def job_status(request: Request) -> Response:
+    """Where one job is now, and the printer's state: what a page that sent it shows."""
+    service = _printing(request)
+    slug, name = request.path_params["office"], request.path_params["name"]
+    require_device_or_role(await principal(request), ("kiosk",), "staff", slug)
+    job = _job_id(request)
+    status = await service.job_status(slug, name, job)
+    state = await service.state(slug, name)
+    return JSONResponse({"printer": name, "job": job, "status": status, "printer_state": state})
+
+
+async def clear_job(request: Request) -> Response:
+    """A manager clears any waiting or held job; a clerk cancels a job of their own that is
+    still waiting (not one on the wire or printed: 409 says so)."""
+    service = _printing(request)
+    slug, name = request.path_params["office"], request.path_params["name"]
+    who = require_role(await principal(request), "staff")
+    job = _job_id(request)
+    only_own = who.role == "staff"
+    where = await service.clear(
+        slug, name, job, who.name, idempotency_key(request), only_own=only_own
+    )
     return JSONResponse({"printer": name, "cleared": job, "from": where})
 
 
@@ -290,6 +315,7 @@ def routes() -> list[BaseRoute]:
         Route(o, list_printers),
         Route(f"{o}/{{name}}/jobs", submit_job, methods=["POST"]),
         Route(f"{o}/{{name}}/jobs/{{job}}", clear_job, methods=["DELETE"]),
+        Route(f"{o}/{{name}}/jobs/{{job}}", job_status, methods=["GET"]),
         WebSocketRoute("/ws/printers/{printer}", printer_socket),
         WebSocketRoute("/ws/printers/{office}/{printer}", printer_socket),
     ]

@@ -111,6 +111,40 @@ async def test_result_pickup_recorded_then_postponed_with_apology(
     done = await appointments.check_in(OFFICE, b.code)
     assert done.status == "ok" and done.placed is not None
     assert (done.placed.ticket.field, done.placed.ticket.klass) == ("DD", "appointment")
+    # Collected: no longer open, so no longer postponed.
+    with pytest.raises(Conflict) as refused:
+        await appointments.postpone_result(b.code, None, "x", "lan", working_days=1)
+    assert refused.value.code == "invalid_state"
+
+
+@pytest.mark.parametrize(
+    ("today", "days", "expected"),
+    [
+        # Promised for Monday 9/3/2026: counted from it while it is ahead...
+        (datetime(2026, 3, 2, 9, 0), 1, "2026-03-10"),
+        (datetime(2026, 3, 2, 9, 0), 5, "2026-03-16"),
+        # ...and from today once it is past (a late result is not moved into the past).
+        (datetime(2026, 3, 12, 9, 0), 1, "2026-03-13"),
+        (datetime(2026, 3, 13, 9, 0), 1, "2026-03-16"),
+    ],
+)
+async def test_postponed_by_working_days(
+    appointments: AppointmentService, clock: FixedClock, today: datetime, days: int,
+    expected: str,
+) -> None:  # fmt: skip
+    office = appointments.queue.office(OFFICE)
+    clock.ms = appointments.to_ms(office, datetime(2026, 2, 2, 9, 0))
+    b = await appointments.record_result(await served_ticket(appointments), "1.012755", "D", "",
+                                         "lan")  # fmt: skip
+    assert b.day == "2026-03-09"
+    clock.ms = appointments.to_ms(office, today)
+    with pytest.raises(InvalidInput):
+        await appointments.postpone_result(b.code, None, "  ", "lan", working_days=days)
+    with pytest.raises(InvalidInput):
+        await appointments.postpone_result(b.code, None, "Chờ đo đạc", "lan", working_days=0)
+    moved = await appointments.postpone_result(b.code, None, "Chờ đo đạc", "lan",
+                                               working_days=days)  # fmt: skip
+    assert moved.day == expected and moved.reason == "Chờ đo đạc"
 
 
 async def test_a_waiting_ticket_gets_no_result_appointment(

@@ -333,10 +333,10 @@ async def test_result_pickup_dialog_by_keyboard(
         await expect(dialog.locator("#result-what")).to_have_text(
             "Cấp Giấy xác nhận tình trạng hôn nhân · Nguyễn Thị Hoa"
         )
-        await expect(dialog.locator("#result-printed")).to_be_hidden()
+        await expect(dialog.locator("#result-print")).to_be_hidden()
         pickup = (await code.text_content()) or ""
         slip = dialog.locator("#result-slip")
-        await expect(slip).to_have_attribute("href", f"/appointments/{pickup}/slip.png")
+        await expect(slip).to_have_attribute("href", f"/appointments/{pickup}/slip")
         await expect(slip).to_have_attribute("target", "_blank")
         png = await page.request.get(f"{morning}/appointments/{pickup}/slip.png")
         assert png.headers["content-type"] == "image/png"
@@ -360,8 +360,12 @@ async def test_result_pickup_dialog_by_keyboard(
         await dialog.locator("input[value='2.000908']").check()
         await printer.select_option("kiosk-1")
         await dialog.locator("#result-submit").click()
-        await expect(dialog.locator("#result-printed")).to_have_text(
-            "Đã gửi lệnh in tới máy in kiosk-1"
+        # No print agent is connected for kiosk-1: the clerk is told at once.
+        await expect(dialog.locator("#result-print .print-status")).to_have_text(
+            "Máy in kiosk-1 đang mất kết nối; phiếu sẽ in khi máy in trở lại"
+        )
+        await expect(dialog.locator("#result-print .print-why")).to_contain_text(
+            "Phần mềm in trên máy kiosk chưa kết nối"
         )
         # Mediation and petitions: 10 working days.
         await expect(dialog.locator("#result-day")).to_have_text("Thứ Tư, 09/12/2026")

@@ -2,7 +2,8 @@
 
 A real TCP server in a thread. `state` switches it: "online", "paper_out", "cover_open",
 "near_end" (status bytes say so), "offline" (accepts, then drops the connection at once),
-"silent" (accepts, never answers a status query).
+"silent" (accepts, never answers a status query); `switch_off` stops listening (the
+connection is refused) until `switch_on`.
 """
 
 from __future__ import annotations
@@ -42,14 +43,28 @@ class FakePrinter:
         self.state: State = "online"
         self.connections: list[bytes] = []
         self.status_queries = 0
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self._server.settimeout(0.05)  # so that the accept loop sees `close` promptly
-        self._stop = threading.Event()
-        self.port: int = self._server.getsockname()[1]
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self.port = 0
+        self._listen()
+
+    def _listen(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", self.port))
+        self._server.settimeout(0.05)  # so that the accept loop sees `close` promptly
+        self._stop = threading.Event()
+        self.port = self._server.getsockname()[1]
         self._accepting = threading.Thread(target=self._accept, daemon=True)
         self._accepting.start()
+
+    def switch_off(self) -> None:
+        """As a printer switched off: nothing listens on its port (connection refused)."""
+        self._stop.set()
+        self._accepting.join(5)
+        self._server.close()
+
+    def switch_on(self) -> None:
+        """Listening again on the same port."""
+        self._listen()
 
     @property
     def url(self) -> str:
@@ -119,7 +134,5 @@ class FakePrinter:
             thread.join(timeout)
 
     def close(self) -> None:
-        self._stop.set()
-        self._accepting.join(5)
-        self._server.close()
+        self.switch_off()
         self.wait_idle()

@@ -25,6 +25,7 @@ from queue_server.rules.calendar import (
     receipt_day,
     statutory_holidays,
     walk_in_gate,
+    working_days_after,
 )
 
 BARE = Calendar(seasons=NORTHERN_SEASONS)
@@ -392,3 +393,22 @@ def test_bad_hours_are_rejected() -> None:
         Season("x", (2, 30), (3, 1), {})
     with pytest.raises(ValueError, match=r"weekday must be 0\.\.6"):
         Season("x", (1, 1), (12, 31), {7: _hours("07:30", "12:00")})
+
+
+@pytest.mark.parametrize(
+    ("day", "n", "expected"),
+    [
+        (date(2026, 12, 4), 1, date(2026, 12, 7)),  # Friday -> Monday
+        (date(2026, 12, 7), 3, date(2026, 12, 10)),  # Monday -> Thursday
+        (date(2026, 12, 5), 1, date(2026, 12, 7)),  # from a Saturday: Monday
+        (date(2026, 12, 31), 1, date(2027, 1, 4)),  # New Year's Day is off
+        (date(2026, 4, 24), 1, date(2026, 4, 28)),  # Hùng Kings' day (27/4) is off
+    ],
+)
+def test_working_days_after(day: date, n: int, expected: date) -> None:
+    assert working_days_after(BARE, day, n) == expected
+
+
+def test_working_days_after_needs_one_day_at_least() -> None:
+    with pytest.raises(ValueError):
+        working_days_after(BARE, date(2026, 12, 4), 0)

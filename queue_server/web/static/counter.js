@@ -342,6 +342,8 @@ function applyEvent(msg) {
   } else if (msg.type === "office.day_started") {
     scheduleRefresh();
     loadToday();
+  } else if (msg.type === "printer.status") {
+    onPrinterStatus(data);
   }
   render();
 }
@@ -685,7 +687,12 @@ function openResult() {
     if (typeof why === "string") say(why, "error");
     return;
   }
-  const t = state.current;
+  openResultFor(state.current);
+}
+
+// The pickup dialog for ticket `t`: the one being served, or one finished earlier today
+// (from the list of served tickets).
+function openResultFor(t) {
   const dialog = $("result-dialog");
   if (pickup.ticket?.id !== t.id) {
     // Name and phone belong to the citizen: kept while the dialog is for the same ticket
@@ -711,6 +718,8 @@ function openResult() {
   printers.replaceChildren(printers.options[0], ...cfg.printers.map((name) => el("option", { value: name }, name)));
   printers.value = storedPrinter();
   $("result-printer-row").hidden = cfg.printers.length === 0;
+  showPrinterState($("result-printer-state"), printers.value);
+  loadPrinters();
   $("result-error").textContent = "";
   phoneProblem();
   $("result-submit").disabled = radios.length === 0;
@@ -769,12 +778,350 @@ function showPickup(made, printer) {
   $("result-code").textContent = made.code;
   $("result-day").textContent = made.date_label;
   $("result-what").textContent = [made.procedure_name, made.name].filter(Boolean).join(" · ");
-  const printed = $("result-printed");
-  printed.hidden = !made.print_job;
-  printed.textContent = made.print_job ? `${T["counter.result.printed"]} ${printer}` : "";
-  $("result-slip").href = made.slip_url;
+  showPrintOutcome($("result-print"), made, printer);
+  $("result-slip").href = made.slip_page;
   showPickupStep(true);
   $("result-close").focus();
+}
+
+// Printers and what became of a slip sent to one. The page knows a printer's state from
+// GET …/printers (online/offline/unknown, since when, why) and hears of each printed or
+// cleared job on the office stream (`printer.status` with job_printed / job_cleared). It
+// says "printed" only when the printer took the job; for an offline printer it says so at
+// once and offers the slip on screen, or cancelling the job so that it does not come out
+// later in front of the next citizen.
+
+const printers = { states: {}, timer: null };
+// Job ids the stream said were printed or cleared: the event may come before the answer
+// of the request that sent the job.
+const finishedJobs = new Map();
+const trackedPrints = new Map(); // job id -> {box, printer, slipPage}
+let printPoll = null;
+
+function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "");
+}
+
+function sinceText(ms) {
+  if (!ms) return "—";
+  const day = new Intl.DateTimeFormat("en-GB", { day: "2-digit", month: "2-digit", timeZone: cfg.timezone });
+  const today = day.format(new Date(now()));
+  const then = day.format(new Date(ms));
+  return then === today ? hhmm(ms) : `${hhmm(ms)} ${then}`;
+}
+
+function reasonText(st) {
+  return T[`printer.reason.${st.reason}`] || st.reason || "";
+}
+
+function printerLine(name, st) {
+  if (!st || st.state === "unknown") return fill(T["counter.printer.unknown"], { printer: name });
+  if (st.state === "online") return fill(T["counter.printer.online"], { printer: name });
+  return fill(T["counter.printer.offline"], { printer: name, since: sinceText(st.since), reason: reasonText(st) });
+}
+
+function showPrinterState(line, name) {
+  line.hidden = !name;
+  if (!name) return;
+  const st = printers.states[name];
+  line.dataset.state = st ? st.state : "unknown";
+  line.textContent = printerLine(name, st);
+  // The raw error stays at hand for IT staff, not in the clerk's sentence.
+  line.title = st && st.detail ? st.detail : "";
+}
+
+async function loadPrinters() {
+  if (!cfg.printers.length) return;
+  try {
+    const answer = await api("GET", `/api/v1/offices/${OFFICE}/printers`);
+    for (const p of answer.printers) printers.states[p.name] = p.availability;
+  } catch (err) {
+    return; // shown again at the next event or dialog
+  }
+  showPrinterState($("result-printer-state"), $("result-printer").value);
+  showPrinterState($("postpone-printer-state"), $("postpone-printer").value);
+  for (const [job, t] of trackedPrints) renderPrintOutcome(t.box, job, t);
+}
+
+function onPrinterStatus(data) {
+  for (const [key, outcome] of [["job_printed", "printed"], ["job_cleared", "cleared"]]) {
+    const id = data[key]?.id;
+    if (!id) continue;
+    finishedJobs.set(id, outcome);
+    if (finishedJobs.size > 200) finishedJobs.delete(finishedJobs.keys().next().value);
+    const t = trackedPrints.get(id);
+    if (t) {
+      t.outcome = outcome;
+      renderPrintOutcome(t.box, id, t);
+      trackedPrints.delete(id);
+    }
+  }
+  // Every printed ticket sends one of these: read the printers only when a line shows them.
+  if (!trackedPrints.size && !$("result-dialog").open && !$("postpone-dialog").open) return;
+  clearTimeout(printers.timer);
+  printers.timer = setTimeout(loadPrinters, 100);
+}
+
+function printButton(text, attrs) {
+  return el(attrs.href ? "a" : "button", { class: "btn", ...attrs }, text);
+}
+
+// The outcome of job `job` in `box`: printed, cancelled, or waiting (with the printer's state
+// and, when it is offline, the slip on screen and the cancel).
+function renderPrintOutcome(box, job, t) {
+  const st = printers.states[t.printer] || t.state || { state: "unknown" };
+  const kind = t.outcome || (t.refused ? "refused" : st.state === "offline" ? "offline" : "sending");
+  const lines = [];
+  const actions = [];
+  const values = { printer: t.printer };
+  const onScreen = () => printButton(T["counter.print.open_slip"], { href: t.slipPage, target: "_blank", rel: "noopener", "data-print-slip": "" });
+  if (kind === "printed") lines.push(fill(T["counter.print.printed"], values));
+  else if (kind === "cleared") lines.push(T["counter.print.cancelled"]);
+  else if (kind === "refused") {
+    // Refused while its bytes were on the way: it may print, or go back in line when the
+    // attempt fails, and then a second cancel is accepted.
+    lines.push(t.refused);
+    actions.push(onScreen());
+    actions.push(printButton(T["counter.print.cancel"], { type: "button", "data-print-cancel": job, class: "btn btn-warn" }));
+  } else if (kind === "offline") {
+    lines.push(fill(T["counter.print.offline"], values));
+    lines.push(fill(T["counter.print.offline_since"], { since: sinceText(st.since), reason: reasonText(st) }));
+    actions.push(onScreen());
+    actions.push(printButton(T["counter.print.cancel"], { type: "button", "data-print-cancel": job, class: "btn btn-warn" }));
+  } else lines.push(fill(T["counter.print.sending"], values));
+  box.dataset.state = kind;
+  box.dataset.job = job;
+  const status = el("p", { class: "print-status", role: kind === "offline" || kind === "refused" ? "alert" : "status" }, lines[0]);
+  const why = lines.slice(1).map((text) => el("p", { class: "print-why" }, text));
+  if (st && st.detail && kind === "offline") why[0]?.setAttribute("title", st.detail);
+  box.replaceChildren(status, ...why, ...(actions.length ? [el("div", { class: "print-actions" }, ...actions)] : []));
+  box.hidden = false;
+}
+
+// `made` is the answer of a request that may have sent a slip: {print_job, print_status,
+// printer_state, slip_page}.
+function showPrintOutcome(box, made, printer) {
+  if (!made.print_job) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  if (made.printer_state) printers.states[printer] = made.printer_state;
+  const done = ["printed", "cleared"].includes(made.print_status) ? made.print_status : null;
+  const t = { box, printer, slipPage: made.slip_page, state: made.printer_state, outcome: done || finishedJobs.get(made.print_job) };
+  renderPrintOutcome(box, made.print_job, t);
+  if (!t.outcome) {
+    trackedPrints.set(made.print_job, t);
+    // The stream may be down for a moment: ask now and then as well.
+    if (!printPoll) printPoll = setInterval(pollPrints, 4000);
+  }
+}
+
+async function pollPrints() {
+  if (!trackedPrints.size) {
+    clearInterval(printPoll);
+    printPoll = null;
+    return;
+  }
+  for (const [job, t] of [...trackedPrints]) {
+    try {
+      const s = await api("GET", `/api/v1/offices/${OFFICE}/printers/${encodeURIComponent(t.printer)}/jobs/${job}`);
+      printers.states[t.printer] = s.printer_state;
+      if (s.status === "printed" || s.status === "cleared") {
+        t.outcome = s.status;
+        trackedPrints.delete(job);
+      } else if (s.status === "held" || s.status === "unknown") {
+        // Out of line for a manager to decide (docs/printing.md): nothing more to follow.
+        trackedPrints.delete(job);
+      }
+      renderPrintOutcome(t.box, job, t);
+    } catch (err) {
+      // Asked again at the next turn.
+    }
+  }
+}
+
+async function cancelPrint(job) {
+  const t = trackedPrints.get(job);
+  if (!t) return;
+  t.refused = null;
+  try {
+    await api("DELETE", `/api/v1/offices/${OFFICE}/printers/${encodeURIComponent(t.printer)}/jobs/${job}`, undefined, { key: newKey(`p${ME}`), retries: 2 });
+    t.outcome = "cleared";
+    trackedPrints.delete(job);
+  } catch (err) {
+    if (err.code === "printed") {
+      t.outcome = "printed";
+      trackedPrints.delete(job);
+    } else {
+      // On the wire: it may print, and can no longer be cancelled. The server's words say so.
+      t.refused = err.status === 0 ? T["counter.msg.network"] : err.message;
+    }
+  }
+  renderPrintOutcome(t.box, job, t);
+}
+
+// Tickets served today at this counter: a clerk who pressed "Hoàn thành" before "Hẹn trả
+// kết quả" still makes the citizen's pickup slip from here.
+
+async function openServed() {
+  const dialog = $("served-dialog");
+  const body = $("served-list").tBodies[0];
+  body.replaceChildren();
+  $("served-empty").hidden = true;
+  dialog.showModal();
+  let answer;
+  try {
+    answer = await api("GET", `/api/v1/offices/${OFFICE}/counters/${ME}/served`);
+  } catch (err) {
+    dialog.close();
+    say(err.status === 0 ? T["counter.msg.network"] : err.message, "error");
+    return;
+  }
+  body.replaceChildren(
+    ...answer.tickets.map((t) =>
+      el(
+        "tr",
+        { dataset: { ticket: t.id } },
+        el("td", { class: "col-number" }, t.number),
+        el("td", {}, fieldName(t.field)),
+        el("td", { class: "col-time" }, hhmm(t.finished_at)),
+        el("td", {}, el("button", { type: "button", class: "btn btn-small", "aria-label": `${T["counter.served.make"]} ${t.number}`, dataset: { served: t.id, number: t.number, field: t.field } }, T["counter.served.make"])),
+      ),
+    ),
+  );
+  $("served-empty").hidden = answer.tickets.length > 0;
+  body.querySelector("button")?.focus();
+}
+
+function pickupForServed(button) {
+  $("served-dialog").close();
+  const { served: id, number, field } = button.dataset;
+  openResultFor({ id, number, field, status: "done" });
+}
+
+// Postponing a result pickup (hẹn lại ngày trả kết quả): the clerk finds the dossier by the
+// code on its slip, says by how many working days and why; the server counts the days on
+// the office's calendar and makes the apology slip (mẫu 04), printed or shown on screen.
+
+const postpone = { booking: null, body: null, key: null, sending: false, preview: 0 };
+
+function showPostponeStep(done) {
+  $("postpone-entry").hidden = done;
+  $("postpone-done").hidden = !done;
+}
+
+function openPostpone() {
+  postpone.booking = null;
+  $("postpone-code").value = "";
+  $("postpone-reason").value = "";
+  $("postpone-days").value = "1";
+  $("postpone-found").hidden = true;
+  $("postpone-error").textContent = "";
+  $("postpone-reason-error").textContent = "";
+  $("postpone-submit").disabled = true;
+  const select = $("postpone-printer");
+  select.replaceChildren(select.options[0], ...cfg.printers.map((name) => el("option", { value: name }, name)));
+  select.value = storedPrinter();
+  $("postpone-printer-row").hidden = cfg.printers.length === 0;
+  showPrinterState($("postpone-printer-state"), select.value);
+  loadPrinters();
+  showPostponeStep(false);
+  $("postpone-dialog").showModal();
+  $("postpone-code").focus();
+}
+
+function postponeDays() {
+  const n = Number($("postpone-days").value);
+  return Number.isInteger(n) && n >= 1 && n <= 60 ? n : null;
+}
+
+async function findPostpone() {
+  const code = $("postpone-code").value.trim();
+  const error = $("postpone-error");
+  error.textContent = "";
+  postpone.booking = null;
+  $("postpone-found").hidden = true;
+  $("postpone-submit").disabled = true;
+  if (!code) {
+    $("postpone-code").focus();
+    return;
+  }
+  let b;
+  try {
+    b = await api("GET", `/api/v1/appointments/${encodeURIComponent(code)}/pickup?working_days=${postponeDays() || 1}`);
+  } catch (err) {
+    error.textContent = err.status === 0 ? T["counter.msg.network"] : err.message;
+    return;
+  }
+  $("postpone-what").textContent = [b.code, b.procedure_name, b.name].filter(Boolean).join(" · ");
+  $("postpone-current").textContent = b.date_label;
+  $("postpone-found").hidden = false;
+  if (!b.open) {
+    error.textContent = fill(T["counter.postpone.not_open"], { status: b.status_label });
+    return;
+  }
+  postpone.booking = b;
+  showPostponeDay(b.postponed_to);
+  $("postpone-submit").disabled = false;
+  $("postpone-days").focus();
+}
+
+function showPostponeDay(to) {
+  $("postpone-to").textContent = to ? `${T["counter.postpone.to"]} ${to.date_label}` : "";
+}
+
+async function previewPostpone() {
+  const b = postpone.booking;
+  const n = postponeDays();
+  if (!b || !n) return showPostponeDay(null);
+  // Only the last answer counts when the clerk types fast.
+  const asked = ++postpone.preview;
+  try {
+    const moved = await api("GET", `/api/v1/appointments/${encodeURIComponent(b.code)}/pickup?working_days=${n}`);
+    if (asked === postpone.preview) showPostponeDay(moved.postponed_to);
+  } catch (err) {
+    // The submit says what is wrong.
+  }
+}
+
+async function submitPostpone(event) {
+  event.preventDefault();
+  if (postpone.sending) return;
+  if (!postpone.booking) return findPostpone();
+  const error = $("postpone-error");
+  const reasonInput = $("postpone-reason");
+  const reason = reasonInput.value.trim();
+  $("postpone-reason-error").textContent = reason ? "" : T["counter.postpone.no_reason"];
+  reasonInput.setAttribute("aria-invalid", reason ? "false" : "true");
+  if (!reason) return reasonInput.focus();
+  const n = postponeDays();
+  if (!n) return $("postpone-days").focus();
+  const printer = $("postpone-printer").value;
+  const body = { working_days: n, reason };
+  if (printer) body.printer = printer;
+  const code = postpone.booking.code;
+  const json = JSON.stringify([code, body]);
+  if (json !== postpone.body) [postpone.body, postpone.key] = [json, newKey(`d${ME}`)];
+  postpone.sending = true;
+  $("postpone-submit").disabled = true;
+  error.textContent = "";
+  try {
+    const made = await api("POST", `/api/v1/appointments/${encodeURIComponent(code)}/postpone`, body, { key: postpone.key, retries: 2 });
+    rememberPrinter(printer);
+    $("postpone-done-code").textContent = made.code;
+    $("postpone-done-day").textContent = made.date_label;
+    $("postpone-slip").href = made.slip_page;
+    showPrintOutcome($("postpone-print"), made, printer);
+    showPostponeStep(true);
+    $("postpone-close").focus();
+    say(`${T["counter.postpone.done"]} ${made.code} · ${made.date_label}`, "ok");
+  } catch (err) {
+    error.textContent = err.status === 0 ? T["counter.msg.network"] : err.message;
+  } finally {
+    postpone.sending = false;
+    $("postpone-submit").disabled = !postpone.booking;
+  }
 }
 
 // Wiring.
@@ -782,7 +1129,7 @@ function showPickup(made, printer) {
 const KEYS = { F1: "call-next", " ": "call-next", r: "recall", s: "start", f: "finish", n: "no-show", t: "transfer", h: "result" };
 
 function dialogOpen() {
-  return $("transfer-dialog").open || $("result-dialog").open || $("counter-confirm").open;
+  return document.querySelector("dialog[open]") !== null;
 }
 
 function onKey(event) {
@@ -821,6 +1168,35 @@ function main() {
   $("counter-confirm").addEventListener("close", confirmLastCounter);
   const resultDialog = $("result-dialog");
   $("result-form").addEventListener("submit", submitResult);
+  $("result-printer").addEventListener("change", (e) => showPrinterState($("result-printer-state"), e.target.value));
+  $("btn-served").addEventListener("click", openServed);
+  $("served-dialog").addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-served]");
+    if (button) pickupForServed(button);
+  });
+  const postponeDialog = $("postpone-dialog");
+  $("btn-postpone").addEventListener("click", openPostpone);
+  $("postpone-form").addEventListener("submit", submitPostpone);
+  $("postpone-find").addEventListener("click", findPostpone);
+  $("postpone-code").addEventListener("input", () => {
+    postpone.booking = null;
+    $("postpone-submit").disabled = true;
+  });
+  // Enter in the code finds the dossier (the form's own submit stays off until then).
+  $("postpone-code").addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    findPostpone();
+  });
+  $("postpone-days").addEventListener("input", previewPostpone);
+  $("postpone-printer").addEventListener("change", (e) => showPrinterState($("postpone-printer-state"), e.target.value));
+  postponeDialog.addEventListener("click", (e) => {
+    if (e.target.closest("[data-close]")) postponeDialog.close();
+  });
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-print-cancel]");
+    if (button) cancelPrint(button.dataset.printCancel);
+  });
   $("result-phone").addEventListener("blur", phoneProblem);
   resultDialog.addEventListener("click", (e) => {
     if (e.target.closest("[data-close]")) resultDialog.close();
