@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from queue_server.rules.slots import (
     free_slots,
     slot_capacity,
 )
+from queue_server.services.auth import AuthService
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService
 from queue_server.store.bookings import Booking, BookingStore, CodeTaken
@@ -108,12 +110,15 @@ def validate_citizen(name: str, phone: str, cccd: str = "", email: str = "") -> 
 
 class AppointmentService:
     def __init__(
-        self, config: Config, store: BookingStore, queue: QueueService, clock: Clock | None = None
-    ) -> None:
+        self, config: Config, store: BookingStore, queue: QueueService, clock: Clock | None = None,
+        people: AuthService | None = None,
+    ) -> None:  # fmt: skip
         self.config = config
         self.store = store
         self.queue = queue
         self.clock = clock or Clock()
+        # Names the clerk on slips by full name; without it (tests of dates) by login.
+        self.people = people
 
     # Time in the office's wall clock, as the pure rules want it.
 
@@ -481,8 +486,17 @@ class AppointmentService:
         lỗi và hẹn lại ngày trả kết quả) once the result was postponed."""
         return "apology" if b.reschedules else "result"
 
-    def slip_data(self, b: Booking) -> dict[str, Any]:
-        """The print payload of the `slip_kind` of a result pickup, for printer.render."""
+    async def slip(self, b: Booking) -> tuple[str, dict[str, Any]]:
+        """The `slip_kind` and `slip_data` of a result pickup, the clerk by full name."""
+        logins = [b.staff, *(str(h.get("by") or "") for h in b.history)]
+        logins = [n for n in dict.fromkeys(logins) if n]
+        names = await self.people.display_names(logins) if self.people else {}
+        return self.slip_kind(b), self.slip_data(b, names)
+
+    def slip_data(self, b: Booking, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The print payload of the `slip_kind` of a result pickup, for printer.render;
+        `names` gives a login's full name ("Người tiếp nhận: Nguyễn Thị Lan")."""
+        names = names or {}
         office = self.queue.office(b.office)
         field, procedure = self.procedure(office, b.procedure)
         counters = ", ".join(str(c.number) for c in office.counters if field.code in c.fields)
@@ -501,7 +515,7 @@ class AppointmentService:
         }
         if self.slip_kind(b) == "result":
             notes = [f"Mang theo phiếu này và mã {b.code} khi đến nhận kết quả."]
-            return {**data, "staff": b.staff, "notes": notes}
+            return {**data, "staff": names.get(b.staff, b.staff), "notes": notes}
         # The slip of the last postponement, the same each time it is printed or shown.
         postponed = (h for h in reversed(b.history) if h.get("action") == "postponed")
         last: dict[str, Any] = next(postponed, {})
@@ -510,7 +524,7 @@ class AppointmentService:
             "due": str(last.get("from") or b.day),
             "reason": b.reason,
             "issued_at": self.to_local(office, int(last.get("at") or b.created_at)).isoformat(),
-            "staff": str(last.get("by") or b.staff),
+            "staff": names.get(by := str(last.get("by") or b.staff), by),
             "bilingual": office.print_bilingual,
         }
 

@@ -285,8 +285,9 @@ async def _slip_answer(
     printer = opt_str(data, "printer", 64)
     printing = getattr(request.app.state, "printing", None)
     if printer and printing is not None:
+        kind, slip = await service.slip(b)
         job = await printing.submit(
-            b.office, printer, service.slip_kind(b), service.slip_data(b), requested_by=staff,
+            b.office, printer, kind, slip, requested_by=staff,
             idempotency_key=f"slip.{b.code}.{b.reschedules}",
         )  # fmt: skip
         answer["print_job"] = job.id
@@ -298,7 +299,7 @@ async def slip_png(request: Request) -> Response:
     b = await service.find(request.path_params["code"])
     if b.kind != "result":
         raise NotFound("no result-pickup slip for this code", vi="Mã này không có phiếu hẹn.")
-    image = preview_image(service.slip_kind(b), service.slip_data(b))
+    image = preview_image(*await service.slip(b))
     out = io.BytesIO()
     image.save(out, "PNG")
     return Response(

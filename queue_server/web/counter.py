@@ -132,11 +132,13 @@ async def workstation(request: Request) -> Response:
         "user": who.name,
         **_page_texts(office, language(request)),
     }
+    full_name = await request.app.state.auth.display_name(who.name)
     return render(
         request,
         "counter.html",
-        {"office": office, "counter": counter, "user": who.name, "config": config},
-    )
+        {"office": office, "counter": counter, "user": who.name, "user_name": full_name,
+         "config": config},
+    )  # fmt: skip
 
 
 async def today(request: Request) -> Response:

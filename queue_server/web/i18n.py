@@ -408,8 +408,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Keep it as a backup, or start another server from it with the same behaviour.",
     ),
     "manage.err.user_name": (
-        "Chỉ gồm chữ cái không dấu, chữ số, dấu chấm, gạch dưới hoặc gạch ngang.",
-        "Letters, digits, '.', '_' or '-' only.",
+        "Chỉ gồm chữ cái không dấu, chữ số, dấu chấm, gạch dưới hoặc gạch ngang. Họ tên có"
+        " dấu ghi vào ô “Họ và tên”.",
+        "Letters, digits, '.', '_' or '-' only. Write the full name in “Full name”.",
     ),
     "manage.err.password": ("Mật khẩu cần ít nhất 8 ký tự.", "At least 8 characters."),
     "manage.err.device_taken": (
@@ -420,7 +421,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manage.role.manager": ("Quản lý", "Manager"),
     "manage.role.staff": ("Cán bộ một cửa", "Counter staff"),
     "manage.staff.name": ("Tên đăng nhập", "User name"),
-    "manage.staff.name_hint": ("Ví dụ: nguyen.lan", "e.g. nguyen.lan"),
+    "manage.staff.name_hint": ("Không dấu, ví dụ: nguyen.lan", "No accents, e.g. nguyen.lan"),
+    "manage.staff.full_name": ("Họ và tên", "Full name"),
+    "manage.staff.full_name_hint": (
+        "In trên phiếu hẹn, ví dụ: Nguyễn Thị Lan",
+        "Printed on slips, e.g. Nguyễn Thị Lan",
+    ),
+    "manage.staff.save_name": ("Lưu", "Save"),
     "manage.staff.role": ("Vai trò", "Role"),
     "manage.staff.password": ("Mật khẩu", "Password"),
     "manage.staff.new_password": ("Mật khẩu mới", "New password"),

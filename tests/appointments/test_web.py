@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -12,8 +13,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from printer.layout import Columns, Text
+from printer.render import document_layout
 from queue_server.config import Config
+from queue_server.services.auth import AuthService
 from queue_server.services.clock import FixedClock
+from queue_server.store import keys
 from queue_server.store.bookings import BookingStore
 from tests.appointments.conftest import with_appointments
 from tests.conftest import start_server
@@ -172,6 +177,42 @@ async def test_result_pickup_slip_and_apology(
     assert job["id"] == late.json()["print_job"]
     link = await client.get(f"/appointments/{b['code']}", follow_redirects=False)
     assert link.headers["location"] == f"/book/phuong-ba-dinh/{b['code']}"
+
+
+async def test_slips_name_the_clerk_in_full(
+    client: httpx.AsyncClient, staff: dict[str, str], auth: AuthService, r: Any
+) -> None:
+    """ "Người tiếp nhận: Nguyễn Thị Lan" on the printed result slip and the apology slip, by
+    the name the account has when the slip is printed."""
+    await auth.accounts.set_full_name("lan", "Nguyễn Thị Lan")
+    await client.post(f"{OFFICE_API}/counters/4/open", headers=staff)
+    issued = (await client.post(f"{OFFICE_API}/tickets", json={"field": "DD"})).json()
+    await client.post(f"{OFFICE_API}/counters/4/call-next", headers=staff)
+    await client.post(f"/api/v1/tickets/{issued['id']}/start", headers=staff)
+    body = {"procedure": "1.012755", "name": "Phạm Văn E", "printer": "kiosk-1"}
+    made = await client.post(f"/api/v1/tickets/{issued['id']}/result", json=body, headers=staff)
+    assert made.status_code == 201, made.text
+    late = await client.post(f"/api/v1/appointments/{made.json()['code']}/postpone",
+                             headers=staff, json={"date": "2026-12-30", "reason": "Chờ đo đạc",
+                                                  "printer": "kiosk-1"})  # fmt: skip
+    assert late.status_code == 200, late.text
+    jobs = await r.xrange(keys.print_jobs("phuong-ba-dinh", "kiosk-1"))
+    printed = [(f["kind"], printed_text(f["kind"], json.loads(f["data"]))) for _, f in jobs]
+    assert [kind for kind, _ in printed] == ["result", "apology"]
+    assert "Người tiếp nhận:\nNguyễn Thị Lan" in printed[0][1]
+    assert "Người lập phiếu:\tNguyễn Thị Lan" in printed[1][1]
+    assert "\tlan\n" not in printed[1][1] and "\nlan\n" not in printed[0][1]
+
+
+def printed_text(kind: str, data: dict[str, Any]) -> str:
+    """The words a slip prints, a line per text block, columns joined by a tab."""
+    lines = []
+    for block in document_layout(kind, data):
+        if isinstance(block, Text):
+            lines.append(block.text)
+        elif isinstance(block, Columns):
+            lines.append(f"{block.left}\t{block.right}")
+    return "\n".join(lines) + "\n"
 
 
 async def test_result_pickup_only_for_procedures_the_counter_handles(
