@@ -28,6 +28,7 @@ from printer.render import DOCUMENT_KINDS, document_layout, render_document
 from printer.worker import PrinterWorker
 from queue_server.config import Config, Office, Printer
 from queue_server.errors import BadRequest, NotFound
+from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService
 from queue_server.store.printjobs import PrintJob, PrintJobs
@@ -105,6 +106,11 @@ class PrintService:
             data["wait_minutes"] = round(placed.estimated_wait_s / 60)
         if priority is not None:
             data["priority"] = priority.name_vi
+        if ticket.klass == "appointment":
+            data["appointment"] = True
+            call_ms = appointment_call_ms(ticket.due_at, ticket.issued_at)
+            if call_ms is not None:
+                data["call_at"] = _local(call_ms, office).isoformat(timespec="seconds")
         if subtitle:
             data["subtitle"] = subtitle
         if office.ticket_footer:

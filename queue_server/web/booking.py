@@ -19,9 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from printer.documents import format_clock
 from printer.render import preview_image
 from queue_server.config import Field, Office
 from queue_server.errors import BadRequest, Conflict, NotFound, SothutuError, TooManyRequests
+from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.appointments import (
     AppointmentService,
     CheckIn,
@@ -243,6 +245,17 @@ async def api_check_in(request: Request) -> Response:
             minutes=office.appointments.check_in_early_minutes
         )
         body["opens_at"] = f"{opens:%H:%M} {day_label(opens.date(), lang)}"
+    if result.placed is not None:
+        t = result.placed.ticket
+        call_ms = appointment_call_ms(t.due_at, t.issued_at)
+        body["call_notice"] = (
+            translate("checkin.call_soon", lang)
+            if call_ms is None
+            else translate("checkin.call_at", lang).format(
+                time=format_clock(service.to_local(office, call_ms))
+            )
+        )
+        body["status_url"] = f"/t/{t.id}"
     if result.status == "ok" and printer is not None:
         await _print_ticket(request, office, result, printer)
     return JSONResponse(body, 201 if result.placed and not result.again else 200)

@@ -787,6 +787,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "checkin.ok": ("Mời bạn chờ gọi số", "Please wait to be called"),
     "checkin.your_number": ("Số thứ tự của bạn", "Your number"),
     "checkin.at": ("Giờ hẹn", "Appointment at"),
+    "checkin.call_at": (
+        "Số của bạn sẽ được gọi lúc {time}.",
+        "Your number will be called at {time}.",
+    ),
+    "checkin.call_soon": (
+        "Số của bạn sẽ được gọi ngay khi có quầy rảnh.",
+        "Your number will be called as soon as a counter is free.",
+    ),
+    "checkin.scan": (
+        "Quét mã để theo dõi lượt của bạn trên điện thoại",
+        "Scan to follow your turn on your phone",
+    ),
+    "checkin.status_link": ("Xem lượt của bạn", "See your turn"),
     "checkin.early": (
         "Bạn đến sớm hơn giờ hẹn. Có thể xác nhận từ {from}.",
         "You are early. Check-in opens at {from}.",

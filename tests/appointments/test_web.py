@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from printer.layout import Columns, Text
+from printer.layout import QR, Columns, Text
 from printer.render import document_layout
 from queue_server.config import Config
 from queue_server.services.auth import AuthService
@@ -325,3 +325,29 @@ async def test_check_in_prints_on_the_kiosk_printer_once(
     assert jobs, "the check-in put a print job in the printer's line"
     lengths = [await r.xlen(k) for k in jobs if await r.type(k) == "stream"]
     assert sum(lengths) == 1  # the repeat prints nothing more
+    # Checked in at 8:50 for 9:00: the ticket says when it is called and links its status.
+    ticket = first.json()["ticket"]
+    assert first.json()["call_notice"] == "Số của bạn sẽ được gọi lúc 9:00."
+    assert first.json()["status_url"] == again.json()["status_url"] == f"/t/{ticket['id']}"
+    [(_, job)] = await r.xrange(keys.print_jobs("phuong-ba-dinh", "kiosk-1"))
+    data = json.loads(job["data"])
+    text = printed_text("ticket", data)
+    assert "\nSố của bạn sẽ được gọi lúc 9:00.\n" in text
+    assert "Số người đang chờ" not in text and "Thời gian chờ dự kiến" not in text
+    qr = [b for b in document_layout("ticket", data) if isinstance(b, QR)]
+    assert len(qr) == 1 and qr[0].data.endswith(f"/t/{ticket['id']}")  # the status page
+    en = await client.post(f"{OFFICE_API}/check-in?lang=en", json=body)
+    assert en.json()["call_notice"] == "Your number will be called at 9:00."
+
+
+async def test_late_check_in_is_called_at_the_first_free_counter(
+    client: httpx.AsyncClient, r: Any, web_clock: FixedClock
+) -> None:
+    code = (await client.post(f"{OFFICE_API}/appointments", json=BODY)).json()["code"]
+    web_clock.ms = at(2026, 11, 26, 9, 5)  # inside the late window of the 9:00 slot
+    res = await client.post(f"{OFFICE_API}/check-in", json={"code": code, "printer": "kiosk-1"})
+    assert res.status_code == 201, res.text
+    assert res.json()["call_notice"] == "Số của bạn sẽ được gọi ngay khi có quầy rảnh."
+    [(_, job)] = await r.xrange(keys.print_jobs("phuong-ba-dinh", "kiosk-1"))
+    text = printed_text("ticket", json.loads(job["data"]))
+    assert "\nSố của bạn sẽ được gọi ngay khi có quầy rảnh.\n" in text
