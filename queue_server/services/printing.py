@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import secrets
 import time
 from datetime import datetime
@@ -35,6 +36,28 @@ from queue_server.store.printjobs import PrintJob, PrintJobs
 from queue_server.store.queue import Event
 
 log = logging.getLogger("sothutu.printing")
+# The printer package explains a bad payload in English (the print agent's log); these
+# turn its reasons into Vietnamese for an API answer in Vietnamese.
+_REASONS_VI: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^is required$"), "bắt buộc phải có"),
+    (re.compile(r"^must be a string$"), "phải là chuỗi ký tự"),
+    (re.compile(r"^must be a number$"), "phải là số"),
+    (re.compile(r"^must be a whole number, 0 or more$"), "phải là số nguyên từ 0 trở lên"),
+    (re.compile(r"^must be an ISO 8601 date and time$"), "phải là ngày giờ theo ISO 8601"),
+    (re.compile(r"^must be a list of strings$"), "phải là danh sách chuỗi ký tự"),
+    (re.compile(r"^must be a list of layout blocks$"), "phải là danh sách khối nội dung"),
+    (re.compile(r"^must be true or false$"), "phải là true hoặc false"),
+    (re.compile(r"^must be one of (.+)$"), r"phải là một trong: \1"),
+)  # fmt: skip
+
+
+def reason_vi(reason: str) -> str:
+    """A printer-package reason in Vietnamese; a reason not in the table is not repeated
+    (the field's name still says where to look)."""
+    for pattern, vi in _REASONS_VI:
+        if pattern.match(reason):
+            return pattern.sub(vi, reason)
+    return "không hợp lệ"
 
 
 class PrintService:
@@ -80,7 +103,7 @@ class PrintService:
         except InvalidPrintData as exc:
             raise BadRequest(
                 f"cannot print this {kind}: {exc}",
-                vi=f"Không in được: trường '{exc.field}' không hợp lệ ({exc.reason}).",
+                vi=f"Không in được: trường '{exc.field}' {reason_vi(exc.reason)}.",
             ) from exc
         now = self.clock.now_ms()
         job_id = await self.jobs.enqueue(

@@ -42,6 +42,7 @@ from queue_server.web.requests import (
     opt_int,
     opt_str,
     principal,
+    req_query,
     req_str,
 )
 
@@ -114,7 +115,7 @@ def booking_view(service: AppointmentService, b: Booking, lang: str) -> dict[str
 async def api_slots(request: Request) -> Response:
     service = _svc(request)
     office = _office(request)
-    field = service.queue.field(office, request.query_params.get("field", ""))
+    field = service.queue.field(office, req_query(request, "field", "HT"))
     day = _parse_day(request.query_params.get("day"))
     if day is None:
         return JSONResponse({"days": [d.isoformat() for d in service.days(office, field)]})
