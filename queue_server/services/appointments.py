@@ -26,8 +26,9 @@ from queue_server.rules.slots import (
 from queue_server.services.auth import AuthService
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService
-from queue_server.store.bookings import Booking, BookingStore, CodeTaken
+from queue_server.store.bookings import Booking, BookingStore, CodeTaken, booking_conflict
 from queue_server.store.records import Ticket
+from queue_server.store.scripts import TICKET_STATES
 
 # No 0/O, 1/I: a code is read aloud and typed on a kiosk keypad. 32**8 = 2**40 codes.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -259,8 +260,7 @@ class AppointmentService:
         office = self.queue.office(slug)
         field = self.queue.field(office, b.field)
         if b.status != "booked" or b.kind != "visit":
-            raise Conflict(f"booking {b.code} is {b.status}", vi="Lịch hẹn này không thể đổi.",
-                           code="invalid_state")  # fmt: skip
+            raise booking_conflict("reschedule", b.status, b.kind)
         free = await self._slot(office, field, start)
         return await self.store.reschedule(
             b, capacity=free.slot.capacity, start_ms=self.to_ms(office, free.slot.start),
@@ -422,10 +422,12 @@ class AppointmentService:
         placed = await self.queue.get(ticket_id)
         ticket = placed.ticket
         if ticket.status not in ("serving", "done"):
+            state_vi, state_en = TICKET_STATES.get(ticket.status, (ticket.status,) * 2)
             raise Conflict(
-                f"ticket {ticket.number} is {ticket.status}; record a result for a ticket"
-                " being served or finished",
-                vi=f"Số {ticket.number} chưa được phục vụ, chưa thể hẹn trả kết quả.",
+                f"ticket {ticket.number} is {state_en}; record a result for a ticket"
+                " being served or done",
+                vi=f"Số {ticket.number} {state_vi}: chỉ hẹn trả kết quả được cho số đang được"
+                " phục vụ hoặc đã phục vụ xong.",
                 code="invalid_state",
             )
         phone = normalise_phone(phone) if phone.strip() else ""

@@ -73,7 +73,9 @@ async def test_book_view_move_cancel_over_the_api(client: httpx.AsyncClient) -> 
     assert cancelled.json()["status"] == "cancelled"
     again = await client.post(f"{OFFICE_API}/appointments/{code}/cancel")
     assert again.status_code == 409
-    assert again.json()["error"]["message"] == "Lịch hẹn này không còn thực hiện được thao tác đó."
+    assert again.json()["error"]["message"] == (
+        "Không thể hủy lịch hẹn này: lịch hẹn đã bị hủy. Chỉ hủy được lịch hẹn đã đặt và chưa đến."
+    )
 
 
 @pytest.mark.parametrize(

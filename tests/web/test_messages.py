@@ -118,3 +118,65 @@ async def test_slots_without_a_field_are_a_400_naming_it(http: httpx.AsyncClient
     )
     unknown = await http.get(f"{API}/appointments/slots", params={"field": "ZZ"})
     assert unknown.status_code == 404  # a field that does not exist is still not found
+
+
+async def conflict(http: httpx.AsyncClient, path: str, headers: dict[str, str],
+                   body: dict[str, Any] | None = None) -> tuple[str, str]:  # fmt: skip
+    """The 409 `invalid_state` message of one request, in Vietnamese and in English."""
+    texts = []
+    for lang in ("vi", "en"):
+        res = await http.post(f"{path}?lang={lang}", json=body or {}, headers=headers)
+        assert res.status_code == 409, res.text
+        assert res.json()["error"]["code"] == "invalid_state"
+        texts.append(res.json()["error"]["message"])
+    return texts[0], texts[1]
+
+
+async def test_invalid_state_names_the_state_and_what_was_needed(
+    http: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    await http.post(f"{API}/counters/1/open", headers=staff)
+    first = (await http.post(f"{API}/tickets", json={"field": "HT"})).json()
+    t = f"/api/v1/tickets/{first['id']}"
+    # Waiting: it cannot be started (the script's answer).
+    assert await conflict(http, f"{t}/start", staff) == (
+        f"Không thể bắt đầu phục vụ số {first['number']}: số này đang chờ gọi. Chỉ bắt đầu"
+        " phục vụ được số “đã được gọi”.",
+        f"cannot start serving ticket {first['number']}: it is waiting; start serving needs"
+        " a ticket that is called",
+    )
+    await http.post(f"{API}/counters/1/call-next", headers=staff)
+    # Called at counter 1: another counter cannot finish it.
+    vi, en = await conflict(http, f"{t}/finish", staff, {"counter": 2})
+    number = first["number"]
+    assert vi == f"Không thể kết thúc số {number}: số này đang ở quầy 1, không phải quầy của bạn."
+    assert en == f"cannot finish ticket {first['number']}: it is at counter 1, not this one"
+    await http.post(f"{t}/finish", headers=staff)
+    # Done: neither cancelled (the service's check) nor finished again.
+    vi, en = await conflict(http, f"{t}/cancel", {})
+    assert vi == (f"Không thể hủy số {first['number']}: số này đã phục vụ xong. Chỉ hủy được số"
+                  " “đang chờ gọi”.")  # fmt: skip
+    assert en.endswith("it is done; cancel needs a ticket that is waiting")
+    vi, en = await conflict(http, f"{t}/finish", staff)
+    assert (
+        "số này đã phục vụ xong. Chỉ kết thúc được số “đã được gọi” hoặc “đang được phục vụ”." in vi
+    )
+    assert en.endswith("finish needs a ticket that is called or being served")
+
+
+async def test_a_booking_in_the_wrong_state_says_which(http: httpx.AsyncClient) -> None:
+    days = (await http.get(f"{API}/appointments/slots?field=HT")).json()["days"]
+    day = (await http.get(f"{API}/appointments/slots?field=HT&day={days[-1]}")).json()
+    start = day["slots"][0]["start"]  # the server runs on the real clock: a future slot
+    code = await http.post(f"{API}/appointments", json={**BOOK, "start": start})
+    assert code.status_code == 201, code.text
+    b = f"{API}/appointments/{code.json()['code']}"
+    assert (await http.post(f"{b}/cancel", json={})).status_code == 200
+    assert await conflict(http, f"{b}/cancel", {}) == (
+        "Không thể hủy lịch hẹn này: lịch hẹn đã bị hủy. Chỉ hủy được lịch hẹn đã đặt và chưa đến.",
+        "cannot cancel this booking: it is cancelled; cancel needs a booking that is booked"
+        " (not yet checked in, cancelled or missed)",
+    )
+    vi, en = await conflict(http, f"{b}/reschedule", {}, {"start": start})
+    assert vi.startswith("Không thể đổi giờ lịch hẹn này: lịch hẹn đã bị hủy.")
+    assert en.startswith("cannot move this booking: it is cancelled;")
