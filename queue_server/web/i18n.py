@@ -30,6 +30,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "minutes": ("phút", "min"),
     # Manager console (queue_server/web/manage*.py, templates/manage_*.html).
     "manage.title": ("Quản trị", "Manager console"),
+    "manage.time_zone": ("Múi giờ", "Time zone"),
     "manage.nav.overview": ("Tổng quan", "Overview"),
     "manage.nav.fields": ("Lĩnh vực & thủ tục", "Fields & procedures"),
     "manage.nav.counters": ("Quầy", "Counters"),

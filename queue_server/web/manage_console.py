@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -32,6 +33,16 @@ from queue_server.web.manage_forms import place_error
 
 Handler = Callable[["Console"], Awaitable[Response]]
 FORM_LIMIT = 256 * 1024
+
+
+def utc_offset_label(offset: timedelta) -> str:
+    """'UTC+7', 'UTC+5:30', 'UTC-3', 'UTC': how an office's offset is read at a glance."""
+    minutes = int(offset.total_seconds()) // 60
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 class Console:
@@ -56,7 +67,12 @@ class Console:
     ) -> Response:
         notice_key = self.request.query_params.get("saved")
         notice = self.t(f"manage.saved.{notice_key}") if notice_key in NOTICES else None
-        base = {"office": self.office, "active": active, "user": self.who.name, "notice": notice}
+        # Every time the console shows or takes is the office's wall clock: say which.
+        queue: QueueService = self.request.app.state.queue
+        now = datetime.fromtimestamp(queue.clock.now_ms() / 1000, self.office.tz)
+        zone = f"{self.office.timezone} ({utc_offset_label(now.utcoffset() or timedelta())})"
+        base = {"office": self.office, "active": active, "user": self.who.name, "notice": notice,
+                "time_zone": zone}  # fmt: skip
         return pages.render(self.request, template, {**base, **context}, status)
 
     def done(self, path: str, notice: str = "ok") -> Response:
