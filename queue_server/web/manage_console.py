@@ -45,6 +45,13 @@ def utc_offset_label(offset: timedelta) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
+def time_zone_label(office: Office, now_ms: int) -> str:
+    """'Asia/Ho_Chi_Minh (UTC+7)', the offset of `now` (a zone with summer time changes it).
+    Every console page says it: every time the console shows or takes is this wall clock."""
+    now = datetime.fromtimestamp(now_ms / 1000, office.tz)
+    return f"{office.timezone} ({utc_offset_label(now.utcoffset() or timedelta())})"
+
+
 class Console:
     """One console request: the manager, the office as it is now, the submitted form."""
 
@@ -67,12 +74,9 @@ class Console:
     ) -> Response:
         notice_key = self.request.query_params.get("saved")
         notice = self.t(f"manage.saved.{notice_key}") if notice_key in NOTICES else None
-        # Every time the console shows or takes is the office's wall clock: say which.
         queue: QueueService = self.request.app.state.queue
-        now = datetime.fromtimestamp(queue.clock.now_ms() / 1000, self.office.tz)
-        zone = f"{self.office.timezone} ({utc_offset_label(now.utcoffset() or timedelta())})"
         base = {"office": self.office, "active": active, "user": self.who.name, "notice": notice,
-                "time_zone": zone}  # fmt: skip
+                "time_zone": time_zone_label(self.office, queue.clock.now_ms())}  # fmt: skip
         return pages.render(self.request, template, {**base, **context}, status)
 
     def done(self, path: str, notice: str = "ok") -> Response:

@@ -26,7 +26,7 @@ def test_utc_offset_label(offset: timedelta, label: str) -> None:
     assert utc_offset_label(offset) == label
 
 
-@pytest.mark.parametrize("page", ["", "/calendar", "/staff"])
+@pytest.mark.parametrize("page", ["", "/calendar", "/staff", "/reports"])
 async def test_console_pages_name_the_time_zone(manager: Session, page: str) -> None:
     vi = await manager.get(f"/manage/{OFFICE}{page}")
     zone = re.search(r'id="time-zone">([^<]+)<', vi.text)
