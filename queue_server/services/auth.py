@@ -56,6 +56,16 @@ def clean_full_name(text: str) -> str:
     return name
 
 
+def suggest_login(full_name: str) -> str:
+    """A login for a full name, e.g. "Nguyễn Thị Lan" → "nguyen.thi.lan": the letters
+    without their marks (đ → d), dots between the words; "" if nothing usable is left."""
+    plain = unicodedata.normalize("NFD", full_name.replace("đ", "d").replace("Đ", "D"))
+    words = "".join(ch for ch in plain if unicodedata.category(ch) != "Mn").lower().split()
+    login = ".".join(re.sub(r"[^a-z0-9_-]", "", w) for w in words)
+    login = re.sub(r"\.{2,}", ".", login).strip(".-_")[:64]
+    return login if NAME_RE.match(login) else ""
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise BadRequest(

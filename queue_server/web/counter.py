@@ -105,8 +105,9 @@ async def choose_counter(request: Request) -> Response:
         }
         for c, s in zip(office.counters, states, strict=True)
     ]
+    user = await request.app.state.auth.display_name(who.name)
     return render(
-        request, "counter_choose.html", {"office": office, "counters": rows, "user": who.name}
+        request, "counter_choose.html", {"office": office, "counters": rows, "user": user}
     )
 
 

@@ -19,6 +19,7 @@ from queue_server.services.auth import (
     RANK,
     AuthService,
     clean_full_name,
+    suggest_login,
 )
 from queue_server.services.printing import PrintService
 from queue_server.store.accounts import DEVICE_KINDS, ROLES
@@ -61,8 +62,12 @@ async def staff_add(c: Console) -> Response:
     form = Form(c.form, c.lang)
     name = form.text("name", max_len=64)
     if name and not NAME_RE.match(name):
-        # Most often a full name typed here: say where it goes.
+        # Most often a full name typed here: say where it goes, and offer it moved there
+        # with a login made from it.
         form.fail("name", "manage.err.user_name")
+        if not form.raw("full_name"):
+            form.values["full_name"] = name
+            form.values["name"] = suggest_login(name)
     full_name = _full_name(form)
     role = form.choice("role", _roles(c))
     password = form.text("password", max_len=200)

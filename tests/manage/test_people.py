@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from queue_server.errors import BadRequest, Unauthorized
-from queue_server.services.auth import AuthService, clean_full_name
+from queue_server.services.auth import AuthService, clean_full_name, suggest_login
 from queue_server.store import keys
 from queue_server.store.accounts import Accounts, Principal
 from queue_server.store.connection import EmbeddedRedis, connect
@@ -85,6 +85,20 @@ async def test_role_and_password_changes_log_the_user_out(r: Any) -> None:
 )
 def test_full_names_keep_their_diacritics(typed: str, kept: str) -> None:
     assert clean_full_name(typed) == kept
+
+
+@pytest.mark.parametrize(
+    ("full_name", "login"),
+    [
+        ("Nguyễn Thị Lan", "nguyen.thi.lan"),
+        ("Đặng Văn Đức", "dang.van.duc"),
+        ("  Trần   Hồng-Nhung ", "tran.hong-nhung"),
+        ("H'Hen Niê", "hhen.nie"),
+        ("<>", ""),
+    ],
+)
+def test_a_login_suggested_for_a_full_name(full_name: str, login: str) -> None:
+    assert suggest_login(full_name) == login
 
 
 @pytest.mark.parametrize("typed", ["<b>Lan</b>", "Lan 2", "Lan@xa", "Đ" * 81])
@@ -200,7 +214,9 @@ async def test_staff_full_names_with_diacritics_in_the_console(
     res = await manager.post(f"{BASE}/staff/add", form)
     assert res.status_code == 400
     assert "Họ tên có dấu ghi vào ô “Họ và tên”" in (error_for(res.text, "name") or "")
-    assert 'value="Nguyễn Thị Lan"' in res.text  # what was typed is kept for the fix
+    # What was typed is moved to the full name, with a login made from it, for one click.
+    assert 'name="full_name" value="Nguyễn Thị Lan"' in res.text
+    assert 'name="name" value="nguyen.thi.lan"' in res.text
     res = await manager.post(f"{BASE}/staff/add", {**form, "name": "lan", "full_name": "Lan <3"})
     assert res.status_code == 400 and (error_for(res.text, "full_name") or "").startswith(
         "Họ và tên gồm tối đa 80 chữ cái (có dấu)"
@@ -239,6 +255,8 @@ async def test_the_counter_header_names_the_clerk_in_full(
     await auth.accounts.set_full_name("lan", "Nguyễn Thị Lan")
     page = await staff_session.get(f"/counter/{OFFICE}/1")
     assert '<b id="user-name" title="lan">Nguyễn Thị Lan</b>' in page.text
+    chooser = await staff_session.get(f"/counter/{OFFICE}")
+    assert "<b>Nguyễn Thị Lan</b>" in chooser.text
 
 
 async def test_device_token_is_shown_once(
