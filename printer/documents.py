@@ -35,6 +35,19 @@ def format_when(moment: datetime) -> str:
     return f"{moment:%H:%M}, {_WEEKDAYS[moment.weekday()]} {moment:%d/%m/%Y}"
 
 
+def format_clock(moment: datetime) -> str:
+    """'9:30', '14:05': a time of day as said and written in Vietnamese."""
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def call_notice(call_at: datetime | None) -> str:
+    """What an appointment ticket says about when it is called: at its time, or (its time
+    has passed, or a result to collect) as soon as a counter is free."""
+    if call_at is None:
+        return "Số của bạn sẽ được gọi ngay khi có quầy rảnh."
+    return f"Số của bạn sẽ được gọi lúc {format_clock(call_at)}."
+
+
 def format_wait(minutes: int) -> str:
     """'khoảng 15 phút', 'khoảng 1 giờ 20 phút'; rounded to 5 minutes past the first 10."""
     if minutes <= 0:
@@ -61,6 +74,10 @@ class TicketPrint:
     priority: str | None = None
     subtitle: str = ""
     footer: str = TICKET_FOOTER
+    # An appointment ticket: called at `call_at` when that is still ahead, else at the
+    # first free counter; the queue figures of walk-ins do not apply to it.
+    appointment: bool = False
+    call_at: datetime | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TicketPrint:
@@ -78,6 +95,8 @@ class TicketPrint:
             priority=_str(data, "priority") if data.get("priority") else None,
             subtitle=_str(data, "subtitle", ""),
             footer=_str(data, "footer", TICKET_FOOTER),
+            appointment=bool(data.get("appointment")) or bool(data.get("call_at")),
+            call_at=_datetime(data, "call_at") if data.get("call_at") else None,
         )
 
 
@@ -146,9 +165,12 @@ def ticket_layout(ticket: TicketPrint) -> Layout:
     if ticket.priority:
         label = PRIORITY_LABELS.get(ticket.priority, ticket.priority)
         blocks += [Spacer(0.3), Text(f"Ưu tiên: {label}", bold=True, invert=True)]
-    blocks += [Spacer(0.5), Columns("Số người đang chờ", str(ticket.people_ahead))]
-    if ticket.wait_minutes is not None:
-        blocks.append(Columns("Thời gian chờ dự kiến", format_wait(ticket.wait_minutes)))
+    if ticket.appointment:
+        blocks += [Spacer(0.3), Text(call_notice(ticket.call_at), bold=True), Spacer(0.3)]
+    else:
+        blocks += [Spacer(0.5), Columns("Số người đang chờ", str(ticket.people_ahead))]
+        if ticket.wait_minutes is not None:
+            blocks.append(Columns("Thời gian chờ dự kiến", format_wait(ticket.wait_minutes)))
     blocks += [
         Columns("Lấy số lúc", f"{ticket.issued_at:%H:%M  %d/%m/%Y}"),
         Rule(dashed=True),

@@ -15,7 +15,7 @@ from typing import TypeVar
 from queue_server import config as config_mod
 from queue_server.errors import SothutuError
 from queue_server.network import is_loopback
-from queue_server.services.auth import AuthService
+from queue_server.services.auth import AuthService, clean_full_name
 from queue_server.store.accounts import DEVICE_KINDS, ROLES, Accounts
 from queue_server.store.connection import RedisHandle
 
@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     p_add = p_user.add_parser("add", help="add or update a user; the password is read from stdin")
     p_add.add_argument("name")
     p_add.add_argument("--role", choices=ROLES, required=True)
+    p_add.add_argument(
+        "--name", dest="full_name", help='full name for slips and pages, e.g. "Nguyễn Thị Lan"'
+    )
     p_add.add_argument("--config", type=Path, dest="config_sub")
     p_dev = sub.add_parser("device", help="manage devices").add_subparsers(
         dest="action", required=True
@@ -120,8 +123,11 @@ def main(argv: list[str] | None = None) -> int:
             serve(cfg, host, args.port, access_log=not args.no_access_log)
         elif args.command == "user":
             password = _read_password()
-            _with_redis(cfg, lambda auth: auth.add_user(args.name, args.role, password))
-            print(f"user {args.name} ({args.role}) saved")
+            _with_redis(
+                cfg, lambda auth: auth.add_user(args.name, args.role, password, args.full_name)
+            )
+            named = f", {clean_full_name(args.full_name)}" if args.full_name else ""
+            print(f"user {args.name} ({args.role}{named}) saved")
         elif args.command == "device":
             if args.office and cfg.office(args.office) is None:
                 raise SothutuError(f"no office {args.office!r} in {path}")

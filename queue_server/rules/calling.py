@@ -42,6 +42,13 @@ class Choice:
 LaneHeads = Mapping[Klass, Waiting | None]
 
 
+def appointment_call_ms(due_ms: int | None, issued_ms: int) -> int | None:
+    """When an appointment ticket will be called, as its holder is told: its due time if
+    that is still ahead when it is issued (rule 1 then puts it first); None when it is
+    already due (a late check-in, a result to collect) and goes to the first free counter."""
+    return due_ms if due_ms is not None and due_ms > issued_ms else None
+
+
 def pick_in_lane(
     heads: LaneHeads, streak: int, interleave: int, now_ms: int
 ) -> tuple[Waiting, int] | None:

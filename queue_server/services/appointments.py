@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,11 +23,13 @@ from queue_server.rules.slots import (
     free_slots,
     slot_capacity,
 )
+from queue_server.services.auth import AuthService
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService
 from queue_server.services.walk_ins import closed_conflict
-from queue_server.store.bookings import Booking, BookingStore, CodeTaken
+from queue_server.store.bookings import Booking, BookingStore, CodeTaken, booking_conflict
 from queue_server.store.records import Ticket
+from queue_server.store.scripts import TICKET_STATES
 
 # No 0/O, 1/I: a code is read aloud and typed on a kiosk keypad. 32**8 = 2**40 codes.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -109,12 +112,15 @@ def validate_citizen(name: str, phone: str, cccd: str = "", email: str = "") -> 
 
 class AppointmentService:
     def __init__(
-        self, config: Config, store: BookingStore, queue: QueueService, clock: Clock | None = None
-    ) -> None:
+        self, config: Config, store: BookingStore, queue: QueueService, clock: Clock | None = None,
+        people: AuthService | None = None,
+    ) -> None:  # fmt: skip
         self.config = config
         self.store = store
         self.queue = queue
         self.clock = clock or Clock()
+        # Names the clerk on slips by full name; without it (tests of dates) by login.
+        self.people = people
 
     # Time in the office's wall clock, as the pure rules want it.
 
@@ -255,8 +261,7 @@ class AppointmentService:
         office = self.queue.office(slug)
         field = self.queue.field(office, b.field)
         if b.status != "booked" or b.kind != "visit":
-            raise Conflict(f"booking {b.code} is {b.status}", vi="Lịch hẹn này không thể đổi.",
-                           code="invalid_state")  # fmt: skip
+            raise booking_conflict("reschedule", b.status, b.kind)
         free = await self._slot(office, field, start)
         return await self.store.reschedule(
             b, capacity=free.slot.capacity, start_ms=self.to_ms(office, free.slot.start),
@@ -418,10 +423,12 @@ class AppointmentService:
         placed = await self.queue.get(ticket_id)
         ticket = placed.ticket
         if ticket.status not in ("serving", "done"):
+            state_vi, state_en = TICKET_STATES.get(ticket.status, (ticket.status,) * 2)
             raise Conflict(
-                f"ticket {ticket.number} is {ticket.status}; record a result for a ticket"
-                " being served or finished",
-                vi=f"Số {ticket.number} chưa được phục vụ, chưa thể hẹn trả kết quả.",
+                f"ticket {ticket.number} is {state_en}; record a result for a ticket"
+                " being served or done",
+                vi=f"Số {ticket.number} {state_vi}: chỉ hẹn trả kết quả được cho số đang được"
+                " phục vụ hoặc đã phục vụ xong.",
                 code="invalid_state",
             )
         phone = normalise_phone(phone) if phone.strip() else ""
@@ -519,9 +526,20 @@ class AppointmentService:
         lỗi và hẹn lại ngày trả kết quả) once the result was postponed."""
         return "apology" if b.reschedules else "result"
 
-    def slip_data(self, b: Booking, base: str | None = None) -> dict[str, Any]:
+    async def slip(self, b: Booking, base: str | None = None) -> tuple[str, dict[str, Any]]:
+        """The `slip_kind` and `slip_data` of a result pickup, the clerk by full name."""
+        logins = [b.staff, *(str(h.get("by") or "") for h in b.history)]
+        logins = [n for n in dict.fromkeys(logins) if n]
+        names = await self.people.display_names(logins) if self.people else {}
+        return self.slip_kind(b), self.slip_data(b, base, names)
+
+    def slip_data(
+        self, b: Booking, base: str | None = None, names: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """The print payload of the `slip_kind` of a result pickup, for printer.render; its
-        link leads to `base`, by default to `server.base_url()`."""
+        link leads to `base`, by default to `server.base_url()`; `names` gives a login's
+        full name ("Người tiếp nhận: Nguyễn Thị Lan")."""
+        names = names or {}
         office = self.queue.office(b.office)
         field, procedure = self.procedure(office, b.procedure)
         counters = ", ".join(str(c.number) for c in office.counters if field.code in c.fields)
@@ -540,7 +558,7 @@ class AppointmentService:
         }
         if self.slip_kind(b) == "result":
             notes = [f"Mang theo phiếu này và mã {b.code} khi đến nhận kết quả."]
-            return {**data, "staff": b.staff, "notes": notes}
+            return {**data, "staff": names.get(b.staff, b.staff), "notes": notes}
         # The slip of the last postponement, the same each time it is printed or shown.
         postponed = (h for h in reversed(b.history) if h.get("action") == "postponed")
         last: dict[str, Any] = next(postponed, {})
@@ -549,7 +567,7 @@ class AppointmentService:
             "due": str(last.get("from") or b.day),
             "reason": b.reason,
             "issued_at": self.to_local(office, int(last.get("at") or b.created_at)).isoformat(),
-            "staff": str(last.get("by") or b.staff),
+            "staff": names.get(by := str(last.get("by") or b.staff), by),
             "bilingual": office.print_bilingual,
         }
 

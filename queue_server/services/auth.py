@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,6 +23,7 @@ from queue_server.store.accounts import (
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD = 8
+MAX_FULL_NAME = 80
 LAST_SEEN_EVERY_MS = 60_000
 # admin may do all a manager may, a manager all that staff may.
 RANK = {"staff": 1, "manager": 2, "admin": 3}
@@ -36,6 +38,32 @@ def _check_name(name: str) -> None:
             f"name {name!r} must be 1-64 letters, digits, '.', '_' or '-'",
             vi="Tên chỉ gồm chữ cái không dấu, chữ số, dấu chấm, gạch dưới hoặc gạch ngang.",
         )
+
+
+def clean_full_name(text: str) -> str:
+    """A person's name as printed on slips: NFC (one code point per Vietnamese letter, as
+    the slip font and search expect), single spaces; letters of any script with their
+    marks, spaces, '.', '-' and apostrophes. "" means none: the login name is shown."""
+    name = " ".join(unicodedata.normalize("NFC", text).split())
+    if len(name) > MAX_FULL_NAME or not all(
+        unicodedata.category(ch)[0] in "LM" or ch in " .-'" for ch in name
+    ):
+        raise BadRequest(
+            f"a full name has at most {MAX_FULL_NAME} letters, spaces, '.', '-' or apostrophes",
+            vi=f"Họ và tên gồm tối đa {MAX_FULL_NAME} chữ cái (có dấu), khoảng trắng, dấu"
+            " chấm, gạch ngang hoặc nháy đơn.",
+        )
+    return name
+
+
+def suggest_login(full_name: str) -> str:
+    """A login for a full name, e.g. "Nguyễn Thị Lan" → "nguyen.thi.lan": the letters
+    without their marks (đ → d), dots between the words; "" if nothing usable is left."""
+    plain = unicodedata.normalize("NFD", full_name.replace("đ", "d").replace("Đ", "D"))
+    words = "".join(ch for ch in plain if unicodedata.category(ch) != "Mn").lower().split()
+    login = ".".join(re.sub(r"[^a-z0-9_-]", "", w) for w in words)
+    login = re.sub(r"\.{2,}", ".", login).strip(".-_")[:64]
+    return login if NAME_RE.match(login) else ""
 
 
 def _check_password(password: str) -> None:
@@ -61,22 +89,28 @@ class AuthService:
         self.accounts = accounts
         self._last_seen: dict[str, int] = {}
 
-    async def create_user(self, actor: Principal, name: str, role: str, password: str) -> None:
+    async def create_user(
+        self, actor: Principal, name: str, role: str, password: str, full_name: str = ""
+    ) -> None:
         """A user added by a manager (who cannot create a role above their own)."""
         _check_role(actor, role)
         _check_name(name)
         if await self.accounts.user(name) is not None:
             raise Conflict(f"user {name!r} exists", vi=f"Tên đăng nhập {name!r} đã có người dùng.")
-        await self.add_user(name, role, password)
+        await self.add_user(name, role, password, full_name)
 
-    async def add_user(self, name: str, role: str, password: str) -> None:
+    async def add_user(
+        self, name: str, role: str, password: str, full_name: str | None = None
+    ) -> None:
+        """Adds or updates a user; `full_name` None keeps the one an existing user has."""
         _check_name(name)
         if role not in ROLES:
             raise BadRequest(f"role must be one of {', '.join(ROLES)}", vi="Vai trò không hợp lệ.")
         _check_password(password)
+        cleaned = None if full_name is None else clean_full_name(full_name)
         hashed = await asyncio.to_thread(_hasher.hash, password)
         valid_role: Role = role  # type: ignore[assignment,unused-ignore]
-        await self.accounts.put_user(name, valid_role, hashed)
+        await self.accounts.put_user(name, valid_role, hashed, cleaned)
 
     async def add_device(self, name: str, kind: str, office: str | None) -> str:
         _check_name(name)
@@ -135,6 +169,19 @@ class AuthService:
         _check_password(password)
         hashed = await asyncio.to_thread(_hasher.hash, password)
         await self.accounts.set_user(name, hash=hashed)
+
+    async def set_full_name(self, actor: Principal, name: str, full_name: str) -> None:
+        await self._managed_user(actor, name)
+        await self.accounts.set_full_name(name, clean_full_name(full_name))
+
+    async def display_name(self, name: str) -> str:
+        """How a user is named to citizens and colleagues: the full name, else the login."""
+        return (await self.accounts.full_names([name])).get(name, name)
+
+    async def display_names(self, names: list[str]) -> dict[str, str]:
+        """`display_name` of each of `names`, in one round trip."""
+        found = await self.accounts.full_names(names)
+        return {n: found.get(n, n) for n in names}
 
     async def remove_user(self, actor: Principal, name: str) -> None:
         await self._managed_user(actor, name)

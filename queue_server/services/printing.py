@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import secrets
 import time
 from datetime import datetime
@@ -34,12 +35,35 @@ from printer.render import DOCUMENT_KINDS, document_layout, render_document
 from printer.worker import PrinterWorker
 from queue_server.config import Config, Office, Printer
 from queue_server.errors import BadRequest, NotFound
+from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService
 from queue_server.store.printjobs import PrintJob, PrintJobs
 from queue_server.store.queue import Event
 
 log = logging.getLogger("sothutu.printing")
+# The printer package explains a bad payload in English (the print agent's log); these
+# turn its reasons into Vietnamese for an API answer in Vietnamese.
+_REASONS_VI: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^is required$"), "bắt buộc phải có"),
+    (re.compile(r"^must be a string$"), "phải là chuỗi ký tự"),
+    (re.compile(r"^must be a number$"), "phải là số"),
+    (re.compile(r"^must be a whole number, 0 or more$"), "phải là số nguyên từ 0 trở lên"),
+    (re.compile(r"^must be an ISO 8601 date and time$"), "phải là ngày giờ theo ISO 8601"),
+    (re.compile(r"^must be a list of strings$"), "phải là danh sách chuỗi ký tự"),
+    (re.compile(r"^must be a list of layout blocks$"), "phải là danh sách khối nội dung"),
+    (re.compile(r"^must be true or false$"), "phải là true hoặc false"),
+    (re.compile(r"^must be one of (.+)$"), r"phải là một trong: \1"),
+)  # fmt: skip
+
+
+def reason_vi(reason: str) -> str:
+    """A printer-package reason in Vietnamese; a reason not in the table is not repeated
+    (the field's name still says where to look)."""
+    for pattern, vi in _REASONS_VI:
+        if pattern.match(reason):
+            return pattern.sub(vi, reason)
+    return "không hợp lệ"
 
 # A recorded state (docs/printing.md) as a person sending a job needs it: will it print now?
 _ONLINE = {"ok": "online", "unknown": "unknown"}
@@ -118,7 +142,7 @@ class PrintService:
         except InvalidPrintData as exc:
             raise BadRequest(
                 f"cannot print this {kind}: {exc}",
-                vi=f"Không in được: trường '{exc.field}' không hợp lệ ({exc.reason}).",
+                vi=f"Không in được: trường '{exc.field}' {reason_vi(exc.reason)}.",
             ) from exc
         now = self.clock.now_ms()
         job_id = await self.jobs.enqueue(
@@ -148,6 +172,11 @@ class PrintService:
             data["wait_minutes"] = round(placed.estimated_wait_s / 60)
         if priority is not None:
             data["priority"] = priority.name_vi
+        if ticket.klass == "appointment":
+            data["appointment"] = True
+            call_ms = appointment_call_ms(ticket.due_at, ticket.issued_at)
+            if call_ms is not None:
+                data["call_at"] = _local(call_ms, office).isoformat(timespec="seconds")
         if subtitle:
             data["subtitle"] = subtitle
         if office.ticket_footer:

@@ -15,7 +15,7 @@ from queue_server.store import keys
 from queue_server.store.messages import current_message
 from queue_server.store.queue import QueueStore, counter_lanes
 from queue_server.store.records import CounterState, Ticket
-from queue_server.store.scripts import Moved
+from queue_server.store.scripts import Moved, state_conflict
 
 CALL_ATTEMPTS = 20
 
@@ -417,8 +417,4 @@ def _last_counter(office: Office, counter: Counter, action: str, extra: dict[str
 
 
 def _state_conflict(ticket: Ticket, action: str) -> Conflict:
-    return Conflict(
-        f"cannot {action} ticket {ticket.number}: it is {ticket.status}",
-        vi=f"Không thể thực hiện với số {ticket.number}: số này đang ở trạng thái {ticket.status}.",
-        code="invalid_state",
-    )
+    return state_conflict(ticket.number, ticket.status, action)

@@ -47,12 +47,16 @@ class Accounts:
         # Typed loosely: the client decodes responses to str, which its stubs cannot say.
         self.r: Any = client
 
-    async def put_user(self, name: str, role: Role, password_hash: str) -> None:
+    async def put_user(
+        self, name: str, role: Role, password_hash: str, full_name: str | None = None
+    ) -> None:
+        """Adds or updates a user; an update without `full_name` keeps the one it had."""
         # Listed first: a name without its hash is skipped by `users`.
         await self.r.sadd(keys.users(), name)
-        await self.r.hset(
-            keys.user(name), mapping={"name": name, "role": role, "hash": password_hash}
-        )
+        mapping = {"name": name, "role": role, "hash": password_hash}
+        if full_name is not None:
+            mapping["full_name"] = full_name
+        await self.r.hset(keys.user(name), mapping=mapping)
 
     async def user(self, name: str) -> dict[str, str] | None:
         h = await self.r.hgetall(keys.user(name))
@@ -62,13 +66,31 @@ class Accounts:
         return sorted(await self.r.smembers(keys.users()))
 
     async def users(self) -> list[dict[str, str]]:
-        """Every user's name and role (not the password hash), by name."""
+        """Every user's name, role and full name ("" if none; not the password hash), by
+        name."""
         names = await self.user_names()
         async with self.r.pipeline(transaction=False) as p:
             for name in names:
-                p.hmget(keys.user(name), "name", "role")
+                p.hmget(keys.user(name), "name", "role", "full_name")
             rows = await p.execute()
-        return [{"name": n, "role": r} for n, r in rows if n]
+        return [{"name": n, "role": r, "full_name": f or ""} for n, r, f in rows if n]
+
+    async def full_names(self, names: list[str]) -> dict[str, str]:
+        """The full name of each of `names` that has one."""
+        async with self.r.pipeline(transaction=False) as p:
+            for name in names:
+                p.hget(keys.user(name), "full_name")
+            found = await p.execute()
+        return {n: f for n, f in zip(names, found, strict=True) if f}
+
+    async def set_full_name(self, name: str, full_name: str) -> bool:
+        """Changes how a user is named on slips and pages. Unlike `set_user` it leaves them
+        logged in: a name grants nothing. False if there is no such user."""
+        return bool(await self.r.eval(
+            "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
+            "redis.call('HSET', KEYS[1], 'full_name', ARGV[1]) return 1",
+            1, keys.user(name), full_name,
+        ))  # fmt: skip
 
     async def set_user(self, name: str, **fields: str) -> bool:
         """Changes a user's role or password hash and logs the user out everywhere, so the

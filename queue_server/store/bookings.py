@@ -128,11 +128,54 @@ _MESSAGES_VI = {
     "not_found": "Không tìm thấy lịch hẹn với mã này.",
     "slot_full": "Khung giờ này đã hết chỗ. Vui lòng chọn khung giờ khác.",
     "phone_limit": "Số điện thoại này đã có đủ số lịch hẹn được phép. Hãy hủy một lịch trước.",
-    "invalid_state": "Lịch hẹn này không còn thực hiện được thao tác đó.",
     "same_slot": "Lịch hẹn đã ở đúng khung giờ này.",
     "not_later": "Ngày hẹn mới phải sau ngày hẹn hiện tại.",
     "staff_busy": "Cán bộ này đã có lịch làm việc tại chỗ trùng thời gian.",
 }
+
+
+# A booking's state and kind as a clerk or citizen reads them, and what each action needs
+# (vi, en).
+BOOKING_STATES = {
+    "booked": ("đã đặt, chưa đến", "booked"),
+    "checked_in": ("đã xác nhận và lấy số", "checked in"),
+    "cancelled": ("đã bị hủy", "cancelled"),
+    "no_show": ("đã quá giờ mà công dân không đến", "missed"),
+}
+BOOKING_KINDS = {
+    "visit": ("lịch hẹn đến làm thủ tục", "a visit"),
+    "result": ("lịch hẹn trả kết quả", "a result pickup"),
+    "onsite": ("lịch làm việc tại địa chỉ của công dân", "a visit at an address"),
+}
+BOOKING_ACTIONS: dict[str, tuple[str, str, str | None]] = {
+    "cancel": ("hủy", "cancel", "visit"),
+    "cancel_onsite": ("hủy", "cancel", "onsite"),
+    "check_in": ("xác nhận", "check in", None),
+    "reschedule": ("đổi giờ", "move", "visit"),
+    "postpone": ("hẹn lại ngày trả", "postpone", "result"),
+}
+
+
+def booking_conflict(action: str, status: str, kind: str) -> Conflict:
+    """409 `invalid_state` that says the booking's state (or kind) and what the action
+    needed."""
+    verb_vi, verb_en, needs_kind = BOOKING_ACTIONS.get(action, ("xử lý", action, None))
+    if needs_kind is not None and kind != needs_kind:
+        is_vi, is_en = BOOKING_KINDS.get(kind, (kind, kind))
+        need_vi, need_en = BOOKING_KINDS[needs_kind]
+        return Conflict(
+            f"cannot {verb_en} this booking: it is {is_en}; only {need_en} can be changed so",
+            vi=f"Không thể {verb_vi} lịch này: đây là {is_vi}. Chỉ {verb_vi} được {need_vi}.",
+            code="invalid_state",
+        )
+    state_vi, state_en = BOOKING_STATES.get(status, (status, status))
+    return Conflict(
+        f"cannot {verb_en} this booking: it is {state_en}; {verb_en} needs a booking that is"
+        " booked (not yet checked in, cancelled or missed)",
+        vi=f"Không thể {verb_vi} lịch hẹn này: lịch hẹn {state_vi}. Chỉ {verb_vi} được lịch"
+        " hẹn đã đặt và chưa đến.",
+        code="invalid_state",
+    )
 
 
 def _error(code: str, result: dict[str, Any]) -> SothutuError:
@@ -144,7 +187,10 @@ def _error(code: str, result: dict[str, Any]) -> SothutuError:
     if code == "not_found":
         return NotFound(message, vi=_MESSAGES_VI["not_found"])
     if code == "invalid_state":
-        message += f" (it is {result.get('status')})"
+        return booking_conflict(
+            str(result.get("action", "")), str(result.get("status", "")),
+            str(result.get("kind", "")),
+        )  # fmt: skip
     return Conflict(message, vi=_MESSAGES_VI.get(code), code=code)
 
 

@@ -141,9 +141,59 @@ _MESSAGES_VI = {
 }
 
 
+# A ticket's state as a clerk reads it, and what each action needs (vi, en).
+TICKET_STATES = {
+    "waiting": ("đang chờ gọi", "waiting"),
+    "called": ("đã được gọi", "called"),
+    "serving": ("đang được phục vụ", "being served"),
+    "done": ("đã phục vụ xong", "done"),
+    "no_show": ("đã bị đánh dấu vắng mặt", "marked absent"),
+    "cancelled": ("đã bị hủy", "cancelled"),
+}
+TICKET_ACTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "call": ("gọi", "call", ("waiting",)),
+    "recall": ("gọi lại", "recall", ("called",)),
+    "start": ("bắt đầu phục vụ", "start serving", ("called",)),
+    "finish": ("kết thúc", "finish", ("called", "serving")),
+    "no_show": ("đánh dấu vắng mặt", "mark absent", ("called",)),
+    "cancel": ("hủy", "cancel", ("waiting",)),
+    "transfer": ("chuyển", "transfer", ("waiting", "called")),
+}
+
+
+def state_conflict(
+    number: str, status: str, action: str, counter: str | None = None, moved: bool = False
+) -> Conflict:
+    """409 `invalid_state` that says the ticket's state and what the action needed."""
+    verb_vi, verb_en, needs = TICKET_ACTIONS.get(action, ("xử lý", action, ()))
+    state_vi, state_en = TICKET_STATES.get(status, (status, status))
+    if counter:
+        why_vi = f"số này đang ở quầy {counter}, không phải quầy của bạn."
+        why_en = f"it is at counter {counter}, not this one"
+    elif moved:
+        why_vi = "số này vừa được gọi hoặc chuyển ở nơi khác. Hãy xem lại danh sách chờ."
+        why_en = "it was called or moved elsewhere meanwhile; look at the queue again"
+    else:
+        need_vi = " hoặc ".join(f"“{TICKET_STATES[s][0]}”" for s in needs)
+        need_en = " or ".join(TICKET_STATES[s][1] for s in needs)
+        why_vi = f"số này {state_vi}." + (f" Chỉ {verb_vi} được số {need_vi}." if needs else "")
+        why_en = f"it is {state_en}" + (f"; {verb_en} needs a ticket that is {need_en}"
+                                        if needs else "")  # fmt: skip
+    return Conflict(
+        f"cannot {verb_en} ticket {number}: {why_en}",
+        vi=f"Không thể {verb_vi} số {number}: {why_vi}",
+        code="invalid_state",
+    )
+
+
 def _error(code: str, result: dict[str, Any]) -> SothutuError:
     message = str(result.get("message", code))
     vi = _MESSAGES_VI.get(code)
+    if code == "invalid_state" and "action" in result:
+        return state_conflict(
+            str(result.get("number", "")), str(result.get("status", "")), str(result["action"]),
+            str(result.get("counter") or "") or None, bool(result.get("moved")),
+        )  # fmt: skip
     if code == "moved":
         return Moved(message)
     if code == "not_found":

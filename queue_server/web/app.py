@@ -152,7 +152,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         hub.listen("office.config_changed", drivers.on_event)
         drivers.sync()
         app.state.appointments = appointments = AppointmentService(
-            config, BookingStore(client), queue, clock
+            config, BookingStore(client), queue, clock, people=app.state.auth
         )
         outbox = OutboxSender(client, adapter_from_url(config.notify_url))
         jobs = Jobs(config, appointments, outbox)

@@ -20,10 +20,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from printer.documents import format_clock
 from printer.layout import layout_to_json
 from printer.render import document_layout, preview_image
 from queue_server.config import Field, Office
 from queue_server.errors import BadRequest, Conflict, NotFound, SothutuError, TooManyRequests
+from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.appointments import (
     AppointmentService,
     CheckIn,
@@ -43,6 +45,7 @@ from queue_server.web.requests import (
     opt_int,
     opt_str,
     principal,
+    req_query,
     req_str,
 )
 
@@ -115,7 +118,7 @@ def booking_view(service: AppointmentService, b: Booking, lang: str) -> dict[str
 async def api_slots(request: Request) -> Response:
     service = _svc(request)
     office = _office(request)
-    field = service.queue.field(office, request.query_params.get("field", ""))
+    field = service.queue.field(office, req_query(request, "field", "HT"))
     day = _parse_day(request.query_params.get("day"))
     if day is None:
         return JSONResponse({"days": [d.isoformat() for d in service.days(office, field)]})
@@ -246,6 +249,17 @@ async def api_check_in(request: Request) -> Response:
             minutes=office.appointments.check_in_early_minutes
         )
         body["opens_at"] = f"{opens:%H:%M} {day_label(opens.date(), lang)}"
+    if result.placed is not None:
+        t = result.placed.ticket
+        call_ms = appointment_call_ms(t.due_at, t.issued_at)
+        body["call_notice"] = (
+            translate("checkin.call_soon", lang)
+            if call_ms is None
+            else translate("checkin.call_at", lang).format(
+                time=format_clock(service.to_local(office, call_ms))
+            )
+        )
+        body["status_url"] = f"/t/{t.id}"
     if result.status == "ok" and printer is not None:
         await _print_ticket(request, office, result, printer)
     return JSONResponse(body, 201 if result.placed and not result.again else 200)
@@ -316,9 +330,9 @@ async def slip_answer(
     printer = opt_str(data, "printer", 64)
     printing = getattr(request.app.state, "printing", None)
     if printer and printing is not None:
+        kind, slip = await service.slip(b, public_base(request))
         job = await printing.submit(
-            b.office, printer, service.slip_kind(b), service.slip_data(b, public_base(request)),
-            requested_by=staff,
+            b.office, printer, kind, slip, requested_by=staff,
             idempotency_key=f"slip.{b.code}.{b.reschedules}",
         )  # fmt: skip
         answer["print_job"] = job.id
@@ -333,7 +347,7 @@ async def slip_png(request: Request) -> Response:
     b = await service.find(request.path_params["code"])
     if b.kind != "result":
         raise NotFound("no result-pickup slip for this code", vi="Mã này không có phiếu hẹn.")
-    image = preview_image(service.slip_kind(b), service.slip_data(b, public_base(request)))
+    image = preview_image(*await service.slip(b, public_base(request)))
     out = io.BytesIO()
     image.save(out, "PNG")
     return Response(
@@ -365,8 +379,8 @@ async def slip_page(request: Request) -> Response:
     b = await service.find(request.path_params["code"])
     if b.kind != "result":
         raise NotFound("no result-pickup slip for this code", vi="Mã này không có phiếu hẹn.")
-    kind = service.slip_kind(b)
-    blocks = _slip_blocks(kind, service.slip_data(b))
+    kind, data = await service.slip(b, public_base(request))
+    blocks = _slip_blocks(kind, data)
     return render(request, "slip.html", {"code": b.code, "kind": kind, "blocks": blocks})
 
 

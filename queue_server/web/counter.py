@@ -105,8 +105,9 @@ async def choose_counter(request: Request) -> Response:
         }
         for c, s in zip(office.counters, states, strict=True)
     ]
+    user = await request.app.state.auth.display_name(who.name)
     return render(
-        request, "counter_choose.html", {"office": office, "counters": rows, "user": who.name}
+        request, "counter_choose.html", {"office": office, "counters": rows, "user": user}
     )
 
 
@@ -132,11 +133,13 @@ async def workstation(request: Request) -> Response:
         "user": who.name,
         **_page_texts(office, language(request)),
     }
+    full_name = await request.app.state.auth.display_name(who.name)
     return render(
         request,
         "counter.html",
-        {"office": office, "counter": counter, "user": who.name, "config": config},
-    )
+        {"office": office, "counter": counter, "user": who.name, "user_name": full_name,
+         "config": config},
+    )  # fmt: skip
 
 
 async def today(request: Request) -> Response:

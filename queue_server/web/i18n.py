@@ -30,6 +30,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "minutes": ("phút", "min"),
     # Manager console (queue_server/web/manage*.py, templates/manage_*.html).
     "manage.title": ("Quản trị", "Manager console"),
+    "manage.time_zone": ("Múi giờ", "Time zone"),
     "manage.nav.overview": ("Tổng quan", "Overview"),
     "manage.nav.fields": ("Lĩnh vực & thủ tục", "Fields & procedures"),
     "manage.nav.counters": ("Quầy", "Counters"),
@@ -415,8 +416,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Keep it as a backup, or start another server from it with the same behaviour.",
     ),
     "manage.err.user_name": (
-        "Chỉ gồm chữ cái không dấu, chữ số, dấu chấm, gạch dưới hoặc gạch ngang.",
-        "Letters, digits, '.', '_' or '-' only.",
+        "Chỉ gồm chữ cái không dấu, chữ số, dấu chấm, gạch dưới hoặc gạch ngang. Họ tên có"
+        " dấu ghi vào ô “Họ và tên”.",
+        "Letters, digits, '.', '_' or '-' only. Write the full name in “Full name”.",
     ),
     "manage.err.password": ("Mật khẩu cần ít nhất 8 ký tự.", "At least 8 characters."),
     "manage.err.device_taken": (
@@ -427,7 +429,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "manage.role.manager": ("Quản lý", "Manager"),
     "manage.role.staff": ("Cán bộ một cửa", "Counter staff"),
     "manage.staff.name": ("Tên đăng nhập", "User name"),
-    "manage.staff.name_hint": ("Ví dụ: nguyen.lan", "e.g. nguyen.lan"),
+    "manage.staff.name_hint": ("Không dấu, ví dụ: nguyen.lan", "No accents, e.g. nguyen.lan"),
+    "manage.staff.full_name": ("Họ và tên", "Full name"),
+    "manage.staff.full_name_hint": (
+        "In trên phiếu hẹn, ví dụ: Nguyễn Thị Lan",
+        "Printed on slips, e.g. Nguyễn Thị Lan",
+    ),
+    "manage.staff.save_name": ("Lưu", "Save"),
     "manage.staff.role": ("Vai trò", "Role"),
     "manage.staff.password": ("Mật khẩu", "Password"),
     "manage.staff.new_password": ("Mật khẩu mới", "New password"),
@@ -980,6 +988,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "checkin.ok": ("Mời bạn chờ gọi số", "Please wait to be called"),
     "checkin.your_number": ("Số thứ tự của bạn", "Your number"),
     "checkin.at": ("Giờ hẹn", "Appointment at"),
+    "checkin.call_at": (
+        "Số của bạn sẽ được gọi lúc {time}.",
+        "Your number will be called at {time}.",
+    ),
+    "checkin.call_soon": (
+        "Số của bạn sẽ được gọi ngay khi có quầy rảnh.",
+        "Your number will be called as soon as a counter is free.",
+    ),
+    "checkin.scan": (
+        "Quét mã để theo dõi lượt của bạn trên điện thoại",
+        "Scan to follow your turn on your phone",
+    ),
+    "checkin.status_link": ("Xem lượt của bạn", "See your turn"),
     "checkin.early": (
         "Bạn đến sớm hơn giờ hẹn. Có thể xác nhận từ {from}.",
         "You are early. Check-in opens at {from}.",

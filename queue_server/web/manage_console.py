@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -32,6 +33,23 @@ from queue_server.web.manage_forms import place_error
 
 Handler = Callable[["Console"], Awaitable[Response]]
 FORM_LIMIT = 256 * 1024
+
+
+def utc_offset_label(offset: timedelta) -> str:
+    """'UTC+7', 'UTC+5:30', 'UTC-3', 'UTC': how an office's offset is read at a glance."""
+    minutes = int(offset.total_seconds()) // 60
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def time_zone_label(office: Office, now_ms: int) -> str:
+    """'Asia/Ho_Chi_Minh (UTC+7)', the offset of `now` (a zone with summer time changes it).
+    Every console page says it: every time the console shows or takes is this wall clock."""
+    now = datetime.fromtimestamp(now_ms / 1000, office.tz)
+    return f"{office.timezone} ({utc_offset_label(now.utcoffset() or timedelta())})"
 
 
 class Console:
@@ -56,7 +74,9 @@ class Console:
     ) -> Response:
         notice_key = self.request.query_params.get("saved")
         notice = self.t(f"manage.saved.{notice_key}") if notice_key in NOTICES else None
-        base = {"office": self.office, "active": active, "user": self.who.name, "notice": notice}
+        queue: QueueService = self.request.app.state.queue
+        base = {"office": self.office, "active": active, "user": self.who.name, "notice": notice,
+                "time_zone": time_zone_label(self.office, queue.clock.now_ms())}  # fmt: skip
         return pages.render(self.request, template, {**base, **context}, status)
 
     def done(self, path: str, notice: str = "ok") -> Response:

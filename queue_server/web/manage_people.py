@@ -13,7 +13,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from queue_server.errors import BadRequest, SothutuError
-from queue_server.services.auth import LAST_SEEN_EVERY_MS, NAME_RE, RANK, AuthService
+from queue_server.services.auth import (
+    LAST_SEEN_EVERY_MS,
+    NAME_RE,
+    RANK,
+    AuthService,
+    clean_full_name,
+    suggest_login,
+)
 from queue_server.services.printing import PrintService
 from queue_server.store.accounts import DEVICE_KINDS, ROLES
 from queue_server.web.addresses import public_base
@@ -57,20 +64,36 @@ async def staff_add(c: Console) -> Response:
     form = Form(c.form, c.lang)
     name = form.text("name", max_len=64)
     if name and not NAME_RE.match(name):
+        # Most often a full name typed here: say where it goes, and offer it moved there
+        # with a login made from it.
         form.fail("name", "manage.err.user_name")
+        if not form.raw("full_name"):
+            form.values["full_name"] = name
+            form.values["name"] = suggest_login(name)
+    full_name = _full_name(form)
     role = form.choice("role", _roles(c))
     password = form.text("password", max_len=200)
     if password and len(password) < 8:
         form.fail("password", "manage.err.password")
     if not form.errors:
         try:
-            await _auth(c).create_user(c.who, name, role, password)
+            await _auth(c).create_user(c.who, name, role, password, full_name)
         except SothutuError as exc:
             form.errors["name"] = exc.text(c.lang)
         else:
-            await c.event("staff.changed", {"action": "added", "user": name, "role": role})
+            await c.event("staff.changed", {"action": "added", "user": name, "role": role,
+                                            "full_name": full_name})  # fmt: skip
             return c.done("/staff")
     return await _staff(c, {**form.values, "password": ""}, form.errors, 400)
+
+
+def _full_name(form: Form) -> str:
+    """The optional "full_name" input, cleaned; a message against it if it cannot be one."""
+    try:
+        return clean_full_name(form.raw("full_name"))
+    except BadRequest as exc:
+        form.errors.setdefault("full_name", exc.text(form.lang))
+        return ""
 
 
 async def _user_action(c: Console, action: str) -> Response:
@@ -84,6 +107,10 @@ async def _user_action(c: Console, action: str) -> Response:
             data["role"] = role = form.choice("role", ROLES)
             if not form.errors:
                 await auth.set_role(c.who, name, role)
+        elif action == "full_name":
+            data["full_name"] = full_name = _full_name(form)
+            if not form.errors:
+                await auth.set_full_name(c.who, name, full_name)
         elif action == "password":
             password = form.text("password", max_len=200)
             if password and len(password) < 8:
@@ -103,6 +130,10 @@ async def _user_action(c: Console, action: str) -> Response:
 
 async def staff_role(c: Console) -> Response:
     return await _user_action(c, "role")
+
+
+async def staff_full_name(c: Console) -> Response:
+    return await _user_action(c, "full_name")
 
 
 async def staff_password(c: Console) -> Response:
@@ -213,6 +244,7 @@ def routes() -> list[BaseRoute]:
         page("/staff", staff_page),
         page("/staff/add", staff_add, post=True),
         page("/staff/{name}/role", staff_role, post=True),
+        page("/staff/{name}/full-name", staff_full_name, post=True),
         page("/staff/{name}/password", staff_password, post=True),
         page("/staff/{name}/delete", staff_delete, post=True),
         page("/devices", devices_page),

@@ -243,7 +243,19 @@ CHECK_IN = obj(
         "booking": obj(BOOKING_PUBLIC),
         "ticket": nullable(ref("Placed")),
         "opens_at": nullable({"type": "string", "description": "when check-in opens"}),
-    }
+    },
+    {
+        "call_notice": {
+            "type": "string",
+            "description": "when the ticket is called, in the asker's language",
+            "example": "Số của bạn sẽ được gọi lúc 9:30.",
+        },
+        "status_url": {
+            "type": "string",
+            "description": "the ticket's status page",
+            "example": "/t/phuong-ba-dinh.Xk2",
+        },
+    },
 )
 SLIP = obj(
     {

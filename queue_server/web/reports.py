@@ -31,6 +31,7 @@ from queue_server.store.aggregates import AggregateStore, Metrics, new_metrics
 from queue_server.web import charts
 from queue_server.web.errors import language
 from queue_server.web.i18n import translate
+from queue_server.web.manage_console import time_zone_label
 from queue_server.web.pages import page_user, render
 from queue_server.web.requests import principal
 
@@ -322,7 +323,8 @@ async def reports_page(request: Request) -> Response:
     service = _service(request)
     lang = language(request)
     today = service.today(office)
-    base = {"office": office, "user": user, "active": "reports"}
+    base = {"office": office, "user": user, "active": "reports",
+            "time_zone": time_zone_label(office, service.clock.now_ms())}  # fmt: skip
     try:
         start, end = parse_range(request, today)
     except BadRequest as exc:

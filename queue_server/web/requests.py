@@ -64,8 +64,9 @@ def _too_large(limit: int) -> PayloadTooLarge:
     )
 
 
-def _wrong(name: str, what: str) -> BadRequest:
-    return BadRequest(f"'{name}' must be {what}", vi=f"Trường '{name}' phải là {what}.")
+def _wrong(name: str, what_vi: str, what_en: str) -> BadRequest:
+    # Each language whole: the description of the value is part of the sentence.
+    return BadRequest(f"'{name}' must be {what_en}", vi=f"Trường '{name}' phải là {what_vi}.")
 
 
 def opt_str(data: dict[str, Any], name: str, max_len: int = 200) -> str | None:
@@ -73,7 +74,9 @@ def opt_str(data: dict[str, Any], name: str, max_len: int = 200) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value or len(value) > max_len:
-        raise _wrong(name, f"a text of 1-{max_len} characters")
+        raise _wrong(
+            name, f"chuỗi ký tự dài 1-{max_len} ký tự", f"a text of 1-{max_len} characters"
+        )
     return value
 
 
@@ -84,12 +87,25 @@ def req_str(data: dict[str, Any], name: str, max_len: int = 200) -> str:
     return value
 
 
+def req_query(request: Request, name: str, example: str) -> str:
+    """A query parameter that must be given: without it the request is a 400 that names
+    it, not a lookup of "" that answers 404."""
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        raise BadRequest(
+            f"the query parameter '{name}' is missing, e.g. ?{name}={example}",
+            vi=f"Thiếu tham số '{name}' trong địa chỉ, ví dụ ?{name}={example}.",
+            code="missing_parameter",
+        )
+    return value
+
+
 def opt_int(data: dict[str, Any], name: str, lo: int = 0, hi: int = 10**9) -> int | None:
     value = data.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise _wrong(name, f"a whole number from {lo} to {hi}")
+        raise _wrong(name, f"số nguyên từ {lo} đến {hi}", f"a whole number from {lo} to {hi}")
     return value
 
 
@@ -108,7 +124,7 @@ def opt_bool(data: dict[str, Any], name: str) -> bool:
 def path_int(request: Request, name: str) -> int:
     raw = request.path_params[name]
     if not raw.isdigit() or len(raw) > 6:
-        raise BadRequest(f"'{name}' must be a number", vi=f"'{name}' phải là số.")
+        raise BadRequest(f"'{name}' must be a number", vi=f"Tham số '{name}' phải là số.")
     return int(raw)
 
 

@@ -104,6 +104,17 @@ async def test_kiosk_check_in_with_keypad_and_scanner(
     await page.wait_for_selector("#done:not([hidden])")
     assert await page.text_content("#number") == "A001"
     assert await page.text_content("#field") == "Hộ tịch"
+    assert await page.text_content("#call") == "Số của bạn sẽ được gọi lúc 9:00."
+    # The status page's QR, drawn (loaded), and the link a phone would open.
+    qr = page.locator("#status-qr")
+    await page.wait_for_function("document.getElementById('status-qr').naturalWidth > 0")
+    href = await page.get_attribute("#status-link", "href")
+    assert href is not None and re.fullmatch(r"/t/phuong-ba-dinh\.[\w-]+", href)
+    assert (await qr.get_attribute("src")) == f"{href}/qr.svg"
+    status = await browser.new_page(viewport=PHONE)
+    await status.goto(f"{web}{href}")
+    assert "A001" in (await status.text_content("body") or "")
+    await status.close()
     await page.screenshot(path=SHOTS / "checkin-2-ticket.png")
     # The second booking is at 11:00: too early. A scanner types the code and Enter.
     await page.goto(f"{web}/kiosk/phuong-ba-dinh/check-in")

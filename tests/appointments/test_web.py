@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -12,8 +13,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from printer.layout import QR, Columns, Text
+from printer.render import document_layout
 from queue_server.config import Config
+from queue_server.services.auth import AuthService
 from queue_server.services.clock import FixedClock
+from queue_server.store import keys
 from queue_server.store.bookings import BookingStore
 from tests.appointments.conftest import with_appointments
 from tests.conftest import start_server
@@ -68,7 +73,9 @@ async def test_book_view_move_cancel_over_the_api(client: httpx.AsyncClient) -> 
     assert cancelled.json()["status"] == "cancelled"
     again = await client.post(f"{OFFICE_API}/appointments/{code}/cancel")
     assert again.status_code == 409
-    assert again.json()["error"]["message"] == "Lịch hẹn này không còn thực hiện được thao tác đó."
+    assert again.json()["error"]["message"] == (
+        "Không thể hủy lịch hẹn này: lịch hẹn đã bị hủy. Chỉ hủy được lịch hẹn đã đặt và chưa đến."
+    )
 
 
 @pytest.mark.parametrize(
@@ -172,6 +179,42 @@ async def test_result_pickup_slip_and_apology(
     assert job["id"] == late.json()["print_job"]
     link = await client.get(f"/appointments/{b['code']}", follow_redirects=False)
     assert link.headers["location"] == f"/book/phuong-ba-dinh/{b['code']}"
+
+
+async def test_slips_name_the_clerk_in_full(
+    client: httpx.AsyncClient, staff: dict[str, str], auth: AuthService, r: Any
+) -> None:
+    """ "Người tiếp nhận: Nguyễn Thị Lan" on the printed result slip and the apology slip, by
+    the name the account has when the slip is printed."""
+    await auth.accounts.set_full_name("lan", "Nguyễn Thị Lan")
+    await client.post(f"{OFFICE_API}/counters/4/open", headers=staff)
+    issued = (await client.post(f"{OFFICE_API}/tickets", json={"field": "DD"})).json()
+    await client.post(f"{OFFICE_API}/counters/4/call-next", headers=staff)
+    await client.post(f"/api/v1/tickets/{issued['id']}/start", headers=staff)
+    body = {"procedure": "1.012755", "name": "Phạm Văn E", "printer": "kiosk-1"}
+    made = await client.post(f"/api/v1/tickets/{issued['id']}/result", json=body, headers=staff)
+    assert made.status_code == 201, made.text
+    late = await client.post(f"/api/v1/appointments/{made.json()['code']}/postpone",
+                             headers=staff, json={"date": "2026-12-30", "reason": "Chờ đo đạc",
+                                                  "printer": "kiosk-1"})  # fmt: skip
+    assert late.status_code == 200, late.text
+    jobs = await r.xrange(keys.print_jobs("phuong-ba-dinh", "kiosk-1"))
+    printed = [(f["kind"], printed_text(f["kind"], json.loads(f["data"]))) for _, f in jobs]
+    assert [kind for kind, _ in printed] == ["result", "apology"]
+    assert "Người tiếp nhận:\nNguyễn Thị Lan" in printed[0][1]
+    assert "Người lập phiếu:\tNguyễn Thị Lan" in printed[1][1]
+    assert "\tlan\n" not in printed[1][1] and "\nlan\n" not in printed[0][1]
+
+
+def printed_text(kind: str, data: dict[str, Any]) -> str:
+    """The words a slip prints, a line per text block, columns joined by a tab."""
+    lines = []
+    for block in document_layout(kind, data):
+        if isinstance(block, Text):
+            lines.append(block.text)
+        elif isinstance(block, Columns):
+            lines.append(f"{block.left}\t{block.right}")
+    return "\n".join(lines) + "\n"
 
 
 async def test_result_pickup_only_for_procedures_the_counter_handles(
@@ -284,3 +327,29 @@ async def test_check_in_prints_on_the_kiosk_printer_once(
     assert jobs, "the check-in put a print job in the printer's line"
     lengths = [await r.xlen(k) for k in jobs if await r.type(k) == "stream"]
     assert sum(lengths) == 1  # the repeat prints nothing more
+    # Checked in at 8:50 for 9:00: the ticket says when it is called and links its status.
+    ticket = first.json()["ticket"]
+    assert first.json()["call_notice"] == "Số của bạn sẽ được gọi lúc 9:00."
+    assert first.json()["status_url"] == again.json()["status_url"] == f"/t/{ticket['id']}"
+    [(_, job)] = await r.xrange(keys.print_jobs("phuong-ba-dinh", "kiosk-1"))
+    data = json.loads(job["data"])
+    text = printed_text("ticket", data)
+    assert "\nSố của bạn sẽ được gọi lúc 9:00.\n" in text
+    assert "Số người đang chờ" not in text and "Thời gian chờ dự kiến" not in text
+    qr = [b for b in document_layout("ticket", data) if isinstance(b, QR)]
+    assert len(qr) == 1 and qr[0].data.endswith(f"/t/{ticket['id']}")  # the status page
+    en = await client.post(f"{OFFICE_API}/check-in?lang=en", json=body)
+    assert en.json()["call_notice"] == "Your number will be called at 9:00."
+
+
+async def test_late_check_in_is_called_at_the_first_free_counter(
+    client: httpx.AsyncClient, r: Any, web_clock: FixedClock
+) -> None:
+    code = (await client.post(f"{OFFICE_API}/appointments", json=BODY)).json()["code"]
+    web_clock.ms = at(2026, 11, 26, 9, 5)  # inside the late window of the 9:00 slot
+    res = await client.post(f"{OFFICE_API}/check-in", json={"code": code, "printer": "kiosk-1"})
+    assert res.status_code == 201, res.text
+    assert res.json()["call_notice"] == "Số của bạn sẽ được gọi ngay khi có quầy rảnh."
+    [(_, job)] = await r.xrange(keys.print_jobs("phuong-ba-dinh", "kiosk-1"))
+    text = printed_text("ticket", json.loads(job["data"]))
+    assert "\nSố của bạn sẽ được gọi ngay khi có quầy rảnh.\n" in text

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
+import subprocess
+import sys
+import unicodedata
 from typing import Any
 
 import httpx
+import pytest
 
-from queue_server.errors import Unauthorized
-from queue_server.services.auth import AuthService
+from queue_server.errors import BadRequest, Unauthorized
+from queue_server.services.auth import AuthService, clean_full_name, suggest_login
 from queue_server.store import keys
 from queue_server.store.accounts import Accounts, Principal
+from queue_server.store.connection import EmbeddedRedis, connect
 from queue_server.store.printjobs import PrintJobs
+from tests.conftest import ROOT
 from tests.manage.conftest import OFFICE, PASSWORD, Session
 from tests.manage.test_settings import error_for
 
@@ -33,13 +41,13 @@ async def test_accounts_list_and_remove_users_with_their_tokens(r: Any) -> None:
     t1, _ = await auth.login("lan", PASSWORD)
     t2, _ = await auth.login("lan", PASSWORD)
     assert await accounts.users() == [
-        {"name": "hoa", "role": "manager"},
-        {"name": "lan", "role": "staff"},
+        {"name": "hoa", "role": "manager", "full_name": ""},
+        {"name": "lan", "role": "staff", "full_name": ""},
     ]
     assert await auth.authenticate(t1) == Principal("user", "lan", "staff")
     assert await accounts.delete_user("lan")
     assert await auth.authenticate(t1) is None and await auth.authenticate(t2) is None
-    assert await accounts.users() == [{"name": "hoa", "role": "manager"}]
+    assert await accounts.users() == [{"name": "hoa", "role": "manager", "full_name": ""}]
     assert not await accounts.delete_user("lan")
     assert await r.exists(keys.user_tokens("lan")) == 0
 
@@ -61,6 +69,76 @@ async def test_role_and_password_changes_log_the_user_out(r: Any) -> None:
     except Unauthorized:
         pass
     assert (await auth.login("lan", "mat-khau-moi-1"))[1].role == "manager"
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("Nguyễn Thị Lan", "Nguyễn Thị Lan"),
+        ("  Trần   Văn  Đức ", "Trần Văn Đức"),
+        # Decomposed (as some keyboards type it): stored composed, as slips print it.
+        (unicodedata.normalize("NFD", "Lê Thị Hồng Nhung"), "Lê Thị Hồng Nhung"),
+        ("H'Hen Niê", "H'Hen Niê"),
+        ("Ng. Văn A-Sáng", "Ng. Văn A-Sáng"),
+        ("", ""),
+    ],
+)
+def test_full_names_keep_their_diacritics(typed: str, kept: str) -> None:
+    assert clean_full_name(typed) == kept
+
+
+@pytest.mark.parametrize(
+    ("full_name", "login"),
+    [
+        ("Nguyễn Thị Lan", "nguyen.thi.lan"),
+        ("Đặng Văn Đức", "dang.van.duc"),
+        ("  Trần   Hồng-Nhung ", "tran.hong-nhung"),
+        ("H'Hen Niê", "hhen.nie"),
+        ("<>", ""),
+    ],
+)
+def test_a_login_suggested_for_a_full_name(full_name: str, login: str) -> None:
+    assert suggest_login(full_name) == login
+
+
+@pytest.mark.parametrize("typed", ["<b>Lan</b>", "Lan 2", "Lan@xa", "Đ" * 81])
+def test_full_names_refuse_what_is_not_a_name(typed: str) -> None:
+    with pytest.raises(BadRequest) as err:
+        clean_full_name(typed)
+    assert err.value.text("vi").startswith("Họ và tên gồm tối đa 80 chữ cái (có dấu)")
+
+
+def test_cli_adds_a_user_with_a_full_name(redis_server: EmbeddedRedis) -> None:
+    """The command line as an operator types it; the password comes from standard input.
+    An update without --name keeps the full name."""
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "queue_server", "--config", str(ROOT / "config.toml"),
+             "user", "add", *args],
+            input=PASSWORD + "\n", capture_output=True, text=True, timeout=60, cwd=ROOT,
+            env={**os.environ, "REDIS_URL": redis_server.url()},
+        )  # fmt: skip
+
+    done = cli("lan", "--role", "staff", "--name", "Nguyễn  Thị Lan")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "user lan (staff, Nguyễn Thị Lan) saved"
+    assert cli("lan", "--role", "manager").returncode == 0
+    bad = cli("minh", "--role", "staff", "--name", "Minh <3")
+    assert bad.returncode == 2 and "full name" in bad.stderr
+
+    async def check() -> None:
+        client = connect(redis_server.url())
+        try:
+            accounts = Accounts(client)
+            lan = next(u for u in await accounts.users() if u["name"] == "lan")
+            assert lan == {"name": "lan", "role": "manager", "full_name": "Nguyễn Thị Lan"}
+            assert await accounts.user("minh") is None
+            await client.flushall()
+        finally:
+            await client.aclose()
+
+    asyncio.run(check())
 
 
 async def test_device_last_seen_is_written_once_a_minute(r: Any) -> None:
@@ -100,7 +178,7 @@ async def test_staff_add_change_and_remove_in_the_console(
     assert res.status_code == 303
     assert await last_event(r) == (
         "staff.changed",
-        {"action": "added", "user": "minh", "role": "staff", "by": "hoa"},
+        {"action": "added", "user": "minh", "role": "staff", "full_name": "", "by": "hoa"},
     )
     res = await manager.post(
         f"{BASE}/staff/add", {"name": "minh", "role": "staff", "password": PASSWORD}
@@ -124,6 +202,61 @@ async def test_staff_add_change_and_remove_in_the_console(
     )
     res = await manager.post(f"{BASE}/staff/hoa/delete")
     assert res.status_code == 400 and "Không thể tự xóa" in res.text
+
+
+async def test_staff_full_names_with_diacritics_in_the_console(
+    manager: Session, server: str, r: Any
+) -> None:
+    """The login stays ASCII (a Vietnamese name typed there is told where it goes); the full
+    name takes any Vietnamese letter, is shown and edited in the list, and editing it leaves
+    the user logged in."""
+    form = {"name": "Nguyễn Thị Lan", "role": "staff", "password": PASSWORD}
+    res = await manager.post(f"{BASE}/staff/add", form)
+    assert res.status_code == 400
+    assert "Họ tên có dấu ghi vào ô “Họ và tên”" in (error_for(res.text, "name") or "")
+    # What was typed is moved to the full name, with a login made from it, for one click.
+    assert 'name="full_name" value="Nguyễn Thị Lan"' in res.text
+    assert 'name="name" value="nguyen.thi.lan"' in res.text
+    res = await manager.post(f"{BASE}/staff/add", {**form, "name": "lan", "full_name": "Lan <3"})
+    assert res.status_code == 400 and (error_for(res.text, "full_name") or "").startswith(
+        "Họ và tên gồm tối đa 80 chữ cái (có dấu)"
+    )
+    assert not await r.exists(keys.user("lan"))
+    res = await manager.post(f"{BASE}/staff/add", {**form, "name": "lan",
+                                                   "full_name": "Nguyễn Thị Lan"})  # fmt: skip
+    assert res.status_code == 303
+    assert (await last_event(r))[1]["full_name"] == "Nguyễn Thị Lan"
+    row = re.search(r'data-user="lan">(.*?)</tr>', (await manager.get(f"{BASE}/staff")).text, re.S)
+    assert row is not None and 'name="full_name" value="Nguyễn Thị Lan"' in row[1]
+
+    async with httpx.AsyncClient(base_url=server) as other:
+        token = (
+            await other.post("/api/v1/auth/token", json={"username": "lan", "password": PASSWORD})
+        ).json()["access_token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        res = await manager.post(f"{BASE}/staff/lan/full-name", {"full_name": "Trần Thị Lan"})
+        assert res.status_code == 303
+        assert await last_event(r) == ("staff.changed", {
+            "action": "full_name", "user": "lan", "full_name": "Trần Thị Lan", "by": "hoa",
+        })  # fmt: skip
+        assert (await other.post(f"{API}/counters/1/open", headers=bearer)).status_code == 200
+    res = await manager.post(f"{BASE}/staff/lan/full-name", {"full_name": "Trần <Lan>"})
+    assert res.status_code == 400 and "Họ và tên gồm tối đa" in res.text
+    assert await r.hget(keys.user("lan"), "full_name") == "Trần Thị Lan"
+    res = await manager.post(f"{BASE}/staff/ai-do/full-name", {"full_name": "Ai Đó"})
+    assert res.status_code == 400 and error_for(res.text, "") == "Không có tài khoản 'ai-do'."
+
+
+async def test_the_counter_header_names_the_clerk_in_full(
+    staff_session: Session, auth: AuthService
+) -> None:
+    page = await staff_session.get(f"/counter/{OFFICE}/1")
+    assert '<b id="user-name" title="lan">lan</b>' in page.text  # no full name: the login
+    await auth.accounts.set_full_name("lan", "Nguyễn Thị Lan")
+    page = await staff_session.get(f"/counter/{OFFICE}/1")
+    assert '<b id="user-name" title="lan">Nguyễn Thị Lan</b>' in page.text
+    chooser = await staff_session.get(f"/counter/{OFFICE}")
+    assert "<b>Nguyễn Thị Lan</b>" in chooser.text
 
 
 async def test_device_token_is_shown_once(

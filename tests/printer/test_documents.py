@@ -57,6 +57,23 @@ def test_ticket_without_wait_or_priority() -> None:
 
 
 @pytest.mark.parametrize(
+    ("extra", "notice"),
+    [
+        ({"call_at": "2026-11-26T09:30:00+07:00"}, "Số của bạn sẽ được gọi lúc 9:30."),
+        ({"call_at": "2026-11-26T14:05:00"}, "Số của bạn sẽ được gọi lúc 14:05."),
+        ({"appointment": True}, "Số của bạn sẽ được gọi ngay khi có quầy rảnh."),
+    ],
+)
+def test_appointment_ticket_says_when_it_is_called(extra: dict[str, Any], notice: str) -> None:
+    data = {**SAMPLE_TICKET, "priority": None, **extra}
+    layout = document_layout("ticket", data)
+    assert Text(notice, bold=True) in layout
+    # The walk-in queue figures would mislead: it is called by its time, not its turn.
+    assert not any(isinstance(b, Columns) and b.left.startswith("Số người") for b in layout)
+    assert QR(SAMPLE_TICKET["url"], "Quét mã để xem lượt của bạn") in layout
+
+
+@pytest.mark.parametrize(
     ("kind", "sample", "title", "labels"),
     [
         ("appointment", SAMPLE_APPOINTMENT, "PHIẾU HẸN", ["Thời gian hẹn:", "Địa điểm:"]),

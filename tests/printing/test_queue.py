@@ -160,7 +160,7 @@ async def test_a_document_job_and_bad_requests(
                             headers=staff)  # fmt: skip
     assert bad.status_code == 400
     assert bad.json()["error"]["message"] == (
-        "Không in được: trường 'when' không hợp lệ (must be an ISO 8601 date and time)."
+        "Không in được: trường 'when' phải là ngày giờ theo ISO 8601."
     )
     unknown_kind = await client.post(jobs, json={"kind": "poster", "data": {}}, headers=staff)
     assert unknown_kind.status_code == 400

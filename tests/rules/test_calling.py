@@ -9,6 +9,7 @@ from queue_server.rules.calling import (
     Klass,
     LaneHeads,
     Waiting,
+    appointment_call_ms,
     calling_order,
     choose_next,
     people_ahead,
@@ -102,3 +103,18 @@ def test_people_ahead_matches_calling_order(
     for t in tickets:
         rank = int(t.id[1:])
         assert people_ahead(t.klass, rank, counts, interleave) == full.index(t), t.id
+
+
+@pytest.mark.parametrize(
+    ("due_ms", "issued_ms", "called"),
+    [
+        (9_000, 8_000, 9_000),  # checked in before the slot: called at it
+        (9_000, 9_000, None),  # at the slot: already due, the first free counter
+        (9_000, 9_500, None),  # a late check-in inside the window
+        (None, 8_000, None),  # no due time: not an appointment ticket
+    ],
+)
+def test_when_an_appointment_ticket_is_called(
+    due_ms: int | None, issued_ms: int, called: int | None
+) -> None:
+    assert appointment_call_ms(due_ms, issued_ms) == called

@@ -6,7 +6,8 @@ if prev then return prev end
 local b = hgetall(KEYS[2])
 if not b then return fail('not_found', 'no such booking') end
 if b.status ~= 'booked' or b.kind ~= 'visit' then
-  return fail('invalid_state', 'only a booked visit can be cancelled', {status = b.status})
+  return fail('invalid_state', 'only a booked visit can be cancelled',
+    {status = b.status, kind = b.kind, action = 'cancel'})
 end
 redis.call('HSET', KEYS[2], 'status', 'cancelled', 'cancelled_at', ARGV[2])
 add_history(KEYS[2], {at = tonumber(ARGV[2]), action = 'cancelled', by = ARGV[3]})

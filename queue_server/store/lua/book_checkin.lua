@@ -8,7 +8,8 @@ local b = hgetall(KEYS[2])
 if not b then return fail('not_found', 'no such booking') end
 if b.status == 'checked_in' then return answer({ok = true, booking = b, again = true}) end
 if b.status ~= 'booked' then
-  return fail('invalid_state', 'this booking cannot be checked in', {status = b.status})
+  return fail('invalid_state', 'this booking cannot be checked in',
+    {status = b.status, kind = b.kind, action = 'check_in'})
 end
 redis.call('HSET', KEYS[2], 'status', 'checked_in', 'checked_in_at', ARGV[2],
   'ticket', ARGV[3], 'ticket_number', ARGV[4])

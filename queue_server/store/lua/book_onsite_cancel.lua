@@ -7,7 +7,7 @@ local b = hgetall(KEYS[2])
 if not b then return fail('not_found', 'no such booking') end
 if b.kind ~= 'onsite' or b.status ~= 'booked' then
   return fail('invalid_state', 'only a booked visit at an address can be cancelled here',
-    {status = b.status})
+    {status = b.status, kind = b.kind, action = 'cancel_onsite'})
 end
 redis.call('HSET', KEYS[2], 'status', 'cancelled', 'cancelled_at', ARGV[2])
 add_history(KEYS[2], {at = tonumber(ARGV[2]), action = 'cancelled', by = ARGV[3]})

@@ -7,7 +7,8 @@ if prev then return prev end
 local b = hgetall(KEYS[2])
 if not b then return fail('not_found', 'no such booking') end
 if b.status ~= 'booked' or b.kind ~= 'visit' then
-  return fail('invalid_state', 'only a booked visit can be moved', {status = b.status})
+  return fail('invalid_state', 'only a booked visit can be moved',
+    {status = b.status, kind = b.kind, action = 'reschedule'})
 end
 if b.start == ARGV[4] then return fail('same_slot', 'the booking is already in this slot') end
 if redis.call('SCARD', KEYS[4]) >= tonumber(ARGV[3]) then

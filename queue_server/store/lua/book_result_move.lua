@@ -8,7 +8,7 @@ local b = hgetall(KEYS[2])
 if not b then return fail('not_found', 'no such booking') end
 if b.kind ~= 'result' or b.status ~= 'booked' then
   return fail('invalid_state', 'only a result not yet collected can be postponed',
-    {status = b.status})
+    {status = b.status, kind = b.kind, action = 'postpone'})
 end
 if tonumber(ARGV[3]) <= tonumber(b.start) then
   return fail('not_later', 'the new date must be after the current one')

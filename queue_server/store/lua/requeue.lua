@@ -11,11 +11,13 @@ local t = hgetall(KEYS[2])
 if not t then return fail('not_found', 'no such ticket') end
 local ok = t.status == 'waiting' or (action == 'transfer' and t.status == 'called')
 if not ok or t.status ~= ARGV[7] then
-  return fail('invalid_state', 'ticket ' .. t.number .. ' is ' .. t.status, {status = t.status})
+  return fail('invalid_state', 'ticket ' .. t.number .. ' is ' .. t.status,
+    {status = t.status, number = t.number, action = action})
 end
 if t.status == 'waiting' then
   if redis.call('ZREM', KEYS[4], t.id) == 0 then
-    return fail('invalid_state', 'ticket ' .. t.number .. ' moved meanwhile', {status = t.status})
+    return fail('invalid_state', 'ticket ' .. t.number .. ' moved meanwhile',
+      {status = t.status, number = t.number, action = action, moved = true})
   end
 else
   release_counter(KEYS[5], t.id, now)

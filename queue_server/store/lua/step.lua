@@ -15,11 +15,12 @@ local action, now = ARGV[3], ARGV[2]
 local t = hgetall(KEYS[2])
 if not t then return fail('not_found', 'no such ticket') end
 if not allowed[action][t.status] then
-  return fail('invalid_state', 'ticket ' .. t.number .. ' is ' .. t.status, {status = t.status})
+  return fail('invalid_state', 'ticket ' .. t.number .. ' is ' .. t.status,
+    {status = t.status, number = t.number, action = action})
 end
 if ARGV[4] ~= '' and t.counter ~= ARGV[4] then
   return fail('invalid_state', 'ticket ' .. t.number .. ' is at counter ' .. t.counter,
-    {status = t.status})
+    {status = t.status, number = t.number, action = action, counter = t.counter})
 end
 local etype
 if action == 'recall' then

@@ -34,10 +34,16 @@ function normalise(raw) {
   return raw.trim().split("/").pop().toUpperCase().replace(/[\s-]/g, "");
 }
 
-function showTicket(ticket, title) {
+function showTicket(ticket, title, callNotice = "") {
   $("done-title").textContent = title;
   $("number").textContent = ticket.number;
   $("field").textContent = data.fields[ticket.field] || ticket.field;
+  $("call").textContent = callNotice;
+  // The same status page as the printed QR, for a citizen whose ticket did not print.
+  const status = `/t/${encodeURIComponent(ticket.id)}`;
+  $("status-qr").src = `${status}/qr.svg`;
+  $("status-link").href = status;
+  $("status").hidden = false;
   $("checkin").dataset.screen = "done";
   $("done").hidden = false;
   clearTimeout(resetTimer);
@@ -68,7 +74,7 @@ async function checkIn(code) {
     if (answer.status === "ok") {
       say(answer.again ? T["checkin.again"] : "");
       $("when").textContent = b.time_label ? `${T["checkin.at"]}: ${b.time_label}` : "";
-      showTicket(answer.ticket, T["checkin.ok"]);
+      showTicket(answer.ticket, T["checkin.ok"], answer.call_notice);
       return;
     }
     if (b.kind === "result") {
