@@ -199,3 +199,44 @@ async def test_a_tap_on_its_way_when_its_field_is_removed_is_refused_in_words(
     # Back at the start by itself, without the removed field.
     await expect(page.locator("#kiosk")).to_have_attribute("data-screen", "start", timeout=8000)
     await expect(field(page, "TP")).to_have_count(0)
+
+
+async def test_renamed_and_removed_priority_classes_reach_an_open_kiosk(
+    server: str,
+    http: httpx.AsyncClient,
+    staff: dict[str, str],
+    manager: Session,
+    context: BrowserContext,  # noqa: F811
+) -> None:
+    await open_counters(http, staff, 1)
+    page = await kiosk(context, server)
+    await not_reloaded(page)
+    classes = [
+        ("elderly", "Người từ 75 tuổi", "Aged 75 or over"),
+        ("disabled", "Người khuyết tật", "Person with disability"),
+        ("pregnant", "Phụ nữ mang thai", "Pregnant woman"),
+        ("meritorious", "Người có công với cách mạng", "Person with meritorious service"),
+        ("appointment", "Có lịch hẹn", "Appointment"),
+    ]
+    form = {"interleave": "2", "rows": str(len(classes)), "delete_2": "on"}
+    for i, (code, vi, en) in enumerate(classes):
+        form |= {f"code_{i}": code, f"name_vi_{i}": vi, f"name_en_{i}": en}
+    await save(manager, "/priority/save", form)
+    # Once the kiosk has the new classes (its next screen shows them), without a reload.
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('.priority')].some("
+        "b => b.textContent === 'Người từ 75 tuổi')",
+        timeout=LIVE_MS,
+    )
+    await field(page, "HT").click()
+    labels = await page.locator(".priority").all_inner_texts()
+    assert labels == [
+        "Không ưu tiên",
+        "Người từ 75 tuổi",
+        "Người khuyết tật",
+        "Người có công với cách mạng",
+    ]
+    await page.click("text=Người từ 75 tuổi")
+    await expect(page.locator("#ticket-number")).to_have_text("A001")
+    await expect(page.locator("#ticket-priority")).to_have_text("Người từ 75 tuổi")
+    assert await page.evaluate("window.__notReloaded") is True
