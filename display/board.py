@@ -1,6 +1,7 @@
 """The TV board's routes: the page, and the voice clips it plays.
 
     GET /board/{office}                 the board (?counters=1,2 for a subset, ?voice=, ?token=)
+    GET /board/{office}/layout          its counters and names now (after a manager's change)
     GET /voice/{office}/say             the clip URLs of one announcement
     GET /voice/{office}/manifest.json   every clip of the office's voice, with its URL
     GET /voice/{office}/{clip}.wav      one clip: the office's recording, else the default
@@ -45,6 +46,8 @@ from queue_server.rules.speech import (
     clip_name,
 )
 from queue_server.services.queue import QueueService
+from queue_server.web.errors import language
+from queue_server.web.i18n import translate
 from queue_server.web.pages import render
 
 log = logging.getLogger("sothutu.board")
@@ -159,9 +162,57 @@ def _counter_subset(office: Office, raw: str | None) -> list[int]:
     return chosen
 
 
+def _subset(raw: str | None) -> list[int] | None:
+    """The counters named in ?counters= (already checked by the page), None for all."""
+    if raw is None or not raw.strip():
+        return None
+    return [int(p) for p in raw.split(",") if p.strip().isdigit()]
+
+
+def board_layout(office: Office, subset: list[int] | None, lang: str) -> dict[str, Any]:
+    """What the board shows of the office's settings: its name, and each counter it shows
+    with its name and the fields it serves, in the grid they fill. The page is drawn from
+    it and fetches it again after a manager's change (board.js): a counter added (on a
+    board of every counter), renamed or removed, a field renamed, without a reload. A
+    counter of ?counters= that the manager removed is left out, and comes back if added
+    again."""
+    known = {c.number: c for c in office.counters}
+    numbers = [c.number for c in office.counters] if subset is None else subset
+    counters = []
+    for number in numbers:
+        c = known.get(number)
+        if c is None:
+            continue
+        default = c.name == f"Quầy {c.number}"  # config.py's name for an unnamed counter
+        names = [f.name_en if lang == "en" else f.name_vi for f in map(office.field, c.fields) if f]
+        counters.append(
+            {
+                "number": c.number,
+                "name": f"{translate('board.counter', lang)} {c.number}" if default else c.name,
+                "fields": " · ".join(names),
+            }
+        )
+    cols, rows = grid(len(counters))
+    return {"office": office.name, "counters": counters, "cols": cols, "rows": rows}
+
+
+def grid(tiles: int) -> tuple[int, int]:
+    """Columns and rows of the counter tiles: as square as a 16:9 area beside the list of
+    calls allows, so each number stays as large as it can be."""
+    cols = max(1, tiles if tiles <= 3 else (2 if tiles == 4 else (3 if tiles <= 9 else 4)))
+    return cols, max(1, (tiles + cols - 1) // cols)
+
+
+async def layout(request: Request) -> Response:
+    office = _office(request)
+    data = board_layout(office, _subset(request.query_params.get("counters")), language(request))
+    return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
 async def board_page(request: Request) -> Response:
     office = _office(request)
-    counters = _counter_subset(office, request.query_params.get("counters"))
+    raw_subset = request.query_params.get("counters")
+    counters = _counter_subset(office, raw_subset)
     voice = request.query_params.get("voice", "clips")
     if voice not in VOICES:
         raise BadRequest(
@@ -169,11 +220,14 @@ async def board_page(request: Request) -> Response:
             vi=f"Tham số voice phải là một trong: {', '.join(VOICES)}.",
         )
     service: QueueService = request.app.state.queue
-    names = {c.number: c.name for c in office.counters}
+    lang = language(request)
     settings: dict[str, Any] = {
         "office": office.slug,
         "timezone": office.timezone,
+        "lang": lang,
         "counters": counters,
+        # None: every counter of the office, also one the manager adds later.
+        "subset": None if _subset(raw_subset) is None else counters,
         "voice": voice,
         "token": request.query_params.get("token") or None,
         "heartbeatS": request.app.state.config.server.heartbeat_s,
@@ -186,7 +240,7 @@ async def board_page(request: Request) -> Response:
         "board.html",
         {
             "office": office,
-            "counters": [(n, names[n]) for n in counters],
+            "layout": board_layout(office, settings["subset"], lang),
             "settings": settings,
         },
     )
@@ -288,6 +342,7 @@ async def clip(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         Route("/board/{office}", board_page),
+        Route("/board/{office}/layout", layout),
         Route("/voice/{office}/say", say),
         Route("/voice/{office}/manifest.json", manifest),
         Route("/voice/{office}/{clip}.wav", clip),

@@ -2,10 +2,14 @@
 // announced call. Runs for days without a reload: every list is bounded, every DOM node is
 // reused or removed, and the stream reconnects and catches up by itself.
 //
+// It follows the manager's changes live: on `office.config_changed` (and after every
+// snapshot, which may follow an outage that hid one) it fetches /board/{office}/layout and
+// adds, renames or removes counter tiles and the fields they serve, without a reload.
+//
 // Diagnostics for tests and for a technician with a remote console: `window.__board`
 // ({announced, started, stream}) and the DOM events "board:start" / "board:announced".
 
-import { OfficeStream } from "/static/realtime.js";
+import { OfficeStream, compareIds } from "/static/realtime.js";
 import { Announcer, audioContext, isSuspended, onAudioStateChange, unlock } from "./voice.js";
 
 const settings = JSON.parse(document.getElementById("board-settings").textContent);
@@ -15,6 +19,13 @@ const texts = JSON.parse(document.getElementById("board-texts").textContent);
 // not announced: the citizen has gone to the counter or given up, and a stale voice call
 // would send the next person to the wrong place.
 const FRESH_MS = 60_000;
+// A board switched on or reloaded just after a call still says it to the hall: a call of
+// the snapshot it opens with is announced when it is younger than this and its citizen has
+// not reached the counter yet (the counter still calls that number). 30 s is about the time
+// a called citizen takes to get up and walk to the counter; an older call has been said by
+// the other boards and the counter recalls it if nobody came. Never twice on one board:
+// `heard` (and, across a reload of the same tab, sessionStorage) keeps the calls it queued.
+const OPENING_MS = 30_000;
 const HOLD_MS = 1500; // the strip stays lit this long after the last announcement
 const SILENT_MS = 6000; // how long a call is highlighted when the board does not speak
 const SILENT_BACKLOG_MS = 300;
@@ -24,7 +35,9 @@ const SAY_TTL_MS = 10 * 60_000;
 const LOG_LIMIT = 100;
 const DONE = new Set(["done", "no_show", "cancelled"]);
 
-const shown = new Set(settings.counters);
+// null: every counter of the office, also one the manager adds while the board is open.
+const subset = settings.subset ? new Set(settings.subset) : null;
+const shows = (counter) => !subset || subset.has(counter);
 const board = { announced: [], started: [], stream: null, announcer: null };
 window.__board = board;
 
@@ -36,22 +49,47 @@ const eventMs = (id) => Number(String(id).split("-")[0]);
 
 // ---- counters -----------------------------------------------------------------------
 
+// Every counter's state, also of one without a tile (yet): a tile added later shows it.
+const states = new Map();
+function stateOf(counter) {
+  if (!states.has(counter)) states.set(counter, { status: "closed", current: null, ticketStatus: null });
+  return states.get(counter);
+}
+
 const tiles = new Map();
-for (const el of document.querySelectorAll(".tile")) {
-  tiles.set(Number(el.dataset.counter), {
+const countersEl = document.getElementById("counters");
+
+function tileOf(el) {
+  const part = (name) => el.querySelector(`.${name}`);
+  return {
     el,
-    number: el.querySelector(".tile-number"),
-    status: el.querySelector(".tile-status"),
-    state: { status: "closed", current: null, ticketStatus: null },
-  });
+    name: part("tile-name"),
+    fields: part("tile-fields"),
+    number: part("tile-number"),
+    status: part("tile-status"),
+  };
+}
+
+for (const el of document.querySelectorAll(".tile")) tiles.set(Number(el.dataset.counter), tileOf(el));
+
+function newTile(counter) {
+  const el = document.createElement("article");
+  el.className = "tile";
+  el.dataset.counter = String(counter);
+  el.dataset.state = "closed";
+  const p = (tag, className) => Object.assign(document.createElement(tag), { className });
+  el.append(p("h2", "tile-name"), p("p", "tile-fields"), p("p", "tile-number empty"), p("p", "tile-status"));
+  return tileOf(el);
 }
 
 function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
 }
 
-function renderTile(tile) {
-  const { status, current, ticketStatus } = tile.state;
+function renderTile(counter) {
+  const tile = tiles.get(counter);
+  if (!tile) return;
+  const { status, current, ticketStatus } = stateOf(counter);
   let state = status;
   if (status === "open" && current) state = ticketStatus === "serving" ? "serving" : "called";
   tile.el.dataset.state = state;
@@ -61,10 +99,51 @@ function renderTile(tile) {
 }
 
 function updateTile(counter, change) {
-  const tile = tiles.get(counter);
-  if (!tile) return;
-  Object.assign(tile.state, change);
-  renderTile(tile);
+  Object.assign(stateOf(counter), change);
+  renderTile(counter);
+}
+
+// ---- the office's layout, as the manager has it now ----------------------------------
+
+const officeName = document.querySelector(".office-name");
+
+/** Tiles are kept by counter number and only their texts change; a counter added gets a
+ * tile in the office's order, a counter removed loses its tile; the grid follows. */
+function applyLayout(layout) {
+  setText(officeName, layout.office);
+  const old = new Map(tiles);
+  tiles.clear();
+  layout.counters.forEach((c, i) => {
+    const tile = old.get(c.number) || newTile(c.number);
+    old.delete(c.number);
+    tiles.set(c.number, tile);
+    setText(tile.name, c.name);
+    setText(tile.fields, c.fields);
+    if (countersEl.children[i] !== tile.el) countersEl.insertBefore(tile.el, countersEl.children[i] || null);
+    renderTile(c.number);
+  });
+  for (const tile of old.values()) tile.el.remove();
+  countersEl.style.setProperty("--cols", String(layout.cols));
+  countersEl.style.setProperty("--rows", String(layout.rows));
+}
+
+let layoutTimer = null;
+function scheduleLayout(delay = 0) {
+  clearTimeout(layoutTimer);
+  layoutTimer = setTimeout(fetchLayout, delay);
+}
+
+async function fetchLayout() {
+  const query = new URLSearchParams({ lang: settings.lang });
+  if (subset) query.set("counters", settings.subset.join(","));
+  try {
+    const response = await fetch(`/board/${encodeURIComponent(settings.office)}/layout?${query}`);
+    if (!response.ok) throw new Error(`layout: ${response.status}`);
+    applyLayout(await response.json());
+  } catch (error) {
+    console.warn("board layout:", error);
+    scheduleLayout(5000);
+  }
 }
 
 // ---- last calls ---------------------------------------------------------------------
@@ -197,7 +276,22 @@ let voiceLine = Promise.resolve();
 const silentQueue = [];
 let silentRunning = false;
 
+const HEARD_KEY = `sothutu.board.heard.${settings.office}`;
+const heard = new Set();
+let lastHeard = sessionStorage.getItem(HEARD_KEY) || "0-0";
+
+function markHeard(key) {
+  heard.add(key);
+  if (heard.size > 100) heard.delete(heard.values().next().value);
+  if (compareIds(key, lastHeard) > 0) {
+    lastHeard = key;
+    sessionStorage.setItem(HEARD_KEY, key);
+  }
+}
+
 function announce(call) {
+  if (heard.has(call.key)) return;
+  markHeard(call.key);
   const info = { number: call.number, counter: call.counter, recall: call.recall, key: call.key };
   if (!announcer || startScreenShown) {
     silentQueue.push(info);
@@ -302,7 +396,7 @@ function onSnapshot(data) {
       ticketStatus: c.current_status || null,
     });
   }
-  for (const number of tiles.keys()) {
+  for (const number of states.keys()) {
     if (!seen.has(number)) updateTile(number, { status: "closed", current: null });
   }
   const calls = data.recent_calls
@@ -311,11 +405,40 @@ function onSnapshot(data) {
       number: c.number,
       counter: Number(c.counter),
       recall: Boolean(c.recall),
+      at: Number(c.at) || eventMs(c.event),
     }))
-    .filter((c) => shown.has(c.counter));
+    .filter((c) => shows(c.counter));
   resetRecent(calls);
   // The message up now: a board that (re)loads gets it here, not from an old event.
   showMessage(data.message || {});
+  announceOpening(calls, data.counters);
+  // A manager's change made while this board was away or loading comes with no event.
+  scheduleLayout();
+}
+
+/** The calls a board opening now still announces (OPENING_MS), oldest first: the newest
+ * call of each counter that still calls that number, unless this board said it already. */
+function announceOpening(calls, snapshotCounters) {
+  const now = serverNow();
+  const counters = new Map(snapshotCounters.map((c) => [Number(c.number), c]));
+  const due = new Map();
+  for (const call of calls) {
+    if (due.has(call.counter)) continue; // newest first: an older call of that counter
+    const counter = counters.get(call.counter);
+    due.set(
+      call.counter,
+      now - call.at < OPENING_MS &&
+        !heard.has(call.key) &&
+        compareIds(call.key, lastHeard) > 0 &&
+        counter?.current_number === call.number &&
+        counter?.current_status === "called"
+        ? call
+        : null,
+    );
+  }
+  const fresh = [...due.values()].filter(Boolean);
+  fresh.sort((a, b) => compareIds(a.key, b.key));
+  for (const call of fresh) announce(call);
 }
 
 function onEvent(msg) {
@@ -324,7 +447,8 @@ function onEvent(msg) {
     case "ticket.called":
     case "ticket.recalled": {
       const counter = Number(d.counter);
-      if (!shown.has(counter)) return;
+      if (!shows(counter)) return;
+      if (!tiles.has(counter)) scheduleLayout(); // a counter added a moment ago
       const recall = msg.type === "ticket.recalled";
       const call = { key: msg.id, number: d.number, counter, recall };
       updateTile(counter, { status: "open", current: d.number, ticketStatus: "called" });
@@ -333,8 +457,8 @@ function onEvent(msg) {
       return;
     }
     case "ticket.started":
-      for (const [counter, tile] of tiles) {
-        if (tile.state.current === d.number) updateTile(counter, { ticketStatus: "serving" });
+      for (const [counter, state] of states) {
+        if (state.current === d.number) updateTile(counter, { ticketStatus: "serving" });
       }
       return;
     case "ticket.finished":
@@ -343,8 +467,8 @@ function onEvent(msg) {
     case "ticket.transferred":
       // A transferred ticket waits again elsewhere; the others have left the counter.
       if (!DONE.has(d.status) && msg.type !== "ticket.transferred") return;
-      for (const [counter, tile] of tiles) {
-        if (tile.state.current !== d.number) continue;
+      for (const [counter, state] of states) {
+        if (state.current !== d.number) continue;
         updateTile(counter, { current: null, ticketStatus: null });
       }
       return;
@@ -358,11 +482,14 @@ function onEvent(msg) {
       });
       return;
     case "office.day_started":
-      for (const [number] of tiles) updateTile(number, { current: null, ticketStatus: null });
+      for (const [number] of states) updateTile(number, { current: null, ticketStatus: null });
       resetRecent([]);
       return;
     case "board.message":
       showMessage(d);
+      return;
+    case "office.config_changed":
+      scheduleLayout();
       return;
     default:
   }

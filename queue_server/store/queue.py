@@ -369,6 +369,25 @@ class QueueStore:
         )
         return CounterState.from_hash(counter.number, res["counter"])
 
+    async def sync_open_counters(self, office: Office) -> None:
+        """The open-counter sets as the office's counters serve its fields now (after a
+        manager's change); idempotent."""
+        slug = office.slug
+        serving = [
+            ",".join(str(j + 1) for j, c in enumerate(office.counters) if f.code in c.fields)
+            for f in office.fields
+        ]
+        await self.scripts.run(
+            "open_sets",
+            [
+                keys.idempotency(slug, NO_IDEMPOTENCY),
+                *(keys.open_counters(slug, f.code) for f in office.fields),
+                *(keys.counter(slug, c.number) for c in office.counters),
+            ],
+            ["0", len(office.fields), len(office.counters), *serving,
+             *(c.number for c in office.counters)],
+        )  # fmt: skip
+
     async def rollover(self, office: Office, day: str, now_ms: int) -> int:
         slug = office.slug
         queues = [keys.queue(slug, lane, k) for lane in lanes_of(office) for k in CLASSES]

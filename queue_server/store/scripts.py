@@ -16,7 +16,7 @@ from redis.exceptions import NoScriptError
 from queue_server.errors import Conflict, NotFound, RangeExhausted, SothutuError
 from queue_server.store.multiplex import MultiplexedRedis
 
-NAMES = ("issue", "call", "step", "requeue", "counter", "rollover")
+NAMES = ("issue", "call", "step", "requeue", "counter", "rollover", "open_sets")
 
 
 class Moved(SothutuError):

@@ -129,6 +129,9 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
 
         async def reload_office(event: Event) -> None:
             await offices.refresh(client, event.office)
+            office = offices.get(event.office)
+            if office is not None:  # counters may serve other fields now
+                await store.sync_open_counters(office)
 
         hub = Hub(store)
         hub.listen("office.config_changed", reload_office)
@@ -141,6 +144,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         app.state.hub = hub
         for office in config.offices:
             await hub.watch(office.slug)
+            await store.sync_open_counters(offices.get(office.slug) or office)
             expired = await queue.start_day(office.slug)
             if expired:
                 log.info("%s: %d tickets of earlier days cancelled", office.slug, expired)

@@ -601,6 +601,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Chưa lấy được số. Vui lòng thử lại hoặc hỏi cán bộ hướng dẫn.",
         "Could not get a number. Please try again or ask the staff.",
     ),
+    "kiosk.field_gone": (
+        "Lĩnh vực “{name}” vừa ngừng nhận số. Mời chọn lại.",
+        "“{name}” has just stopped taking tickets. Please choose again.",
+    ),
     "kiosk.your_number": ("Số thứ tự của bạn", "Your number"),
     "kiosk.ahead": ("Người chờ trước bạn", "People ahead of you"),
     "kiosk.estimate": ("Thời gian chờ dự kiến", "Estimated wait"),

@@ -105,6 +105,10 @@ class Console:
             name, message = place_error(exc, prefix, self.lang, name_of)
             errors.setdefault(name, message)
             return False
+        # Every process does it again when it reloads the office (web/app.py); here too, so
+        # the manager's next page and the kiosks' next refresh already see the new sets.
+        queue: QueueService = self.request.app.state.queue
+        await queue.store.sync_open_counters(self.office)
         return True
 
     async def event(self, etype: str, data: dict[str, Any]) -> str:

@@ -297,7 +297,8 @@ FITS = """() => {
       && a.bottom <= b.bottom + 1;
   };
   const bad = [];
-  for (const n of document.querySelectorAll(".tile-number, .tile-name, .tile-status")) {
+  const parts = ".tile-number, .tile-name, .tile-fields, .tile-status";
+  for (const n of document.querySelectorAll(parts)) {
     if (n.scrollWidth > n.clientWidth + 1 || !inside(n, n.closest(".tile"))) bad.push(n.className);
   }
   for (const n of document.querySelectorAll(".recent-item")) {
@@ -348,8 +349,11 @@ async def test_layout_fits_the_screen(
         target = int(query.split("=")[1].split(",")[0]) if query else 3
         await service.step(current[target], "finish", target)
         await service.issue(OFFICE, fields[target], None)
-        await service.call_next(OFFICE, target)
+        called = await service.call_next(OFFICE, target)
+        assert called is not None
         await expect(page.locator("#call-strip")).to_have_attribute("data-state", "call")
+        # After the calls the board announced at opening (younger than 30 s; silent here).
+        await expect(page.locator("#strip-number")).to_have_text(called.number, timeout=20_000)
         assert await page.evaluate(FITS) == []
         if os.environ.get("SOTHUTU_SCREENSHOTS") and query:
             name = f"board-counters-{query.split('=')[1].replace(',', '-')}-{width}x{height}.png"

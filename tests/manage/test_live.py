@@ -106,3 +106,24 @@ async def test_counter_office_list_shows_a_renamed_office(
     assert "Trung tâm Hành chính công phường Ba Đình</a>" in page
     assert "Trung tâm Phục vụ hành chính công phường Ba Đình" not in page
     assert "phường Kim Mã</a>" in page
+
+
+async def test_a_change_of_the_fields_an_open_counter_serves_moves_the_kiosk_availability(
+    manager: Session, server: str, staff: dict[str, str]
+) -> None:
+    async with httpx.AsyncClient(base_url=server) as client:
+        opened = await client.post(f"/api/v1/offices/{OFFICE}/counters/1/open", headers=staff)
+        assert opened.status_code == 200
+
+        async def available() -> dict[str, bool]:
+            res = await client.get(f"/api/v1/offices/{OFFICE}/overview")
+            return {f["code"]: f["available"] for f in res.json()["fields"]}
+
+        assert await available() == {"HT": True, "CT": False, "DD": False, "LD": False,
+                                     "TP": True}  # fmt: skip
+        # Counter 1, open, now serves Chứng thực only: its old fields have no open counter
+        # (no ticket issued there would be called), the new one has.
+        res = await manager.post(f"{BASE}/counters/1/save", {"order_CT": "1"})
+        assert res.status_code == 303
+        assert await available() == {"HT": False, "CT": True, "DD": False, "LD": False,
+                                     "TP": False}  # fmt: skip

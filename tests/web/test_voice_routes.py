@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from display import voice
+from display import board, voice
 from queue_server.config import Config
 from queue_server.rules.speech import VOCABULARY, clip_name
 from tests.conftest import OFFICE, start_server
@@ -188,6 +188,32 @@ async def test_board_page_shows_the_counters_asked_for(http: httpx.AsyncClient) 
     assert voice_mode.status_code == 400
     english = (await http.get(f"/board/{OFFICE}", params={"lang": "en"})).text
     assert "Last calls" in english
+
+
+async def test_board_layout_names_each_counter_and_its_fields(http: httpx.AsyncClient) -> None:
+    every = (await http.get(f"/board/{OFFICE}/layout")).json()
+    assert every["office"] == "Trung tâm Phục vụ hành chính công phường Ba Đình"
+    assert [c["number"] for c in every["counters"]] == [1, 2, 3, 4, 5]
+    assert every["counters"][0] == {"number": 1, "name": "Quầy 1", "fields": "Hộ tịch · Tư pháp"}
+    assert (every["cols"], every["rows"]) == (3, 2)
+    # A counter of ?counters= that no longer exists is left out, not an error: the board
+    # asks after a manager's change, which may have removed it.
+    some = await http.get(f"/board/{OFFICE}/layout", params={"counters": "5,9,2", "lang": "en"})
+    assert some.json()["counters"] == [
+        {"number": 5, "name": "Counter 5",
+         "fields": "Labour, Invalids and Social Affairs · Justice · Land"},
+        {"number": 2, "name": "Counter 2", "fields": "Civil status · Certification"},
+    ]  # fmt: skip
+    assert (some.json()["cols"], some.json()["rows"]) == (2, 1)
+    assert (await http.get("/board/nowhere/layout")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("tiles", "cols", "rows"),
+    [(0, 1, 1), (1, 1, 1), (3, 3, 1), (4, 2, 2), (5, 3, 2), (9, 3, 3), (10, 4, 3), (13, 4, 4)],
+)
+def test_board_grid(tiles: int, cols: int, rows: int) -> None:
+    assert board.grid(tiles) == (cols, rows)
 
 
 async def test_board_works_without_clips_when_espeak_is_missing(

@@ -1,5 +1,8 @@
 // The kiosk: choose a field, declare priority, get a number. One idempotency key per tap,
 // reused for every retry of that tap, so a dropped connection never issues two tickets.
+// It follows the manager's changes live: every event refreshes the fields (names, order,
+// added or removed ones, availability), and `office.config_changed` also the office's name
+// and the priority classes, without a reload.
 
 import { api, newKey } from "/static/api.js";
 import { OfficeStream } from "/static/realtime.js";
@@ -17,6 +20,8 @@ const PRIORITY_IDLE_S = 30;
 const ISSUE_DEADLINE_MS = 60000;
 
 let loads = new Map(data.loads.map((f) => [f.code, f]));
+const fieldList = root.querySelector(".fields");
+const priorityList = root.querySelector(".priorities");
 let walkIn = data.walk_in;
 let chosen = null;
 let busy = false;
@@ -38,7 +43,27 @@ function waitText(seconds, prefix) {
 }
 
 function fieldName(code) {
+  // The newest name; a field removed meanwhile keeps the last name the kiosk saw.
+  const load = loads.get(code);
+  if (load) return data.lang === "en" ? load.name_en : load.name_vi;
   return (data.fields[code] || { name: code }).name;
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** A short line above the fields, e.g. why the citizen is back at the start. */
+let noticeTimer = null;
+function notice(text) {
+  clearTimeout(noticeTimer);
+  $("notice").textContent = text;
+  $("notice").hidden = false;
+  noticeTimer = setTimeout(() => ($("notice").hidden = true), 8000);
+}
+
+function fieldGone(code) {
+  return T["kiosk.field_gone"].replace("{name}", fieldName(code));
 }
 
 function show(screen) {
@@ -65,11 +90,42 @@ function renderGate() {
   root.classList.toggle("walk-ins-closed", !walkIn.open);
 }
 
+function fieldButton(code) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "field";
+  button.dataset.code = code;
+  const text = Object.assign(document.createElement("span"), { className: "field-text" });
+  text.append(
+    Object.assign(document.createElement("span"), { className: "field-name" }),
+    Object.assign(document.createElement("span"), { className: "field-meta" }),
+  );
+  button.append(Object.assign(document.createElement("span"), { className: "field-prefix" }), text);
+  return button;
+}
+
+/** One button per field, in the office's order. Buttons are kept by field code and only
+ * their texts change, so a rename never moves a button under a citizen's finger; a field
+ * added or removed by the manager appears or goes. */
+function layoutFields() {
+  const old = new Map([...fieldList.querySelectorAll(".field")].map((b) => [b.dataset.code, b]));
+  let at = 0;
+  for (const load of loads.values()) {
+    const button = old.get(load.code) || fieldButton(load.code);
+    old.delete(load.code);
+    setText(button.querySelector(".field-prefix"), load.prefix);
+    setText(button.querySelector(".field-name"), fieldName(load.code));
+    if (fieldList.children[at] !== button) fieldList.insertBefore(button, fieldList.children[at] || null);
+    at += 1;
+  }
+  for (const button of old.values()) button.remove();
+}
+
 function renderFields() {
   renderGate();
-  for (const button of document.querySelectorAll(".field")) {
+  layoutFields();
+  for (const button of fieldList.querySelectorAll(".field")) {
     const load = loads.get(button.dataset.code);
-    if (!load) continue;
     const meta = button.querySelector(".field-meta");
     button.disabled = !load.available;
     button.setAttribute("aria-disabled", String(!load.available));
@@ -106,10 +162,19 @@ async function refresh() {
   try {
     const overview = await api("GET", `/api/v1/offices/${data.office}/overview`);
     loads = new Map(overview.fields.map((f) => [f.code, f]));
+    for (const f of overview.fields) data.fields[f.code] = { prefix: f.prefix, name: fieldName(f.code) };
     walkIn = overview.walk_in;
     if (root.dataset.screen === "start") renderFields();
-    if (root.dataset.screen === "priority" && chosen && !loads.get(chosen)?.available) {
-      show("start");
+    if (root.dataset.screen === "priority" && chosen) {
+      if (loads.get(chosen)?.available) {
+        setText($("chosen-field"), chosenText(chosen));
+      } else {
+        // Removed or closed while the citizen chose a priority: say so rather than
+        // dropping them back to the start without a word.
+        const text = fieldGone(chosen);
+        show("start");
+        notice(text);
+      }
     }
   } catch (err) {
     scheduleRefresh(5000);
@@ -118,11 +183,42 @@ async function refresh() {
   }
 }
 
+function chosenText(code) {
+  const load = loads.get(code);
+  return `${load ? load.prefix : data.fields[code]?.prefix} · ${fieldName(code)}`;
+}
+
 function choose(code) {
-  if (busy) return;
+  if (busy || !loads.get(code)?.available) return;
   chosen = code;
-  $("chosen-field").textContent = `${data.fields[code].prefix} · ${fieldName(code)}`;
+  $("notice").hidden = true;
+  $("chosen-field").textContent = chosenText(code);
   show("priority");
+}
+
+/** The office's name and its priority classes, after a manager changed them. */
+async function refreshOffice() {
+  try {
+    const office = await api("GET", `/api/v1/offices/${data.office}`);
+    setText(document.querySelector(".kiosk-office-name"), office.name);
+    setText(document.querySelector(".kiosk-office-address"), office.address || "");
+    const old = new Map(
+      [...priorityList.querySelectorAll(".priority")].map((b) => [b.dataset.priority, b]),
+    );
+    const buttons = office.priorities
+      .filter((p) => p.code !== "appointment")
+      .map((p) => {
+        const button = old.get(p.code) || document.createElement("button");
+        button.type = "button";
+        button.className = "priority";
+        button.dataset.priority = p.code;
+        setText(button, data.lang === "en" ? p.name_en : p.name_vi);
+        return button;
+      });
+    priorityList.replaceChildren(...buttons);
+  } catch (err) {
+    setTimeout(refreshOffice, 5000);
+  }
 }
 
 async function issue(priority) {
@@ -150,6 +246,12 @@ async function issue(priority) {
         $("network").hidden = true;
         $("failed").hidden = false;
         $("failed").textContent = transient ? T["kiosk.failed"] : err.message;
+        if (err.status === 404 || err.status === 409) {
+          // The field was removed (or closed) by a manager while the tap was on its way:
+          // the citizen reads that, not the API's words about field codes.
+          await refresh();
+          if (!loads.get(body.field)?.available) $("failed").textContent = fieldGone(body.field);
+        }
         screenTimer = setTimeout(() => show("start"), 6000);
         busy = false;
         scheduleRefresh(0);
@@ -202,12 +304,15 @@ function clock() {
   });
 }
 
-for (const button of document.querySelectorAll(".field")) {
-  button.addEventListener("click", () => choose(button.dataset.code));
-}
-for (const button of document.querySelectorAll(".priority")) {
-  button.addEventListener("click", () => issue(button.dataset.priority));
-}
+// On the lists rather than on each button: buttons come and go with the manager's changes.
+fieldList.addEventListener("click", (e) => {
+  const button = e.target.closest(".field");
+  if (button && !button.disabled) choose(button.dataset.code);
+});
+root.querySelector(".screen-priority").addEventListener("click", (e) => {
+  const button = e.target.closest(".priority");
+  if (button) issue(button.dataset.priority);
+});
 $("back").addEventListener("click", () => show("start"));
 $("done").addEventListener("click", () => show("start"));
 document.querySelector(".screen-ticket").addEventListener("click", (e) => {
@@ -224,7 +329,10 @@ setInterval(clock, 15000);
 new OfficeStream(data.office, {
   heartbeatS: data.heartbeat_s,
   onSnapshot: () => scheduleRefresh(0),
-  onEvent: () => scheduleRefresh(),
+  onEvent: (msg) => {
+    scheduleRefresh();
+    if (msg.type === "office.config_changed") refreshOffice();
+  },
   onStatus: (online) => {
     $("offline").hidden = online;
     if (online) scheduleRefresh(0);
