@@ -27,8 +27,8 @@ QUEUE_LIMIT = 2000
 
 def redact(message: dict[str, Any]) -> dict[str, Any]:
     """The public form of a message, for screens without a token: ticket ids (which let
-    their holder cancel a ticket) and the manager who put up a board message are left
-    out, numbers and counters stay."""
+    their holder cancel a ticket) and the manager who put up a board message or changed
+    the office are left out, numbers and counters stay."""
     data = message.get("data")
     if not isinstance(data, dict):
         return message
@@ -38,7 +38,7 @@ def redact(message: dict[str, Any]) -> dict[str, Any]:
         data.pop("id", None)
     elif etype.startswith("counter."):
         data.pop("current", None)
-    elif etype == "board.message":
+    elif etype in ("board.message", "office.config_changed"):
         data.pop("by", None)
     elif etype == "snapshot":
         data["lanes"] = {

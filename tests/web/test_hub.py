@@ -18,7 +18,7 @@ from queue_server.services.offices import OfficeRegistry
 from queue_server.store import keys
 from queue_server.store.queue import Event, QueueStore
 from queue_server.store.streams import GroupReader, stream_group
-from queue_server.web.hub import Hub, Outgoing, Subscription
+from queue_server.web.hub import Hub, Outgoing, Subscription, redact
 
 OFFICE = "phuong-ba-dinh"
 # Far longer than any test: whatever happens within a test came from a wake-up.
@@ -271,3 +271,22 @@ async def test_read_failures_that_last_are_one_warning_and_their_end_is_said(
     assert first.endswith("; retrying")
     assert last.startswith(f"event stream reads of {OFFICE} work again after")
     assert len(hub_lines(caplog, logging.INFO)) == 3
+
+
+@pytest.mark.parametrize(
+    ("etype", "data", "public"),
+    [
+        (
+            "ticket.called",
+            {"id": "o.abc", "number": "A001", "counter": 2},
+            {"number": "A001", "counter": 2},
+        ),
+        ("office.config_changed", {"by": "hoa", "what": "fields"}, {"what": "fields"}),
+        ("board.message", {"by": "hoa", "text": "Nghỉ trưa"}, {"text": "Nghỉ trưa"}),
+        ("counter.opened", {"counter": 1, "current": "o.abc"}, {"counter": 1}),
+    ],
+)
+def test_public_screens_get_no_ticket_ids_or_logins(
+    etype: str, data: dict[str, Any], public: dict[str, Any]
+) -> None:
+    assert redact({"type": etype, "data": data})["data"] == public
