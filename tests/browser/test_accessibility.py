@@ -1,0 +1,209 @@
+"""Every page under axe-core's WCAG 2.0/2.1/2.2 A and AA rules in real Chromium: the citizen's
+pages (kiosk, board, booking, ticket status, guide, rating, check-in), the login page, the
+counter workstation and every page the manager console's navigation leads to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from queue_server.config import Config
+from queue_server.services.auth import AuthService
+from queue_server.services.clock import FixedClock
+from tests.appointments.test_web import at
+from tests.conftest import OFFICE, start_server
+from tests.support.axe import violations
+
+pytestmark = pytest.mark.browser
+API = f"/api/v1/offices/{OFFICE}"
+PASSWORD = "mat-khau-123"
+# An ordinary Wednesday morning: the office is open, so every screen has its working state.
+WEDNESDAY = at(2026, 11, 25, 9, 0)
+DOWNLOAD = re.compile(r"\.(csv|xlsx|toml|png|svg|ics|json|wav)$")
+
+
+@pytest.fixture
+def web(r: Any, config: Config) -> Iterator[str]:
+    thread = start_server(config, FixedClock(WEDNESDAY))
+    url = thread.start()
+    yield url
+    thread.stop()
+
+
+@pytest.fixture
+async def api(web: str, auth: AuthService) -> AsyncIterator[httpx.AsyncClient]:
+    await auth.add_user("lan", "staff", PASSWORD)
+    await auth.add_user("hoa", "manager", PASSWORD)
+    token, _ = await auth.login("lan", PASSWORD)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=web, timeout=10, headers=headers) as client:
+        yield client
+
+
+async def call(api: httpx.AsyncClient, path: str, **body: Any) -> Any:
+    res = await api.post(f"{API}{path}", json=body or None)
+    assert res.status_code in (200, 201), res.text
+    return res.json()
+
+
+class Audit:
+    """Collects the violations of every page, so one run names them all."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    async def __call__(self, page: Page, what: str) -> None:
+        for line in await violations(page):
+            self.found.append(f"{what} ({urlsplit(page.url).path}): {line}")
+
+    def check(self) -> None:
+        assert not self.found, "axe-core violations:\n  " + "\n  ".join(self.found)
+
+
+async def log_in(page: Page, web: str, path: str, user: str) -> None:
+    await page.goto(f"{web}{path}")
+    await page.wait_for_url(re.compile(r".*/login\?next="))
+    await page.fill("input[name=username]", user)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{web}{path}")
+
+
+async def test_citizen_pages_pass_axe(web: str, browser: Browser, api: httpx.AsyncClient) -> None:
+    audit = Audit()
+    await call(api, "/counters/1/open")
+    kiosk = await browser.new_page(viewport={"width": 1080, "height": 1920}, has_touch=True)
+    await kiosk.goto(f"{web}/kiosk/{OFFICE}")
+    await kiosk.wait_for_function("() => document.querySelector('.field-meta').textContent")
+    await audit(kiosk, "kiosk, the fields")
+    await kiosk.click('.field[data-code="HT"]')
+    await expect(kiosk.locator("#kiosk")).to_have_attribute("data-screen", "priority")
+    await audit(kiosk, "kiosk, priority")
+    await kiosk.click(".priority-none")
+    await expect(kiosk.locator("#kiosk")).to_have_attribute("data-screen", "ticket")
+    await audit(kiosk, "kiosk, the ticket")
+    await kiosk.goto(f"{web}/kiosk/{OFFICE}/check-in")
+    await audit(kiosk, "kiosk check-in")
+
+    board = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    await board.goto(f"{web}/board/{OFFICE}")
+    await expect(board.locator("#offline")).to_be_hidden()
+    await call(api, "/counters/1/call-next")
+    await expect(board.locator('.tile[data-counter="1"] .tile-number')).not_to_have_class(
+        re.compile("empty")
+    )
+    await audit(board, "board with a call")
+
+    phone = await browser.new_page(viewport={"width": 360, "height": 740})
+    mine = await call(api, "/tickets", field="HT")
+    await phone.goto(f"{web}/t/{mine['id']}")
+    await expect(phone.locator("#number")).to_have_text(mine["number"])
+    await audit(phone, "ticket status")
+    await phone.goto(f"{web}/t/{mine['id']}/rate")
+    await audit(phone, "rating on a phone")
+    await phone.goto(f"{web}/guide/{OFFICE}")
+    await audit(phone, "guide, the fields")
+    await phone.goto(f"{web}/guide/{OFFICE}/HT")
+    await audit(phone, "guide, a field")
+    await phone.goto(f"{web}/book/{OFFICE}")
+    await audit(phone, "booking, the fields")
+    await phone.click("text=Hộ tịch")
+    async with phone.expect_navigation():
+        await phone.check("input[name=procedure][value='1.004873']")
+    await audit(phone, "booking, procedure and time")
+    booked = await call(
+        api, "/appointments", field="HT", procedure="1.004873", start="2026-11-26T09:00",
+        name="Nguyễn Thị Hoa", phone="0912345678",
+    )  # fmt: skip
+    await phone.goto(f"{web}/book/{OFFICE}/{booked['code']}")
+    await audit(phone, "booking, the appointment")
+    await phone.goto(f"{web}/login")
+    await audit(phone, "login")
+    await phone.goto(f"{web}/login?lang=en")
+    await audit(phone, "login in English")
+    audit.check()
+
+
+async def test_counter_pages_pass_axe(web: str, browser: Browser, api: httpx.AsyncClient) -> None:
+    audit = Audit()
+    context: BrowserContext = await browser.new_context(viewport={"width": 1366, "height": 768})
+    page = await context.new_page()
+    await log_in(page, web, f"/counter/{OFFICE}", "lan")
+    await audit(page, "counter chooser")
+    await page.goto(f"{web}/counter/{OFFICE}/1")
+    await expect(page.locator("body[data-counter-status]")).to_have_count(1)
+    await audit(page, "counter, closed")
+    for field in ("HT", "HT", "HT"):
+        await call(api, "/tickets", field=field)
+    await page.click("#btn-open")
+    await expect(page.locator("#counter-status")).to_have_text("Đang mở")
+    await expect(page.locator("#waiting tr.ticket")).to_have_count(3)
+    await audit(page, "counter, open with people waiting")
+    await page.keyboard.press("F1")  # the call key
+    await expect(page.locator("#waiting tr.ticket")).to_have_count(2)
+    await audit(page, "counter, serving")
+    await context.close()
+    audit.check()
+
+
+async def test_every_console_page_passes_axe(
+    web: str, browser: Browser, api: httpx.AsyncClient
+) -> None:
+    audit = Audit()
+    context = await browser.new_context(viewport={"width": 1366, "height": 768})
+    page = await context.new_page()
+    base = f"/manage/{OFFICE}"
+    await log_in(page, web, base, "hoa")
+    nav = await page.eval_on_selector_all(".mg-nav a[data-nav]", "as => as.map(a => a.href)")
+    assert len(nav) >= 12
+    # The navigation's pages, and one level of the pages they link to (a field, a counter, a
+    # procedure, a staff member...): one of each kind, told apart by its path without digits
+    # and codes, so a long list of procedures is audited once.
+    seen_kinds: set[str] = set()
+    queue = [urlsplit(u).path for u in nav]
+    visited: list[str] = []
+    while queue:
+        path = queue.pop(0)
+        if path in visited:
+            continue
+        visited.append(path)
+        res = await page.goto(f"{web}{path}")
+        assert res is not None and res.status == 200, path
+        if res.headers.get("content-type", "").split(";")[0] != "text/html":
+            continue
+        await audit(page, "console")
+        if urlsplit(path).path.count("/") > 4:
+            continue
+        links = await page.eval_on_selector_all(
+            "main a[href]:not([download])", "as => as.map(a => a.href)"
+        )
+        for url in links:
+            parts = urlsplit(url)
+            if not parts.path.startswith(base + "/") or DOWNLOAD.search(parts.path):
+                continue
+            kind = re.sub(r"/[^/]*\d[^/]*|/[A-Z]{1,8}$", "/*", parts.path)
+            if kind not in seen_kinds:
+                seen_kinds.add(kind)
+                queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    assert {f"{base}/fields/HT", f"{base}/counters/1", f"{base}/reports"} <= set(visited)
+    assert any(re.search(r"/procedures/[\d.]+$", path) for path in visited), visited
+    # A form that comes back with its errors, and a page refused to a clerk.
+    await page.goto(f"{web}{base}/fields/HT")
+    await page.fill("input[name=name_vi]", "")
+    await page.fill("input[name=service_minutes]", "-3")
+    await page.click("button.primary")
+    await expect(page.locator('[data-error-for="name_vi"]')).to_be_visible()
+    await audit(page, "console form with errors")
+    await context.close()
+    clerk = await browser.new_page(viewport={"width": 1366, "height": 768})
+    await log_in(clerk, web, f"/counter/{OFFICE}", "lan")
+    res = await clerk.goto(f"{web}{base}")
+    assert res is not None and res.status == 403
+    await audit(clerk, "console refused to a clerk")
+    audit.check()
