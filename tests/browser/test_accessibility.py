@@ -4,20 +4,22 @@ counter workstation and every page the manager console's navigation leads to."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from queue_server.config import Config
 from queue_server.services.auth import AuthService
 from queue_server.services.clock import FixedClock
 from tests.appointments.test_web import at
-from tests.conftest import OFFICE, start_server
+from tests.conftest import OFFICE, ROOT, start_server
 from tests.support.axe import violations
 
 pytestmark = pytest.mark.browser
@@ -207,3 +209,117 @@ async def test_every_console_page_passes_axe(
     assert res is not None and res.status == 403
     await audit(clerk, "console refused to a clerk")
     audit.check()
+
+
+# ---- the kiosk with large text -------------------------------------------------------------
+
+# What is wrong with the screen as it is: text pushed out sideways, cut by its box, or drawn
+# over other text. Vertical scrolling is allowed (WCAG 1.4.10): 200 % text may not fit at once.
+_LAYOUT_PROBLEMS = """() => {
+  const problems = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth + 1)
+    problems.push(`the page scrolls sideways by ${root.scrollWidth - root.clientWidth}px`);
+  const name = (e) =>
+    e.id ? `#${e.id}` : `${e.tagName.toLowerCase()}.${[...e.classList].join(".")}`;
+  const shown = [...document.querySelectorAll("header *, main *")].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden";
+  });
+  for (const e of shown) {
+    const style = getComputedStyle(e);
+    if (style.display === "inline") continue;
+    if (e.scrollWidth > e.clientWidth + 1)
+      problems.push(`${name(e)} is ${e.scrollWidth - e.clientWidth}px too narrow for its text`);
+    if (style.overflowY !== "visible" && e.scrollHeight > e.clientHeight + 1)
+      problems.push(`${name(e)} cuts ${e.scrollHeight - e.clientHeight}px of its text`);
+    const r = e.getBoundingClientRect();
+    if (r.left < -1 || r.right > root.clientWidth + 1)
+      problems.push(`${name(e)} reaches outside the screen (${r.left | 0}..${r.right | 0})`);
+  }
+  // Boxes that draw text or a picture must not cover one another.
+  const ink = shown.filter((e) => e.tagName === "IMG" || [...e.childNodes].some(
+    (n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim()));
+  for (let i = 0; i < ink.length; i++) {
+    for (let j = i + 1; j < ink.length; j++) {
+      const [a, b] = [ink[i], ink[j]];
+      if (a.contains(b) || b.contains(a)) continue;
+      const [p, q] = [a.getBoundingClientRect(), b.getBoundingClientRect()];
+      const x = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+      const y = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+      if (x > 1 && y > 1) problems.push(`${name(a)} and ${name(b)} overlap`);
+    }
+  }
+  return problems;
+}"""
+
+PORTRAIT = ViewportSize(width=1080, height=1920)
+LANDSCAPE = ViewportSize(width=1920, height=1080)
+
+
+async def large_text_kiosk(
+    browser: Browser, web: str, screen: ViewportSize, how: str
+) -> tuple[BrowserContext, Page]:
+    """The kiosk on `screen` with its text at 200 %: the browser zoomed to 200 % (half as many
+    CSS pixels, each drawn twice as large) or its default font size set to 32 px."""
+    if how == "zoom":
+        size = ViewportSize(width=screen["width"] // 2, height=screen["height"] // 2)
+        ctx = await browser.new_context(viewport=size, device_scale_factor=2, has_touch=True)
+    else:
+        ctx = await browser.new_context(viewport=screen, has_touch=True)
+    page = await ctx.new_page()
+    if how == "font":
+        cdp = await ctx.new_cdp_session(page)
+        await cdp.send("Page.enable")
+        await cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+    await page.goto(f"{web}/kiosk/{OFFICE}")
+    await page.wait_for_function("() => document.querySelector('.field-meta').textContent")
+    return ctx, page
+
+
+async def holds(page: Page, shot: Path) -> None:
+    """Nothing on the screen is pushed out, cut or drawn over other text (a picture of it is
+    kept in `shot` to look at)."""
+    problems = await page.evaluate(_LAYOUT_PROBLEMS)
+    # Not full_page: Chromium's full-page capture drops the font sizes set over CDP.
+    await page.screenshot(path=str(shot))
+    assert not problems, f"{shot.name}:\n  " + "\n  ".join(problems)
+
+
+async def text_px(page: Page, selector: str) -> float:
+    """The size a citizen sees: CSS pixels times the screen's pixels per CSS pixel."""
+    return float(
+        await page.eval_on_selector(
+            selector, "e => parseFloat(getComputedStyle(e).fontSize) * devicePixelRatio"
+        )
+    )
+
+
+@pytest.mark.parametrize("how", ["zoom", "font"])
+@pytest.mark.parametrize("screen", [PORTRAIT, LANDSCAPE], ids=["1080x1920", "1920x1080"])
+async def test_kiosk_holds_200_percent_text(
+    web: str, browser: Browser, api: httpx.AsyncClient, screen: ViewportSize, how: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    await call(api, "/counters/1/open")
+    for _ in range(4):
+        await call(api, "/tickets", field="HT")
+    plain = await browser.new_page(viewport=screen)
+    await plain.goto(f"{web}/kiosk/{OFFICE}")
+    normal = {s: await text_px(plain, s) for s in (".field-name", "h1")}
+    await plain.close()
+    out = ROOT / "docs" / "screenshots" if os.environ.get("SOTHUTU_SCREENSHOTS") else tmp_path
+    name = f"kiosk-200-{how}-{screen['width']}x{screen['height']}"
+    ctx, page = await large_text_kiosk(browser, web, screen, how)
+    # The kiosk follows the browser's text size instead of fixing it to the screen's width.
+    for selector, px in normal.items():
+        assert await text_px(page, selector) >= 1.9 * px, selector
+    await holds(page, out / f"{name}-start.png")
+    await page.click('.field[data-code="HT"]')
+    await expect(page.locator("#kiosk")).to_have_attribute("data-screen", "priority")
+    await holds(page, out / f"{name}-priority.png")
+    await page.click(".priority-none")
+    await expect(page.locator("#kiosk")).to_have_attribute("data-screen", "ticket")
+    await page.wait_for_function("document.getElementById('ticket-qr').naturalWidth > 0")
+    await holds(page, out / f"{name}-ticket.png")
+    await ctx.close()
