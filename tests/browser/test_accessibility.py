@@ -149,7 +149,18 @@ async def test_counter_pages_pass_axe(web: str, browser: Browser, api: httpx.Asy
     await audit(page, "counter, open with people waiting")
     await page.keyboard.press("F1")  # the call key
     await expect(page.locator("#waiting tr.ticket")).to_have_count(2)
+    await audit(page, "counter, a ticket called")
+    await page.click("#btn-transfer")
+    await expect(page.locator("#transfer-dialog")).to_be_visible()
+    await audit(page, "counter, the transfer dialog")
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#transfer-dialog")).to_be_hidden()
+    await page.click("#btn-start")
+    await expect(page.locator("#btn-finish")).to_be_enabled()
     await audit(page, "counter, serving")
+    await page.click("#btn-result")
+    await expect(page.locator("#result-dialog")).to_be_visible()
+    await audit(page, "counter, the result-pickup dialog")
     await context.close()
     audit.check()
 
@@ -158,6 +169,13 @@ async def test_every_console_page_passes_axe(
     web: str, browser: Browser, api: httpx.AsyncClient
 ) -> None:
     audit = Audit()
+    # A live floor: an open counter serving, a paused one, people waiting.
+    for field in ("HT", "HT", "DD"):
+        await call(api, "/tickets", field=field)
+    await call(api, "/counters/1/open")
+    await call(api, "/counters/1/call-next")
+    await call(api, "/counters/4/open")
+    await call(api, "/counters/4/pause")
     context = await browser.new_context(viewport={"width": 1366, "height": 768})
     page = await context.new_page()
     base = f"/manage/{OFFICE}"

@@ -40,7 +40,10 @@ def _reason(text: str) -> str:
 async def violations(page: Page) -> list[str]:
     """The page's WCAG A/AA violations as it is now, one line per failing element."""
     if not AXE.exists():
-        pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run scripts/install (it needs npm)")
+        pytest.fail(
+            f"{AXE.relative_to(ROOT)} is missing: run SOTHUTU_BROWSER=1 scripts/install "
+            "(scripts/test does), which fetches axe-core with npm"
+        )
     if not await page.evaluate("() => typeof axe !== 'undefined'"):
         await page.add_script_tag(path=str(AXE))
     found: list[dict[str, Any]] = await page.evaluate(_RUN, TAGS)
