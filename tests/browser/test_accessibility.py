@@ -68,6 +68,22 @@ class Audit:
         assert not self.found, "axe-core violations:\n  " + "\n  ".join(self.found)
 
 
+async def test_axe_names_each_violation(browser: Browser) -> None:
+    """The check itself: a page with faint text and an unlabelled input fails it, and the
+    report says which rule, how bad, which element and why."""
+    page = await browser.new_page()
+    await page.set_content(
+        '<html lang="vi"><title>t</title><body><main>'
+        '<p style="color:#aaa;background:#fff">Chờ khoảng 5 phút</p><input name="phone">'
+        "</main></body></html>"
+    )
+    found = await violations(page)
+    assert len(found) == 2, found
+    assert found[0].startswith("color-contrast (serious) at p: ") and "2.32" in found[0]
+    assert found[1].startswith("label (critical) at input: Form elements must have labels.")
+    await page.close()
+
+
 async def log_in(page: Page, web: str, path: str, user: str) -> None:
     await page.goto(f"{web}{path}")
     await page.wait_for_url(re.compile(r".*/login\?next="))
