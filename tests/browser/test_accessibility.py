@@ -292,20 +292,24 @@ LANDSCAPE = ViewportSize(width=1920, height=1080)
 
 
 async def large_text_kiosk(
-    browser: Browser, web: str, screen: ViewportSize, how: str
+    browser: Browser, web: str, screen: ViewportSize, how: str, percent: int
 ) -> tuple[BrowserContext, Page]:
-    """The kiosk on `screen` with its text at 200 %: the browser zoomed to 200 % (half as many
-    CSS pixels, each drawn twice as large) or its default font size set to 32 px."""
+    """The kiosk on `screen` with its text at `percent`: the browser zoomed (fewer CSS pixels,
+    each drawn larger, as --force-device-scale-factor does) or its default font size raised
+    from 16 px."""
+    scale = percent / 100
     if how == "zoom":
-        size = ViewportSize(width=screen["width"] // 2, height=screen["height"] // 2)
-        ctx = await browser.new_context(viewport=size, device_scale_factor=2, has_touch=True)
+        w, h = round(screen["width"] / scale), round(screen["height"] / scale)
+        size = ViewportSize(width=w, height=h)
+        ctx = await browser.new_context(viewport=size, device_scale_factor=scale, has_touch=True)
     else:
         ctx = await browser.new_context(viewport=screen, has_touch=True)
     page = await ctx.new_page()
     if how == "font":
         cdp = await ctx.new_cdp_session(page)
         await cdp.send("Page.enable")
-        await cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+        font = round(16 * scale)
+        await cdp.send("Page.setFontSizes", {"fontSizes": {"standard": font, "fixed": font}})
     await page.goto(f"{web}/kiosk/{OFFICE}")
     await page.wait_for_function("() => document.querySelector('.field-meta').textContent")
     return ctx, page
@@ -329,11 +333,13 @@ async def text_px(page: Page, selector: str) -> float:
     )
 
 
-@pytest.mark.parametrize("how", ["zoom", "font"])
+@pytest.mark.parametrize(
+    ("how", "percent"), [("zoom", 200), ("font", 200), ("zoom", 150), ("font", 150)]
+)
 @pytest.mark.parametrize("screen", [PORTRAIT, LANDSCAPE], ids=["1080x1920", "1920x1080"])
-async def test_kiosk_holds_200_percent_text(
+async def test_kiosk_holds_large_text(
     web: str, browser: Browser, api: httpx.AsyncClient, screen: ViewportSize, how: str,
-    tmp_path: Path,
+    percent: int, tmp_path: Path,
 ) -> None:  # fmt: skip
     await call(api, "/counters/1/open")
     for _ in range(4):
@@ -343,11 +349,11 @@ async def test_kiosk_holds_200_percent_text(
     normal = {s: await text_px(plain, s) for s in (".field-name", "h1")}
     await plain.close()
     out = ROOT / "docs" / "screenshots" if os.environ.get("SOTHUTU_SCREENSHOTS") else tmp_path
-    name = f"kiosk-200-{how}-{screen['width']}x{screen['height']}"
-    ctx, page = await large_text_kiosk(browser, web, screen, how)
+    name = f"kiosk-{how}{percent}-{screen['width']}x{screen['height']}"
+    ctx, page = await large_text_kiosk(browser, web, screen, how, percent)
     # The kiosk follows the browser's text size instead of fixing it to the screen's width.
     for selector, px in normal.items():
-        assert await text_px(page, selector) >= 1.9 * px, selector
+        assert await text_px(page, selector) >= 0.95 * percent / 100 * px, selector
     await holds(page, out / f"{name}-start.png")
     await page.click('.field[data-code="HT"]')
     await expect(page.locator("#kiosk")).to_have_attribute("data-screen", "priority")
@@ -357,3 +363,19 @@ async def test_kiosk_holds_200_percent_text(
     await page.wait_for_function("document.getElementById('ticket-qr').naturalWidth > 0")
     await holds(page, out / f"{name}-ticket.png")
     await ctx.close()
+
+
+async def test_a_smaller_kiosk_keeps_its_look_at_the_browsers_defaults(
+    web: str, browser: Browser, api: httpx.AsyncClient
+) -> None:
+    """The floor for large text does not enlarge text on a 1366x768 screen at 100 %: sizes
+    follow its short side and every field fits without scrolling."""
+    await call(api, "/counters/1/open")
+    page = await browser.new_page(viewport={"width": 1366, "height": 768})
+    await page.goto(f"{web}/kiosk/{OFFICE}")
+    await page.wait_for_function("() => document.querySelector('.field-meta').textContent")
+    root = await page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert root == pytest.approx(0.022 * 768, abs=0.01)
+    assert await page.evaluate("document.documentElement.scrollHeight") == 768
+    assert await page.evaluate(_LAYOUT_PROBLEMS) == []
+    await page.close()
