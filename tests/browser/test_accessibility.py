@@ -117,6 +117,10 @@ async def test_citizen_pages_pass_axe(web: str, browser: Browser, api: httpx.Asy
         re.compile("empty")
     )
     await audit(board, "board with a call")
+    # A paused counter keeps its number on the board, dimmed but readable.
+    await call(api, "/counters/1/pause")
+    await expect(board.locator('.tile[data-counter="1"]')).to_have_attribute("data-state", "paused")
+    await audit(board, "board with a paused counter")
 
     phone = await browser.new_page(viewport={"width": 360, "height": 740})
     mine = await call(api, "/tickets", field="HT")
