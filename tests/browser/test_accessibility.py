@@ -129,6 +129,8 @@ async def test_citizen_pages_pass_axe(web: str, browser: Browser, api: httpx.Asy
     await audit(phone, "ticket status")
     await phone.goto(f"{web}/t/{mine['id']}/rate")
     await audit(phone, "rating on a phone")
+    await kiosk.goto(f"{web}/rate/{OFFICE}/1")
+    await audit(kiosk, "rating tablet at counter 1")
     await phone.goto(f"{web}/guide/{OFFICE}")
     await audit(phone, "guide, the fields")
     await phone.goto(f"{web}/guide/{OFFICE}/HT")

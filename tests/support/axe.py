@@ -30,6 +30,10 @@ _RUN = """async (tags) => {
 }"""
 
 
+_SETTLED = """() => document.getAnimations().every(
+  (a) => a.playState !== "running" || a.effect.getComputedTiming().iterations === Infinity)"""
+
+
 def _reason(text: str) -> str:
     # failureSummary starts with "Fix any of the following:", then one line per way to pass;
     # the first line says what is wrong (for colour contrast: the colours and the ratio).
@@ -44,6 +48,9 @@ async def violations(page: Page) -> list[str]:
             f"{AXE.relative_to(ROOT)} is missing: run SOTHUTU_BROWSER=1 scripts/install "
             "(scripts/test does), which fetches axe-core with npm"
         )
+    # Colours are judged as they rest, not halfway through a transition or a few pulses (a
+    # board's call); endless animations (a spinner) are taken as they are.
+    await page.wait_for_function(_SETTLED)
     if not await page.evaluate("() => typeof axe !== 'undefined'"):
         await page.add_script_tag(path=str(AXE))
     found: list[dict[str, Any]] = await page.evaluate(_RUN, TAGS)
