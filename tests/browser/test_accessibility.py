@@ -93,6 +93,8 @@ async def log_in(page: Page, web: str, path: str, user: str) -> None:
     await page.wait_for_url(f"{web}{path}")
 
 
+# About 20 pages, each audited: several times the 60 s default on a busy machine is safe.
+@pytest.mark.timeout(180)
 async def test_citizen_pages_pass_axe(web: str, browser: Browser, api: httpx.AsyncClient) -> None:
     audit = Audit()
     await call(api, "/counters/1/open")
@@ -187,6 +189,8 @@ async def test_counter_pages_pass_axe(web: str, browser: Browser, api: httpx.Asy
     audit.check()
 
 
+# About 20 pages, each audited: several times the 60 s default on a busy machine is safe.
+@pytest.mark.timeout(180)
 async def test_every_console_page_passes_axe(
     web: str, browser: Browser, api: httpx.AsyncClient
 ) -> None:
