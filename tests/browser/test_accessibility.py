@@ -185,6 +185,23 @@ async def test_counter_pages_pass_axe(web: str, browser: Browser, api: httpx.Asy
     await page.click("#btn-result")
     await expect(page.locator("#result-dialog")).to_be_visible()
     await audit(page, "counter, the result-pickup dialog")
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#result-dialog")).to_be_hidden()
+    for button, dialog, name in (
+        ("#btn-served", "#served-dialog", "the tickets served today"),
+        ("#btn-postpone", "#postpone-dialog", "postponing a result pickup"),
+    ):
+        await page.click(button)
+        await expect(page.locator(dialog)).to_be_visible()
+        await audit(page, f"counter, {name}")
+        await page.keyboard.press("Escape")
+        await expect(page.locator(dialog)).to_be_hidden()
+    await page.click("#btn-finish")
+    await expect(page.locator("#btn-start")).to_be_disabled()
+    await page.click("#btn-pause")  # the last counter open for Hộ tịch, two waiting
+    await expect(page.locator("#counter-confirm")).to_be_visible()
+    await audit(page, "counter, pausing the last open counter of a field")
+    await page.click("#counter-confirm-keep")
     await context.close()
     audit.check()
 
