@@ -65,6 +65,7 @@ def reason_vi(reason: str) -> str:
             return pattern.sub(vi, reason)
     return "không hợp lệ"
 
+
 # A recorded state (docs/printing.md) as a person sending a job needs it: will it print now?
 _ONLINE = {"ok": "online", "unknown": "unknown"}
 
