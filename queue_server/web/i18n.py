@@ -715,6 +715,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Bấm “Gọi số tiếp theo” để mời công dân kế tiếp.",
         "Press “Call next” to invite the next citizen.",
     ),
+    "counter.none_hint.closed": (
+        "Quầy đang đóng. Bấm “Mở quầy” để bắt đầu gọi số.",
+        "The counter is closed. Press “Open” to start calling.",
+    ),
+    "counter.none_hint.paused": (
+        "Quầy đang tạm dừng. Bấm “Mở quầy” để gọi số tiếp.",
+        "The counter is paused. Press “Open” to call again.",
+    ),
     "counter.ticket.called": ("Đã gọi – chờ công dân đến quầy", "Called – waiting for the citizen"),
     "counter.ticket.serving": ("Đang phục vụ", "Serving"),
     "counter.since_called": ("Gọi cách đây", "Called"),

@@ -122,7 +122,11 @@ async def test_serving_flow_by_clicks_and_shortcuts(
     call_next = page.locator("#btn-call-next")
     await expect(page.locator("#counter-status")).to_have_text("Đã đóng")
     await expect(call_next).to_be_disabled()
+    # No hint to call while calling cannot work.
+    current_state = page.locator("#current-state")
+    await expect(current_state).to_have_text("Quầy đang đóng. Bấm “Mở quầy” để bắt đầu gọi số.")
     await open_counter(page)
+    await expect(current_state).to_have_text("Bấm “Gọi số tiếp theo” để mời công dân kế tiếp.")
     # Calling order: the elderly citizen first, marked as priority.
     await expect(rows(page)).to_have_text([elder["number"], a1["number"], a2["number"]])
     await expect(page.locator("#waiting tr.ticket").first).to_contain_text(

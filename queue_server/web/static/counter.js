@@ -181,6 +181,12 @@ function renderStatus() {
   pill.textContent = T[`counter.status.${state.status}`];
   pill.className = `pill pill-${state.status}`;
   document.body.dataset.counterStatus = state.status;
+  if (!state.current) $("current-state").textContent = noneHint();
+}
+
+// What to do next when no ticket is at the counter: "Gọi số" only once the counter is open.
+function noneHint() {
+  return T[`counter.none_hint.${state.status}`] || T["counter.none_hint"];
 }
 
 function renderCurrent() {
@@ -190,7 +196,7 @@ function renderCurrent() {
   $("current-number").textContent = t ? t.number : "—";
   $("current-field").textContent = t ? fieldName(t.field) : "";
   $("current-priority").replaceChildren(...(t && priorityBadge(t) ? [priorityBadge(t)] : []));
-  $("current-state").textContent = t ? T[`counter.ticket.${t.status}`] : T["counter.none_hint"];
+  $("current-state").textContent = t ? T[`counter.ticket.${t.status}`] : noneHint();
   $("recalls").textContent = t && t.recalls ? `${T["counter.recalls"]}: ${t.recalls}` : "";
   renderTimer();
 }
