@@ -57,6 +57,7 @@ def connect_cluster(url: str) -> RedisCluster:
         password=seeds.password,
         ssl=seeds.tls,
         decode_responses=True,
+        socket_timeout=5.0,  # as on one server (store/connection.py); streams.py keys on it
         health_check_interval=30,
         max_connections=int(
             os.environ.get("SOTHUTU_REDIS_NODE_CONNECTIONS", DEFAULT_MAX_CONNECTIONS)

@@ -23,7 +23,7 @@ from redis.backoff import ExponentialBackoff
 from queue_server.config import CLUSTER_SCHEMES, RedisConfig
 from queue_server.errors import Unavailable
 from queue_server.store.cluster import connect_cluster
-from queue_server.store.multiplex import Endpoint, MultiplexedRedis
+from queue_server.store.multiplex import DEFAULT_TIMEOUT_S, Endpoint, MultiplexedRedis
 
 PR_SET_PDEATHSIG = 1
 
@@ -123,8 +123,14 @@ class EmbeddedRedis:
             "--daemonize", "no",
             "--logfile", str(self.data_dir / "redis.log"),
         ]  # fmt: skip
+        # A session of its own: a Ctrl-C in the terminal (sent to the whole foreground group)
+        # stops the server, which then stops Redis in order, rather than both at once.
         self.process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent, close_fds=True
+            args,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
+            close_fds=True,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         probe = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1)
@@ -179,6 +185,8 @@ def connect(url: str) -> aredis.Redis:
         url,
         decode_responses=True,
         protocol=2,
+        # Said here (the URL's socket_timeout wins): redis-py's own default changed in 8.0.
+        socket_timeout=DEFAULT_TIMEOUT_S,
         health_check_interval=30,
         max_connections=int(os.environ.get("SOTHUTU_REDIS_POOL", "64")),
         timeout=20,

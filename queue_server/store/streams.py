@@ -56,6 +56,11 @@ class GroupReader:
         self.r = client
         self.wake_key = keys.hub_wake(first_office, secrets.token_hex(6))
         self._mux = client.multiplexer() if isinstance(client, MultiplexedRedis) else None
+        # A blocking read must be answered before the connection's read times out (redis-py
+        # 8 reads with a 5 s timeout by default, as long as the hub's usual block): a read
+        # that times out is dropped with its connection and logged. 80% leaves the margin.
+        timeout = client.get_connection_kwargs().get("socket_timeout")
+        self._block_cap_ms = int(timeout * 800) if timeout else None
         # Its own cursor rather than "$": a wake-up between two reads is not missed.
         self._woken = "0-0"
 
@@ -83,6 +88,8 @@ class GroupReader:
                 for eid, flat in entries:
                     out.append((stream, _event(eid, slug, flat)))
             return out
+        if block_ms is not None and self._block_cap_ms is not None:
+            block_ms = max(1, min(block_ms, self._block_cap_ms))
         res = await self.r.xread(streams, block=block_ms, count=count)
         for stream, entries in res or []:
             if stream == self.wake_key:

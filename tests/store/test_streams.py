@@ -49,3 +49,18 @@ async def test_quick_and_blocking_reads_agree(
         await reader.discard()
     finally:
         await client.aclose()
+
+
+async def test_a_blocking_read_ends_before_the_connection_would_time_out(
+    r: Any, redis_server: EmbeddedRedis
+) -> None:
+    """The hub blocks 5 s, as long as redis-py's read timeout: the read is cut to fit inside
+    the socket timeout, so an idle office's read answers empty instead of failing."""
+    client = connect(redis_server.url() + "?socket_timeout=0.5")
+    try:
+        reader = GroupReader(client, "phuong-ba-dinh")
+        # Uncut, redis-py would raise TimeoutError after 0.5 s of the 5 s block.
+        assert await reader.read({keys.events("phuong-ba-dinh"): "0-0"}, 5000) == []
+        await reader.discard()
+    finally:
+        await client.aclose()
