@@ -36,3 +36,7 @@ async def browser() -> AsyncIterator[Browser]:
             yield b
         finally:
             await b.close()
+
+
+# The manager console session the live tests drive (one definition, tests/manage).
+from tests.manage.conftest import manager  # noqa: E402, F401

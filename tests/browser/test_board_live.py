@@ -13,7 +13,6 @@ import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
 from queue_server.config import Config
-from queue_server.services.auth import AuthService
 from queue_server.services.clock import FixedClock
 from tests.browser.test_board import (  # noqa: F401
     announced,
@@ -27,7 +26,7 @@ from tests.browser.test_board import (  # noqa: F401
     wait_for_clips,
 )
 from tests.conftest import OFFICE, start_server
-from tests.manage.conftest import PASSWORD, Session, log_in
+from tests.manage.conftest import Session
 
 MANAGE = f"/manage/{OFFICE}"
 LIVE_MS = 2000
@@ -35,18 +34,6 @@ FIELD = {
     "first_number": "1", "last_number": "999", "service_minutes": "10",
     "target_wait_minutes": "15",
 }  # fmt: skip
-
-
-@pytest.fixture
-async def manager(server: str, auth: AuthService) -> AsyncIterator[Session]:
-    await auth.add_user("hoa", "manager", PASSWORD)
-    async with httpx.AsyncClient(base_url=server, timeout=10) as client:
-        yield Session(client, await log_in(client, "hoa"))
-
-
-async def save(manager: Session, path: str, form: dict[str, str]) -> None:
-    res = await manager.post(f"{MANAGE}{path}", form)
-    assert res.status_code == 303, res.text
 
 
 def names(page: Page) -> Any:
@@ -68,7 +55,7 @@ async def test_counters_added_renamed_removed_and_a_field_renamed_appear_live(
     fields = page.locator('.tile[data-counter="1"] .tile-fields')
     await expect(fields).to_have_text("Hộ tịch · Tư pháp")
 
-    await save(manager, "/fields/HT/save",
+    await manager.save(f"{MANAGE}/fields/HT/save",
                {"prefix": "A", "name_vi": "Hộ tịch – Khai sinh", "name_en": "Civil status",
                 **FIELD})  # fmt: skip
     await expect(fields).to_have_text("Hộ tịch – Khai sinh · Tư pháp", timeout=LIVE_MS)
@@ -76,15 +63,15 @@ async def test_counters_added_renamed_removed_and_a_field_renamed_appear_live(
         "Hộ tịch – Khai sinh · Chứng thực", timeout=LIVE_MS
     )
 
-    await save(manager, "/counters/3/save", {"name": "Quầy 3 – Một cửa", "order_CT": "1"})
+    await manager.save(f"{MANAGE}/counters/3/save", {"name": "Quầy 3 – Một cửa", "order_CT": "1"})
     await expect(names(page).nth(2)).to_have_text("Quầy 3 – Một cửa", timeout=LIVE_MS)
     await expect(page.locator('.tile[data-counter="3"] .tile-fields')).to_have_text("Chứng thực")
 
-    await save(manager, "/counters/new/save", {"number": "6", "order_DD": "1"})
+    await manager.save(f"{MANAGE}/counters/new/save", {"number": "6", "order_DD": "1"})
     await expect(names(page)).to_have_text(
         ["Quầy 1", "Quầy 2", "Quầy 3 – Một cửa", "Quầy 4", "Quầy 5", "Quầy 6"], timeout=LIVE_MS
     )
-    await save(manager, "/counters/2/delete", {})
+    await manager.save(f"{MANAGE}/counters/2/delete", {})
     await expect(names(page)).to_have_text(
         ["Quầy 1", "Quầy 3 – Một cửa", "Quầy 4", "Quầy 5", "Quầy 6"], timeout=LIVE_MS
     )

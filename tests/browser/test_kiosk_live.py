@@ -5,17 +5,14 @@ removed is refused in words a citizen reads, never lost in silence."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from playwright.async_api import BrowserContext, Page, Route, expect
 
-from queue_server.services.auth import AuthService
 from tests.browser.test_kiosk import context, field, kiosk, open_counters  # noqa: F401
 from tests.conftest import OFFICE
-from tests.manage.conftest import PASSWORD, Session, log_in
+from tests.manage.conftest import Session
 
 MANAGE = f"/manage/{OFFICE}"
 FIELD = {
@@ -26,25 +23,13 @@ FIELD = {
 LIVE_MS = 2000
 
 
-@pytest.fixture
-async def manager(server: str, auth: AuthService) -> AsyncIterator[Session]:
-    await auth.add_user("hoa", "manager", PASSWORD)
-    async with httpx.AsyncClient(base_url=server, timeout=10) as client:
-        yield Session(client, await log_in(client, "hoa"))
-
-
-async def save(manager: Session, path: str, form: dict[str, str]) -> None:
-    res = await manager.post(f"{MANAGE}{path}", form)
-    assert res.status_code == 303, res.text
-
-
 async def rename(manager: Session, code: str, prefix: str, name_vi: str, name_en: str) -> None:
     form = {"prefix": prefix, "name_vi": name_vi, "name_en": name_en, **FIELD}
-    await save(manager, f"/fields/{code}/save", form)
+    await manager.save(f"{MANAGE}/fields/{code}/save", form)
 
 
 async def serve(manager: Session, counter: int, *codes: str) -> None:
-    await save(manager, f"/counters/{counter}/save", {f"order_{c}": str(i + 1) for i, c in
+    await manager.save(f"{MANAGE}/counters/{counter}/save", {f"order_{c}": str(i + 1) for i, c in
                                                       enumerate(codes)})  # fmt: skip
 
 
@@ -53,7 +38,7 @@ async def remove_tp(manager: Session, *keep: str) -> None:
     `keep`, or HT), then it goes."""
     await serve(manager, 1, *(keep or ("HT",)))
     await serve(manager, 5, "LD", "DD")
-    await save(manager, "/fields/TP/delete", {})
+    await manager.save(f"{MANAGE}/fields/TP/delete", {})
 
 
 def codes(page: Page) -> Any:
@@ -88,7 +73,7 @@ async def test_an_open_kiosk_follows_renames_new_and_removed_fields_and_counters
     await expect(field(page, "CT").locator(".meta-waiting")).to_have_text("0 người đang chờ")
 
     # A new field, served by the open counter: a new button, in the office's order.
-    await save(manager, "/fields/new/save",
+    await manager.save(f"{MANAGE}/fields/new/save",
                {"code": "QS", "prefix": "F", "name_vi": "Quân sự", "name_en": "Military",
                 **FIELD})  # fmt: skip
     await expect(field(page, "QS")).to_be_visible(timeout=LIVE_MS)
@@ -221,7 +206,7 @@ async def test_renamed_and_removed_priority_classes_reach_an_open_kiosk(
     form = {"interleave": "2", "rows": str(len(classes)), "delete_2": "on"}
     for i, (code, vi, en) in enumerate(classes):
         form |= {f"code_{i}": code, f"name_vi_{i}": vi, f"name_en_{i}": en}
-    await save(manager, "/priority/save", form)
+    await manager.save(f"{MANAGE}/priority/save", form)
     # Once the kiosk has the new classes (its next screen shows them), without a reload.
     await page.wait_for_function(
         "() => [...document.querySelectorAll('.priority')].some("

@@ -47,6 +47,11 @@ class Session:
     ) -> httpx.Response:
         return await self.client.post(path, data={"csrf": self.csrf, **(data or {})}, files=files)
 
+    async def save(self, path: str, data: dict[str, str]) -> None:
+        """A console form posted and taken (the console answers a save with a 303)."""
+        res = await self.post(path, data)
+        assert res.status_code == 303, res.text
+
 
 @pytest.fixture
 async def manager(server: str, auth: AuthService) -> AsyncIterator[Session]:
