@@ -40,7 +40,7 @@ from queue_server.services.reports import ReportsService  # noqa: E402
 from queue_server.store import keys  # noqa: E402
 from queue_server.store.aggregates import AggregateStore  # noqa: E402
 from queue_server.store.connection import EmbeddedRedis, connect  # noqa: E402
-from queue_server.web import reports as report_pages  # noqa: E402
+from queue_server.web.manage import reports as report_pages  # noqa: E402
 from tests.reports import history  # noqa: E402
 
 OFFICE = "phuong-ba-dinh"

@@ -15,10 +15,12 @@ set on disk was built from the same vocabulary, voice settings and espeak-ng ver
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -34,6 +36,8 @@ from typing import Any, Final
 
 from queue_server.errors import SothutuError
 from queue_server.rules.speech import VOCABULARY, clip_name, spoken_text
+
+log = logging.getLogger("sothutu.board")
 
 VOICE: Final = "vi"
 RATE_WPM: Final = 150
@@ -292,6 +296,57 @@ def resolve_chime(override_dir: Path | None, default_dir: Path) -> Path:
     if found is None:
         raise VoiceClipsError(f"no chime in {default_dir}")
     return found
+
+
+# Clip file stem → unit ("muwowif" → "mười"); the chime is a clip without a unit.
+UNITS: Final[dict[str, str]] = {clip_name(u): u for u in VOCABULARY}
+
+# The last set this process made sure of. A process that creates many apps over fresh data
+# folders (the test suite does) copies it instead of running espeak-ng again each time;
+# ensure_default_clips still checks the copy's build key and rebuilds a stale one.
+_last_set: Path | None = None
+
+
+def _prepare_default_clips(data_dir: Path) -> None:
+    global _last_set
+    target = default_dir(data_dir)
+    source = _last_set
+    copied = False
+    if source is not None and source != target and not target.exists():
+        with contextlib.suppress(OSError):
+            shutil.copytree(source, target)
+            copied = True
+    try:
+        _last_set = ensure_default_clips(data_dir)
+    except VoiceClipsError:
+        if copied:  # a set this installation cannot check is not served
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+
+
+async def build_default_clips(data_dir: Path) -> None:
+    """Build the default clip set if it is missing or stale, off the event loop. A failure
+    is logged, not raised: the board still shows calls, with the chime and words missing."""
+    try:
+        await asyncio.to_thread(_prepare_default_clips, data_dir)
+    except VoiceClipsError as exc:
+        log.error("voice clips not available: %s", exc.message)
+    except OSError as exc:  # e.g. a read-only data folder
+        log.error("voice clips not available: %s", exc)
+
+
+def clip_file(data_dir: Path, office: str, stem: str) -> tuple[Path | None, str]:
+    """The file to play for a clip stem, and where it comes from ("office", "shared",
+    "default"); (None, "") while the default set is not built yet."""
+    for folder, source in (
+        (data_dir / "voice" / office, "office"),
+        (override_dir(data_dir), "shared"),
+        (default_dir(data_dir), "default"),
+    ):
+        found = _find(stem, folder)
+        if found is not None:
+            return found, source
+    return None, ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

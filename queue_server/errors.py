@@ -12,7 +12,7 @@
     ├── TooManyRequests   429
     └── Unavailable       503    Redis or a printer cannot be reached
 
-The web layer maps these to responses in one table (`queue_server.web.errors`).
+The web layer maps these to responses in one table (`queue_server.web.http.errors`).
 """
 
 from __future__ import annotations

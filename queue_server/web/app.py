@@ -20,7 +20,8 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from display import board
+import display
+from display import voice
 from queue_server.config import Config
 from queue_server.rules.calendar import statutory_holidays
 from queue_server.services.appointments import AppointmentService
@@ -36,14 +37,18 @@ from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
 from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event, QueueStore
-from queue_server.web import api, booking, counter, kiosk, manage, pages, printers
-from queue_server.web import ratings as rating_pages
-from queue_server.web import reports as report_pages
-from queue_server.web.errors import HANDLERS, UnexpectedErrors, internal_error
-from queue_server.web.hub import Hub
-from queue_server.web.pages import WEB
-from queue_server.web.secrets_file import session_key
-from queue_server.web.ws import office_socket
+from queue_server.web import board, booking, counter, manage
+from queue_server.web.api import printers
+from queue_server.web.api import tickets as api
+from queue_server.web.http import templates as pages
+from queue_server.web.http.errors import HANDLERS, UnexpectedErrors, internal_error
+from queue_server.web.http.secrets_file import session_key
+from queue_server.web.http.templates import WEB
+from queue_server.web.kiosk import rating as rating_pages
+from queue_server.web.kiosk import screen as kiosk
+from queue_server.web.manage import reports as report_pages
+from queue_server.web.realtime.hub import Hub
+from queue_server.web.realtime.socket import office_socket
 
 log = logging.getLogger("sothutu")
 SESSION_COOKIE = "sothutu_session"
@@ -172,7 +177,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         scheduler.start()
         # Boards show calls while the clips are still being built; only the voice waits.
         clips = asyncio.create_task(
-            board.build_default_clips(config.server.data_dir), name="sothutu-voice-clips"
+            voice.build_default_clips(config.server.data_dir), name="sothutu-voice-clips"
         )
         # The holidays package imports every country's module on first use (~0.3 s, 10,000
         # objects): do it now, before serving, rather than in the middle of a busy morning.
@@ -210,7 +215,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         *printers.routes(),
         *board.routes(),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
-        Mount("/display/static", StaticFiles(directory=board.STATIC), name="display-static"),
+        Mount("/display/static", StaticFiles(directory=display.STATIC), name="display-static"),
     ]
     middleware = [
         Middleware(UnexpectedErrors),

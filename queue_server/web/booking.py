@@ -35,11 +35,9 @@ from queue_server.services.appointments import (
 from queue_server.services.auth import require_device_or_role, require_role
 from queue_server.store.accounts import Accounts
 from queue_server.store.bookings import Booking
-from queue_server.web.addresses import public_base
-from queue_server.web.errors import language
-from queue_server.web.i18n import translate
-from queue_server.web.pages import check_csrf, render
-from queue_server.web.requests import (
+from queue_server.web.http.addresses import public_base
+from queue_server.web.http.errors import language
+from queue_server.web.http.requests import (
     idempotency_key,
     json_body,
     opt_int,
@@ -48,6 +46,8 @@ from queue_server.web.requests import (
     req_query,
     req_str,
 )
+from queue_server.web.http.templates import check_csrf, render
+from queue_server.web.i18n import translate
 
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

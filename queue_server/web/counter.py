@@ -20,9 +20,9 @@ from queue_server.services.auth import require_role
 from queue_server.services.counter_stats import CounterStats
 from queue_server.services.queue import QueueService
 from queue_server.store.queue import counter_lanes
-from queue_server.web.errors import language
-from queue_server.web.pages import page_user, render
-from queue_server.web.requests import path_int, principal
+from queue_server.web.http.errors import language
+from queue_server.web.http.requests import path_int, principal
+from queue_server.web.http.templates import page_user, render
 
 
 def _queue(request: Request) -> QueueService:

@@ -38,5 +38,5 @@ async def browser() -> AsyncIterator[Browser]:
             await b.close()
 
 
-# The manager console session the live tests drive (one definition, tests/manage).
-from tests.manage.conftest import manager  # noqa: E402, F401
+# The manager console session the live tests drive.
+from tests.support.console import manager  # noqa: E402, F401

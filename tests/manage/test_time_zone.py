@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from queue_server.web.manage_console import utc_offset_label
+from queue_server.web.manage.console import utc_offset_label
 from tests.manage.conftest import OFFICE, Session
 
 

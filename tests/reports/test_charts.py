@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from queue_server.web import charts
+from queue_server.web.manage import charts
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from queue_server.web.openapi import openapi
+from queue_server.web.api.openapi import openapi
 from tests.conftest import OFFICE
 
 EXAMPLES = int(os.environ.get("SOTHUTU_FUZZ_EXAMPLES", "0"))

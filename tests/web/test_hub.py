@@ -18,7 +18,7 @@ from queue_server.services.offices import OfficeRegistry
 from queue_server.store import keys
 from queue_server.store.queue import Event, QueueStore
 from queue_server.store.streams import GroupReader, stream_group
-from queue_server.web.hub import Hub, Outgoing, Subscription, redact
+from queue_server.web.realtime.hub import Hub, Outgoing, Subscription, redact
 
 OFFICE = "phuong-ba-dinh"
 # Far longer than any test: whatever happens within a test came from a wake-up.

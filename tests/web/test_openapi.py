@@ -11,8 +11,8 @@ from openapi_spec_validator import validate
 from starlette.routing import BaseRoute, Mount, Route
 
 from queue_server.config import Config
+from queue_server.web.api.openapi import openapi
 from queue_server.web.app import create_app
-from queue_server.web.openapi import openapi
 
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 

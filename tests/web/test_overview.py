@@ -15,7 +15,7 @@ from queue_server import config as config_mod
 from queue_server.rules.calling import Klass, Waiting
 from queue_server.services.overview import new_ticket_ahead
 from queue_server.web.app import create_app
-from queue_server.web.kiosk import CHECK_IN_PATH
+from queue_server.web.kiosk.screen import CHECK_IN_PATH
 from tests.conftest import OFFICE
 from tests.support.server import ServerThread
 

@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from display import board, voice
+from display import voice
 from queue_server.config import Config
 from queue_server.rules.speech import VOCABULARY, clip_name
+from queue_server.web import board
 from tests.conftest import OFFICE, start_server
 
 VOICE = f"/voice/{OFFICE}"

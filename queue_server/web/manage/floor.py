@@ -18,8 +18,8 @@ from queue_server.config import Office
 from queue_server.services.printing import PrintService
 from queue_server.services.queue import QueueService
 from queue_server.store.messages import BoardMessages
-from queue_server.web.manage_console import Console, page
-from queue_server.web.manage_forms import Form
+from queue_server.web.manage.console import Console, page
+from queue_server.web.manage.forms import Form
 
 HOUR_MS = 3_600_000
 

@@ -28,8 +28,8 @@ from queue_server.services.auth import require_device_or_role, require_role
 from queue_server.services.printing import PrintService
 from queue_server.store.accounts import Principal
 from queue_server.store.printjobs import PrintJob
-from queue_server.web.addresses import public_base
-from queue_server.web.requests import idempotency_key, json_body, principal, req_str
+from queue_server.web.http.addresses import public_base
+from queue_server.web.http.requests import idempotency_key, json_body, principal, req_str
 
 JOB_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
 LOCK_TTL_MS = 10_000

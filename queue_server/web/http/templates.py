@@ -18,15 +18,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
+import display
 from queue_server.errors import Forbidden, Unauthorized
 from queue_server.services.auth import AuthService, require_role
 from queue_server.store.accounts import Principal
-from queue_server.web.errors import language
+from queue_server.web.http.errors import language
+from queue_server.web.http.requests import principal
 from queue_server.web.i18n import catalogue, translate
-from queue_server.web.requests import principal
 
-WEB = Path(__file__).parent
-TEMPLATE_DIRS = [WEB / "templates", WEB.parent.parent / "display" / "templates"]
+WEB = Path(__file__).parent.parent
+TEMPLATE_DIRS = [WEB / "templates", display.TEMPLATES]
 
 
 def _templates() -> Jinja2Templates:

@@ -2,7 +2,7 @@
 recording of a real voice for this office (or put back to the generated one).
 
 Recordings go to `data/voice/{office}/{stem}.wav|.ogg|.mp3`, the folder the board's
-`/voice/{office}/…` routes look in first (`display.board.clip_file`). A new recording gets a
+`/voice/{office}/…` routes look in first (`display.voice.clip_file`). A new recording gets a
 new URL there, so running boards pick it up at their next call. The folder is on this
 server's disk: with several server hosts, each needs the same files (docs/manager.md).
 """
@@ -18,12 +18,12 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from display.board import UNITS, clip_file, clip_url
-from display.voice import CHIME, CLIP_EXTENSIONS
+from display.voice import CHIME, CLIP_EXTENSIONS, UNITS, clip_file
 from queue_server.errors import NotFound
 from queue_server.rules.speech import VOCABULARY, clip_name
-from queue_server.web.manage_console import Console, page
-from queue_server.web.manage_forms import Form
+from queue_server.web.board import clip_url
+from queue_server.web.manage.console import Console, page
+from queue_server.web.manage.forms import Form
 
 MAX_CLIP_BYTES = 1024 * 1024
 # Wider than one clip, so a too-large file gets a message on the page, not a bare 413.

@@ -15,11 +15,8 @@ espeak-ng builds at start.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import mimetypes
-import shutil
 from pathlib import Path
 from typing import Any, Final
 
@@ -29,11 +26,9 @@ from starlette.routing import BaseRoute, Route
 
 from display.voice import (
     CHIME,
-    CLIP_EXTENSIONS,
-    VoiceClipsError,
+    UNITS,
+    clip_file,
     default_dir,
-    ensure_default_clips,
-    override_dir,
     read_manifest,
 )
 from queue_server.config import Office
@@ -46,53 +41,16 @@ from queue_server.rules.speech import (
     clip_name,
 )
 from queue_server.services.queue import QueueService
-from queue_server.web.errors import language
+from queue_server.web.http.errors import language
+from queue_server.web.http.templates import render
 from queue_server.web.i18n import translate
-from queue_server.web.pages import render
 
 log = logging.getLogger("sothutu.board")
 
-STATIC: Final = Path(__file__).parent / "static"
 
 STYLES: Final = ("digits", "number")
 VOICES: Final = ("clips", "browser", "off")
 RECENT_CALLS: Final = 8
-# Clip file stem → unit ("muwowif" → "mười"); the chime is a clip without a unit.
-UNITS: Final[dict[str, str]] = {clip_name(u): u for u in VOCABULARY}
-
-
-# The last set this process made sure of. A process that creates many apps over fresh data
-# folders (the test suite does) copies it instead of running espeak-ng again each time;
-# ensure_default_clips still checks the copy's build key and rebuilds a stale one.
-_last_set: Path | None = None
-
-
-def _prepare_default_clips(data_dir: Path) -> None:
-    global _last_set
-    target = default_dir(data_dir)
-    source = _last_set
-    copied = False
-    if source is not None and source != target and not target.exists():
-        with contextlib.suppress(OSError):
-            shutil.copytree(source, target)
-            copied = True
-    try:
-        _last_set = ensure_default_clips(data_dir)
-    except VoiceClipsError:
-        if copied:  # a set this installation cannot check is not served
-            shutil.rmtree(target, ignore_errors=True)
-        raise
-
-
-async def build_default_clips(data_dir: Path) -> None:
-    """Build the default clip set if it is missing or stale, off the event loop. A failure
-    is logged, not raised: the board still shows calls, with the chime and words missing."""
-    try:
-        await asyncio.to_thread(_prepare_default_clips, data_dir)
-    except VoiceClipsError as exc:
-        log.error("voice clips not available: %s", exc.message)
-    except OSError as exc:  # e.g. a read-only data folder
-        log.error("voice clips not available: %s", exc)
 
 
 def _office(request: Request) -> Office:
@@ -103,28 +61,6 @@ def _office(request: Request) -> Office:
 def _data_dir(request: Request) -> Path:
     data: Path = request.app.state.config.server.data_dir
     return data
-
-
-def _find(stem: str, folder: Path) -> Path | None:
-    for ext in CLIP_EXTENSIONS:
-        path = folder / f"{stem}{ext}"
-        if path.is_file():
-            return path
-    return None
-
-
-def clip_file(data_dir: Path, office: str, stem: str) -> tuple[Path | None, str]:
-    """The file to play for a clip stem, and where it comes from ("office", "shared",
-    "default"); (None, "") while the default set is not built yet."""
-    for folder, source in (
-        (data_dir / "voice" / office, "office"),
-        (override_dir(data_dir), "shared"),
-        (default_dir(data_dir), "default"),
-    ):
-        found = _find(stem, folder)
-        if found is not None:
-            return found, source
-    return None, ""
 
 
 def clip_url(data_dir: Path, office: str, stem: str) -> str:

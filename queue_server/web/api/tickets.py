@@ -15,9 +15,9 @@ from queue_server.services.auth import AuthService, require_device_or_role, requ
 from queue_server.services.printing import PrintService
 from queue_server.services.queue import QueueService
 from queue_server.store.accounts import Principal
-from queue_server.web.addresses import public_base
-from queue_server.web.openapi import openapi
-from queue_server.web.requests import (
+from queue_server.web.api.openapi import openapi
+from queue_server.web.http.addresses import public_base
+from queue_server.web.http.requests import (
     idempotency_key,
     json_body,
     opt_bool,
@@ -27,7 +27,7 @@ from queue_server.web.requests import (
     principal,
     req_str,
 )
-from queue_server.web.responses import JSONResponse
+from queue_server.web.http.responses import JSONResponse
 
 Handler = Callable[[Request], Awaitable[Response]]
 

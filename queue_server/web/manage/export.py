@@ -6,7 +6,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from queue_server.services.offices import OfficeRegistry
-from queue_server.web.manage_console import Console, page
+from queue_server.web.manage.console import Console, page
 
 
 async def export_page(c: Console) -> Response:

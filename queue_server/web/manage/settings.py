@@ -15,8 +15,8 @@ from starlette.routing import BaseRoute
 
 from queue_server.config import APPOINTMENT, FIELD_CODE_RE, PRIORITY_CODE_RE, Field
 from queue_server.errors import NotFound
-from queue_server.web.manage_console import Console, page
-from queue_server.web.manage_forms import Form
+from queue_server.web.manage.console import Console, page
+from queue_server.web.manage.forms import Form
 
 PROCEDURE_CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
 PREFIX_RE = re.compile(r"^[A-Z]$")

@@ -23,9 +23,9 @@ from starlette.routing import BaseRoute, Route
 from queue_server.config import Field, Office
 from queue_server.network import is_loopback
 from queue_server.services.queue import QueueService
-from queue_server.web.addresses import public_base
-from queue_server.web.manage_console import Console, page
-from queue_server.web.pages import render
+from queue_server.web.http.addresses import public_base
+from queue_server.web.http.templates import render
+from queue_server.web.manage.console import Console, page
 
 
 def guide_url(request: Request, office: Office, field: Field) -> str:

@@ -20,9 +20,9 @@ from queue_server.config import APPOINTMENT, Office
 from queue_server.errors import NotFound
 from queue_server.services.overview import field_loads, office_overview, walk_in_gate_json
 from queue_server.services.queue import Placed, QueueService
-from queue_server.web.addresses import public_base
-from queue_server.web.errors import language
-from queue_server.web.pages import render
+from queue_server.web.http.addresses import public_base
+from queue_server.web.http.errors import language
+from queue_server.web.http.templates import render
 
 CHECK_IN_PATH = "/kiosk/{office}/check-in"
 FINAL_STATUSES = ("done", "no_show", "cancelled")

@@ -13,8 +13,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from queue_server.rules.calendar import statutory_holidays
-from queue_server.web.manage_console import Console, page
-from queue_server.web.manage_forms import Form
+from queue_server.web.manage.console import Console, page
+from queue_server.web.manage.forms import Form
 
 SESSION_RE = re.compile(r"^(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})$")
 MONTH_DAY_RE = re.compile(r"^(\d{1,2})[-/](\d{1,2})$")

@@ -23,10 +23,10 @@ from queue_server.services.auth import (
 )
 from queue_server.services.printing import PrintService
 from queue_server.store.accounts import DEVICE_KINDS, ROLES
-from queue_server.web.addresses import public_base
-from queue_server.web.manage_console import Console, page
-from queue_server.web.manage_floor import since_label
-from queue_server.web.manage_forms import Form
+from queue_server.web.http.addresses import public_base
+from queue_server.web.manage.console import Console, page
+from queue_server.web.manage.floor import since_label
+from queue_server.web.manage.forms import Form
 
 # Two missed minutes of "seen" writes (one a minute) and a little slack.
 ONLINE_WITHIN_MS = 2 * LAST_SEEN_EVERY_MS + 15_000

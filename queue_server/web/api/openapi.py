@@ -14,7 +14,7 @@ from typing import Any
 
 from printer.render import DOCUMENT_KINDS
 from queue_server.services.reports import MAX_RANGE_DAYS
-from queue_server.web.openapi_schemas import (
+from queue_server.web.api.schemas import (
     DAY,
     LOCAL_TIME,
     SCHEMAS,

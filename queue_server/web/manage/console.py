@@ -26,10 +26,10 @@ from queue_server.services.auth import AuthService, require_role
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.queue import QueueService
 from queue_server.store.accounts import Principal
-from queue_server.web import pages
-from queue_server.web.errors import language
+from queue_server.web.http import templates as pages
+from queue_server.web.http.errors import language
 from queue_server.web.i18n import translate
-from queue_server.web.manage_forms import place_error
+from queue_server.web.manage.forms import place_error
 
 Handler = Callable[["Console"], Awaitable[Response]]
 FORM_LIMIT = 256 * 1024

@@ -28,12 +28,12 @@ from queue_server.services.reports import (
     figures,
 )
 from queue_server.store.aggregates import AggregateStore, Metrics, new_metrics
-from queue_server.web import charts
-from queue_server.web.errors import language
+from queue_server.web.http.errors import language
+from queue_server.web.http.requests import principal
+from queue_server.web.http.templates import page_user, render
 from queue_server.web.i18n import translate
-from queue_server.web.manage_console import time_zone_label
-from queue_server.web.pages import page_user, render
-from queue_server.web.requests import principal
+from queue_server.web.manage import charts
+from queue_server.web.manage.console import time_zone_label
 
 COLUMNS = (
     "issued",

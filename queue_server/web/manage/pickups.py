@@ -19,11 +19,11 @@ from queue_server.errors import SothutuError
 from queue_server.services.appointments import AppointmentService
 from queue_server.services.printing import PrintService
 from queue_server.store.bookings import Booking
+from queue_server.web.api.printers import JOB_ID_RE
 from queue_server.web.booking import booking_view, day_label, slip_answer
-from queue_server.web.manage_console import Console, page
-from queue_server.web.manage_floor import since_label
-from queue_server.web.manage_forms import Form
-from queue_server.web.printers import JOB_ID_RE
+from queue_server.web.manage.console import Console, page
+from queue_server.web.manage.floor import since_label
+from queue_server.web.manage.forms import Form
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 

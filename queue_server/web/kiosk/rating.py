@@ -18,8 +18,8 @@ from queue_server.services.ratings import REASONS, RatingService, levels
 from queue_server.store import keys
 from queue_server.store.queue import split_ticket_id
 from queue_server.store.ratings import RatingStore
-from queue_server.web.pages import render
-from queue_server.web.requests import idempotency_key, json_body, opt_str, path_int, principal
+from queue_server.web.http.requests import idempotency_key, json_body, opt_str, path_int, principal
+from queue_server.web.http.templates import render
 
 # The tablet shows the rating only for a ticket finished this recently (an event replayed
 # after a reconnect is older), and goes back to idle after this long without a tap.

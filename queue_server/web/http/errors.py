@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from queue_server.errors import SothutuError, Unavailable
-from queue_server.web.responses import JSONResponse
+from queue_server.web.http.responses import JSONResponse
 
 log = logging.getLogger("sothutu")
 
