@@ -42,8 +42,10 @@ from queue_server.rules.speech import (
 )
 from queue_server.services.queue import QueueService
 from queue_server.web.http.errors import language
+from queue_server.web.http.requests import path_office
 from queue_server.web.http.templates import render
 from queue_server.web.i18n import translate
+from queue_server.web.wiring import services
 
 log = logging.getLogger("sothutu.board")
 
@@ -53,13 +55,8 @@ VOICES: Final = ("clips", "browser", "off")
 RECENT_CALLS: Final = 8
 
 
-def _office(request: Request) -> Office:
-    service: QueueService = request.app.state.queue
-    return service.office(request.path_params["office"])
-
-
 def _data_dir(request: Request) -> Path:
-    data: Path = request.app.state.config.server.data_dir
+    data: Path = services(request).config.server.data_dir
     return data
 
 
@@ -140,13 +137,13 @@ def grid(tiles: int) -> tuple[int, int]:
 
 
 async def layout(request: Request) -> Response:
-    office = _office(request)
+    office = path_office(request)
     data = board_layout(office, _subset(request.query_params.get("counters")), language(request))
     return JSONResponse(data, headers={"Cache-Control": "no-store"})
 
 
 async def board_page(request: Request) -> Response:
-    office = _office(request)
+    office = path_office(request)
     raw_subset = request.query_params.get("counters")
     counters = _counter_subset(office, raw_subset)
     voice = request.query_params.get("voice", "clips")
@@ -155,7 +152,7 @@ async def board_page(request: Request) -> Response:
             f"voice must be one of {', '.join(VOICES)}",
             vi=f"Tham số voice phải là một trong: {', '.join(VOICES)}.",
         )
-    service: QueueService = request.app.state.queue
+    service: QueueService = services(request).queue
     lang = language(request)
     settings: dict[str, Any] = {
         "office": office.slug,
@@ -166,7 +163,7 @@ async def board_page(request: Request) -> Response:
         "subset": None if _subset(raw_subset) is None else counters,
         "voice": voice,
         "token": request.query_params.get("token") or None,
-        "heartbeatS": request.app.state.config.server.heartbeat_s,
+        "heartbeatS": services(request).config.server.heartbeat_s,
         "recent": RECENT_CALLS,
         "nowMs": service.clock.now_ms(),
         "chime": clip_url(_data_dir(request), office.slug, CHIME),
@@ -196,7 +193,7 @@ def _style(request: Request, office: Office) -> AnnounceStyle:
 async def say(request: Request) -> Response:
     """What the board plays for one call: the words, their clip URLs, and the sentence for
     a browser voice and for the caption."""
-    office = _office(request)
+    office = path_office(request)
     number = request.query_params.get("number", "").strip()
     counter_raw = request.query_params.get("counter", "").strip()
     if not counter_raw.isdigit() or not 0 < int(counter_raw) < 10_000:
@@ -216,7 +213,7 @@ async def say(request: Request) -> Response:
             vi=f"Tham số number phải là một số thứ tự như A012 (không phải {number!r}).",
         ) from exc
     data = _data_dir(request)
-    service: QueueService = request.app.state.queue
+    service: QueueService = services(request).queue
     return JSONResponse(
         {
             "number": number.upper(),
@@ -235,7 +232,7 @@ async def say(request: Request) -> Response:
 async def manifest(request: Request) -> Response:
     """Every clip this office's board may play, with its URL and source; `ready` is false
     while the default set is still being built at start."""
-    office = _office(request)
+    office = path_office(request)
     data = _data_dir(request)
     built = read_manifest(default_dir(data))
 
@@ -259,7 +256,7 @@ async def manifest(request: Request) -> Response:
 
 
 async def clip(request: Request) -> Response:
-    office = _office(request)
+    office = path_office(request)
     stem = request.path_params["clip"]
     if stem != CHIME and stem not in UNITS:
         raise NotFound(f"no voice clip {stem!r}", vi=f"Không có đoạn âm thanh {stem!r}.")

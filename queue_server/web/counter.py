@@ -11,23 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.config import Office
 from queue_server.errors import BadRequest, NotFound
-from queue_server.services.auth import require_role
-from queue_server.services.counter_stats import CounterStats
-from queue_server.services.queue import QueueService
 from queue_server.store.queue import counter_lanes
 from queue_server.web.http.errors import language
-from queue_server.web.http.requests import path_int, principal
+from queue_server.web.http.requests import path_int
 from queue_server.web.http.templates import page_user, render
-
-
-def _queue(request: Request) -> QueueService:
-    service: QueueService = request.app.state.queue
-    return service
+from queue_server.web.wiring import services
 
 
 def _page_texts(office: Office, lang: str) -> dict[str, Any]:
@@ -76,7 +69,7 @@ async def choose_office(request: Request) -> Response:
     who = await page_user(request)
     if isinstance(who, Response):
         return who
-    offices = _queue(request).offices.all()
+    offices = services(request).queue.offices.all()
     if len(offices) == 1:
         return RedirectResponse(f"/counter/{offices[0].slug}", 303)
     return render(request, "counter_choose.html", {"office": None, "offices": offices})
@@ -86,7 +79,7 @@ async def choose_counter(request: Request) -> Response:
     who = await page_user(request)
     if isinstance(who, Response):
         return who
-    service = _queue(request)
+    service = services(request).queue
     try:
         office = service.office(request.path_params["office"])
     except NotFound as exc:
@@ -105,7 +98,7 @@ async def choose_counter(request: Request) -> Response:
         }
         for c, s in zip(office.counters, states, strict=True)
     ]
-    user = await request.app.state.auth.display_name(who.name)
+    user = await services(request).auth.display_name(who.name)
     return render(
         request, "counter_choose.html", {"office": office, "counters": rows, "user": user}
     )
@@ -115,7 +108,7 @@ async def workstation(request: Request) -> Response:
     who = await page_user(request)
     if isinstance(who, Response):
         return who
-    service = _queue(request)
+    service = services(request).queue
     office = None
     try:
         office = service.office(request.path_params["office"])
@@ -127,13 +120,13 @@ async def workstation(request: Request) -> Response:
         "counter": counter.number,
         "lanes": counter_lanes(counter),
         "now": service.clock.now_ms(),
-        "heartbeat_s": request.app.state.config.server.heartbeat_s,
+        "heartbeat_s": services(request).config.server.heartbeat_s,
         "interleave": office.interleave,
         "timezone": office.timezone,
         "user": who.name,
         **_page_texts(office, language(request)),
     }
-    full_name = await request.app.state.auth.display_name(who.name)
+    full_name = await services(request).auth.display_name(who.name)
     return render(
         request,
         "counter.html",
@@ -142,32 +135,9 @@ async def workstation(request: Request) -> Response:
     )  # fmt: skip
 
 
-async def today(request: Request) -> Response:
-    require_role(await principal(request), "staff")
-    service = _queue(request)
-    office = service.office(request.path_params["office"])
-    counter = service.counter(office, path_int(request, "n"))
-    stats = CounterStats(request.app.state.redis, service.clock)
-    return JSONResponse((await stats.today(office, counter.number)).to_json())
-
-
-async def served(request: Request) -> Response:
-    """The tickets the counter finished today, the last first (a pickup slip can still be
-    made for each)."""
-    require_role(await principal(request), "staff")
-    service = _queue(request)
-    office = service.office(request.path_params["office"])
-    counter = service.counter(office, path_int(request, "n"))
-    stats = CounterStats(request.app.state.redis, service.clock)
-    tickets = await stats.finished_today(office, counter.number)
-    return JSONResponse({"counter": counter.number, "tickets": tickets})
-
-
 def routes() -> list[BaseRoute]:
     return [
         Route("/counter", choose_office),
         Route("/counter/{office}", choose_counter),
         Route("/counter/{office}/{n}", workstation),
-        Route("/api/v1/offices/{office}/counters/{n}/today", today),
-        Route("/api/v1/offices/{office}/counters/{n}/served", served),
     ]

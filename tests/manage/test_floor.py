@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 
 from queue_server.store import keys
 from queue_server.store.messages import current_message
-from tests.manage.conftest import OFFICE, Session
+from tests.support.console import OFFICE, Session
 
 BASE = f"/manage/{OFFICE}"
 API = f"/api/v1/offices/{OFFICE}"

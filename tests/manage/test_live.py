@@ -18,7 +18,7 @@ from queue_server import config as config_mod
 from queue_server.services.auth import AuthService
 from queue_server.services.offices import OfficeRegistry
 from tests.conftest import ROOT, start_server
-from tests.manage.conftest import OFFICE, PASSWORD, Session, log_in
+from tests.support.console import OFFICE, PASSWORD, Session, log_in
 
 BASE = f"/manage/{OFFICE}"
 RENAME = {

@@ -55,10 +55,11 @@ class ServerThread:
 
     async def _open_walk_ins(self) -> None:
         state = getattr(self.app, "state", None)
-        if state is None or not hasattr(state, "offices"):
+        found = getattr(state, "services", None)
+        if found is None:
             return
-        for office in state.offices.all():
-            await state.redis.delete(keys.walk_in_gate(office.slug))
+        for office in found.offices.all():
+            await found.redis.delete(keys.walk_in_gate(office.slug))
 
     def start(self, timeout: float = 20.0) -> str:
         self.thread.start()

@@ -29,30 +29,26 @@ from queue_server.services.printing import PrintService
 from queue_server.store.accounts import Principal
 from queue_server.store.printjobs import PrintJob
 from queue_server.web.http.addresses import public_base
-from queue_server.web.http.requests import idempotency_key, json_body, principal, req_str
+from queue_server.web.http.requests import body, idempotency_key, principal, req_str
+from queue_server.web.wiring import services
 
 JOB_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
 LOCK_TTL_MS = 10_000
 BLOCK_MS = 1_000
 
 
-def _printing(conn: Request | WebSocket) -> PrintService:
-    service: PrintService = conn.app.state.printing
-    return service
-
-
 async def list_printers(request: Request) -> Response:
-    service = _printing(request)
+    service = services(request).printing
     office = service.queue.office(request.path_params["office"])
     require_device_or_role(await principal(request), ("kiosk",), "staff", office.slug)
     return JSONResponse({"office": office.slug, "printers": await service.overview(office.slug)})
 
 
 async def submit_job(request: Request) -> Response:
-    service = _printing(request)
+    service = services(request).printing
     slug, name = request.path_params["office"], request.path_params["name"]
     who = require_role(await principal(request), "staff")
-    data = await json_body(request, request.app.state.config.server.max_body_bytes)
+    data = await body(request)
     key = idempotency_key(request)
     if "reprint" in data:
         ticket = req_str(data, "reprint", 120)
@@ -84,7 +80,7 @@ def _job_id(request: Request) -> str:
 
 async def job_status(request: Request) -> Response:
     """Where one job is now, and the printer's state: what a page that sent it shows."""
-    service = _printing(request)
+    service = services(request).printing
     slug, name = request.path_params["office"], request.path_params["name"]
     require_device_or_role(await principal(request), ("kiosk",), "staff", slug)
     job = _job_id(request)
@@ -96,7 +92,7 @@ async def job_status(request: Request) -> Response:
 async def clear_job(request: Request) -> Response:
     """A manager clears any waiting or held job; a clerk cancels a job of their own that is
     still waiting (not one on the wire or printed: 409 says so)."""
-    service = _printing(request)
+    service = services(request).printing
     slug, name = request.path_params["office"], request.path_params["name"]
     who = require_role(await principal(request), "staff")
     job = _job_id(request)
@@ -117,14 +113,14 @@ async def printer_socket(ws: WebSocket) -> None:
         await ws.close(4403, "only a printer device may drive a printer")
         return
     try:
-        office, printer = _resolve(_printing(ws), who, ws.path_params)
+        office, printer = _resolve(services(ws).printing, who, ws.path_params)
     except (NotFound, BadRequest) as exc:
         await ws.close(4404 if isinstance(exc, NotFound) else 4400, exc.message[:120])
         return
     if printer.driver != "agent":
         await ws.close(4404, "this printer is driven by the server, not by an agent")
         return
-    await AgentSession(ws, _printing(ws), office, printer, who).run()
+    await AgentSession(ws, services(ws).printing, office, printer, who).run()
 
 
 def _resolve(

@@ -9,9 +9,11 @@ from typing import Any
 import orjson
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
 
+from queue_server.config import Office
 from queue_server.errors import BadRequest, Forbidden, PayloadTooLarge
 from queue_server.services.auth import AuthService
 from queue_server.store.accounts import Principal
+from queue_server.web.wiring import services
 
 IDEMPOTENCY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
@@ -157,7 +159,7 @@ async def principal(conn: HTTPConnection) -> Principal | None:
     cached: Principal | None = conn.scope.get("sothutu.principal")
     if cached is not None:
         return cached
-    auth: AuthService = conn.app.state.auth
+    auth: AuthService = services(conn).auth
     token = bearer(conn)
     if token is None and "session" in conn.scope:
         token = conn.session.get("token")
@@ -175,3 +177,17 @@ async def principal(conn: HTTPConnection) -> Principal | None:
     if found is not None:
         conn.scope["sothutu.principal"] = found
     return found
+
+
+async def body(request: Request) -> dict[str, Any]:
+    """The request's JSON object, within the deployment's body limit."""
+    return await json_body(request, services(request).config.server.max_body_bytes)
+
+
+def path_office(conn: HTTPConnection) -> Office:
+    """The office the path names (`{office}`); NotFound if there is none."""
+    return services(conn).queue.office(conn.path_params["office"])
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

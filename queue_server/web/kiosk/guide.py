@@ -1,16 +1,12 @@
-"""Guidance for citizens: the procedures of each field of service, and the printable page of
-QR codes that leads to them.
+"""Guidance for citizens: the procedures of each field of service.
 
     GET /guide/{office}                 the fields of service (public, phone-first)
     GET /guide/{office}/{field}         its procedures: documents, fee, legal time, "không chờ"
-    GET /manage/{office}/qr             one A4 page of QR codes, one per field (managers)
 
-Offices print the QR page and pin it up by the counters, as centres already do by hand.
+The console's QR page (`manage/qr.py`) leads here.
 """
 
 from __future__ import annotations
-
-from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.constants
@@ -21,11 +17,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.config import Field, Office
-from queue_server.network import is_loopback
 from queue_server.services.queue import QueueService
 from queue_server.web.http.addresses import public_base
+from queue_server.web.http.requests import path_office
 from queue_server.web.http.templates import render
-from queue_server.web.manage.console import Console, page
 
 
 def guide_url(request: Request, office: Office, field: Field) -> str:
@@ -49,32 +44,18 @@ def qr_svg(data: str) -> Markup:
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{name}" class="qr" ', 1))
 
 
-def _office(request: Request) -> Office:
-    queue: QueueService = request.app.state.queue
-    return queue.office(request.path_params["office"])
-
-
 async def office_guide(request: Request) -> Response:
-    return render(request, "guide.html", {"office": _office(request), "field": None})
+    return render(request, "guide.html", {"office": path_office(request), "field": None})
 
 
 async def field_guide(request: Request) -> Response:
-    office = _office(request)
+    office = path_office(request)
     field = QueueService.field(office, request.path_params["field"])
     return render(request, "guide.html", {"office": office, "field": field})
-
-
-async def qr_page(c: Console) -> Response:
-    urls = [(f, guide_url(c.request, c.office, f)) for f in c.office.fields]
-    cards = [{"field": f, "url": url, "qr": qr_svg(url)} for f, url in urls]
-    # Phones cannot open a QR code pointing at the server's own loopback address.
-    local = is_loopback(urlsplit(public_base(c.request)).hostname)
-    return c.render("manage_qr.html", "qr", {"cards": cards, "local_url": local})
 
 
 def routes() -> list[BaseRoute]:
     return [
         Route("/guide/{office}", office_guide),
         Route("/guide/{office}/{field}", field_guide),
-        page("/qr", qr_page),
     ]

@@ -13,24 +13,20 @@ import qrcode
 import qrcode.constants
 import qrcode.image.svg
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.config import APPOINTMENT, Office
 from queue_server.errors import NotFound
-from queue_server.services.overview import field_loads, office_overview, walk_in_gate_json
-from queue_server.services.queue import Placed, QueueService
+from queue_server.services.overview import field_loads, walk_in_gate_json
+from queue_server.services.queue import Placed
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.errors import language
 from queue_server.web.http.templates import render
+from queue_server.web.wiring import services
 
 CHECK_IN_PATH = "/kiosk/{office}/check-in"
 FINAL_STATUSES = ("done", "no_show", "cancelled")
-
-
-def _queue(request: Request) -> QueueService:
-    service: QueueService = request.app.state.queue
-    return service
 
 
 def _has_route(request: Request, path: str) -> bool:
@@ -50,13 +46,8 @@ def ticket_url(request: Request, ticket_id: str) -> str:
     return f"{public_base(request)}/t/{ticket_id}"
 
 
-async def overview(request: Request) -> Response:
-    data = await office_overview(_queue(request), request.path_params["office"], language(request))
-    return JSONResponse(data, headers={"Cache-Control": "no-store"})
-
-
 async def kiosk_page(request: Request) -> Response:
-    service = _queue(request)
+    service = services(request).queue
     lang = language(request)
     try:
         office = service.office(request.path_params["office"])
@@ -73,18 +64,18 @@ async def kiosk_page(request: Request) -> Response:
             "walk_in": walk_in_gate_json(service, office, loads, lang),
             "priorities": [p for p in office.priorities if p.code != APPOINTMENT],
             "check_in": check_in if _has_route(request, CHECK_IN_PATH) else None,
-            "heartbeat_s": request.app.state.config.server.heartbeat_s,
+            "heartbeat_s": services(request).config.server.heartbeat_s,
             "fields": _field_names(office, lang),
         },
     )
 
 
 async def _placed(request: Request) -> Placed:
-    return await _queue(request).get(request.path_params["id"])
+    return await services(request).queue.get(request.path_params["id"])
 
 
 async def ticket_page(request: Request) -> Response:
-    service = _queue(request)
+    service = services(request).queue
     lang = language(request)
     try:
         placed = await _placed(request)
@@ -100,7 +91,7 @@ async def ticket_page(request: Request) -> Response:
             "fields": _field_names(office, lang),
             "priority": office.priority(placed.ticket.priority or ""),
             "final": placed.ticket.status in FINAL_STATUSES,
-            "heartbeat_s": request.app.state.config.server.heartbeat_s,
+            "heartbeat_s": services(request).config.server.heartbeat_s,
         },
     )
     # The page holds the id that can cancel the ticket: keep it out of shared caches.
@@ -110,7 +101,7 @@ async def ticket_page(request: Request) -> Response:
 
 async def ticket_qr(request: Request) -> Response:
     # An unknown id is a 404, not a QR code to nowhere.
-    ticket = await _queue(request).store.ticket(request.path_params["id"])
+    ticket = await services(request).queue.store.ticket(request.path_params["id"])
     qr = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         border=2,
@@ -126,7 +117,6 @@ async def ticket_qr(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/api/v1/offices/{office}/overview", overview),
         Route("/kiosk/{office}", kiosk_page),
         Route("/t/{id}", ticket_page),
         Route("/t/{id}/qr.svg", ticket_qr),

@@ -1,20 +1,21 @@
-"""The manager console `/manage/{office}` and the public guidance pages: the route list.
+"""The manager console `/manage/{office}`: the route list.
 
-The pages live in modules by subject; `manage_console` holds what they share (access
-checks, the request context, saving a changed office table).
+The pages live in modules by subject; `console` holds what they share (access checks, the
+request context, saving a changed office table), `forms` the reading of posted forms.
 """
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from queue_server.web.kiosk import guide
 from queue_server.web.manage import (
     calendar,
     export,
     floor,
     people,
     pickups,
+    qr,
+    reports,
     settings,
     voice,
 )
@@ -29,5 +30,6 @@ def routes() -> list[BaseRoute]:
         *export.routes(),
         *calendar.routes(),
         *voice.routes(),
-        *guide.routes(),
+        *qr.routes(),
+        *reports.routes(),
     ]

@@ -30,6 +30,7 @@ from queue_server.web.http import templates as pages
 from queue_server.web.http.errors import language
 from queue_server.web.i18n import translate
 from queue_server.web.manage.forms import place_error
+from queue_server.web.wiring import services
 
 Handler = Callable[["Console"], Awaitable[Response]]
 FORM_LIMIT = 256 * 1024
@@ -74,7 +75,7 @@ class Console:
     ) -> Response:
         notice_key = self.request.query_params.get("saved")
         notice = self.t(f"manage.saved.{notice_key}") if notice_key in NOTICES else None
-        queue: QueueService = self.request.app.state.queue
+        queue: QueueService = services(self.request).queue
         base = {"office": self.office, "active": active, "user": self.who.name, "notice": notice,
                 "time_zone": time_zone_label(self.office, queue.clock.now_ms())}  # fmt: skip
         return pages.render(self.request, template, {**base, **context}, status)
@@ -96,10 +97,10 @@ class Console:
     ) -> bool:
         """Validates and saves `table`; on a config error puts its message on the form field
         it concerns (see `place_error`) and returns False, with nothing saved."""
-        registry: OfficeRegistry = self.request.app.state.offices
+        registry: OfficeRegistry = services(self.request).offices
         try:
             self.office = await registry.update(
-                self.request.app.state.redis, self.office.slug, table, self.who.name
+                services(self.request).redis, self.office.slug, table, self.who.name
             )
         except BadRequest as exc:
             name, message = place_error(exc, prefix, self.lang, name_of)
@@ -107,13 +108,13 @@ class Console:
             return False
         # Every process does it again when it reloads the office (web/app.py); here too, so
         # the manager's next page and the kiosks' next refresh already see the new sets.
-        queue: QueueService = self.request.app.state.queue
+        queue: QueueService = services(self.request).queue
         await queue.store.sync_open_counters(self.office)
         return True
 
     async def event(self, etype: str, data: dict[str, Any]) -> str:
         """Appends an audit event (who is added) to the office stream."""
-        queue: QueueService = self.request.app.state.queue
+        queue: QueueService = services(self.request).queue
         return await queue.store.append_event(
             self.office.slug, etype, {**data, "by": self.who.name}
         )
@@ -132,7 +133,7 @@ def console(
             return pages.render(request, "manage_forbidden.html", {}, 403)
         if isinstance(who, Response):
             return who
-        queue: QueueService = request.app.state.queue
+        queue: QueueService = services(request).queue
         office = queue.office(request.path_params["office"])
         if request.method != "POST":
             return await handler(Console(request, who, office, None))
@@ -158,7 +159,7 @@ async def _manager(request: Request) -> Principal | Response:
         return await pages.page_user(request, "manager")
     # A form proves itself with the session's CSRF token in a field (checked once it is
     # read), not with the X-CSRF-Token header of page scripts: read the session directly.
-    auth: AuthService = request.app.state.auth
+    auth: AuthService = services(request).auth
     found = await auth.authenticate(request.session.get("token"))
     if found is None:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)

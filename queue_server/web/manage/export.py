@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 
 from queue_server.services.offices import OfficeRegistry
 from queue_server.web.manage.console import Console, page
+from queue_server.web.wiring import services
 
 
 async def export_page(c: Console) -> Response:
@@ -16,7 +17,7 @@ async def export_page(c: Console) -> Response:
 async def config_toml(c: Console) -> Response:
     """The whole configuration (every office as it is now); the server starts from it with
     the same behaviour."""
-    registry: OfficeRegistry = c.request.app.state.offices
+    registry: OfficeRegistry = services(c.request).offices
     return Response(
         registry.export_toml(),
         media_type="application/toml; charset=utf-8",

@@ -17,9 +17,9 @@ from starlette.routing import BaseRoute
 from queue_server.config import Office
 from queue_server.services.printing import PrintService
 from queue_server.services.queue import QueueService
-from queue_server.store.messages import BoardMessages
 from queue_server.web.manage.console import Console, page
 from queue_server.web.manage.forms import Form
+from queue_server.web.wiring import services
 
 HOUR_MS = 3_600_000
 
@@ -124,9 +124,9 @@ async def overview(c: Console) -> Response:
 async def _overview(
     c: Console, errors: dict[str, str], values: dict[str, Any], status: int = 200
 ) -> Response:
-    queue: QueueService = c.request.app.state.queue
-    state = await floor(queue, c.office, c.lang, c.request.app.state.printing)
-    heartbeat = c.request.app.state.config.server.heartbeat_s
+    queue: QueueService = services(c.request).queue
+    state = await floor(queue, c.office, c.lang, services(c.request).printing)
+    heartbeat = services(c.request).config.server.heartbeat_s
     return c.render(
         "manage_overview.html", "overview",
         {"floor": state, "errors": errors, "values": values, "heartbeat": heartbeat},
@@ -135,8 +135,8 @@ async def _overview(
 
 
 async def floor_part(c: Console) -> Response:
-    queue: QueueService = c.request.app.state.queue
-    state = await floor(queue, c.office, c.lang, c.request.app.state.printing)
+    queue: QueueService = services(c.request).queue
+    state = await floor(queue, c.office, c.lang, services(c.request).printing)
     return c.render("manage_floor.html", "overview", {"floor": state})
 
 
@@ -148,9 +148,9 @@ async def send_message(c: Console) -> Response:
     minutes = form.integer("minutes", 1, 720) if text else 0
     if form.errors:
         return await _overview(c, form.errors, form.values, 400)
-    queue: QueueService = c.request.app.state.queue
+    queue: QueueService = services(c.request).queue
     now = queue.clock.now_ms()
-    messages = BoardMessages(c.request.app.state.redis)
+    messages = services(c.request).messages
     await messages.send(c.office.slug, text, now + (minutes or 0) * 60_000, c.who.name, now)
     return c.done("", "sent")
 

@@ -27,6 +27,7 @@ from queue_server.web.http.addresses import public_base
 from queue_server.web.manage.console import Console, page
 from queue_server.web.manage.floor import since_label
 from queue_server.web.manage.forms import Form
+from queue_server.web.wiring import services
 
 # Two missed minutes of "seen" writes (one a minute) and a little slack.
 ONLINE_WITHIN_MS = 2 * LAST_SEEN_EVERY_MS + 15_000
@@ -34,7 +35,7 @@ PRINTER_STATES = ("ok", "paper_out", "cover_open", "error", "offline", "unknown"
 
 
 def _auth(c: Console) -> AuthService:
-    auth: AuthService = c.request.app.state.auth
+    auth: AuthService = services(c.request).auth
     return auth
 
 
@@ -154,7 +155,7 @@ async def _devices(
     status: int = 200,
     token: dict[str, str] | None = None,
 ) -> Response:
-    printing: PrintService = c.request.app.state.printing
+    printing: PrintService = services(c.request).printing
     now = printing.clock.now_ms()
     devices = []
     for d in await _auth(c).devices(c.office.slug):
@@ -208,7 +209,7 @@ async def device_delete(c: Console) -> Response:
 
 
 async def job_clear(c: Console) -> Response:
-    printing: PrintService = c.request.app.state.printing
+    printing: PrintService = services(c.request).printing
     name, job = c.request.path_params["printer"], c.request.path_params["job"]
     try:
         await printing.clear(c.office.slug, name, job, c.who.name, None)
@@ -220,7 +221,7 @@ async def job_clear(c: Console) -> Response:
 async def job_reprint(c: Console) -> Response:
     """Prints a held ticket again and takes the held job out of the way."""
     assert c.form is not None
-    printing: PrintService = c.request.app.state.printing
+    printing: PrintService = services(c.request).printing
     name, job = c.request.path_params["printer"], c.request.path_params["job"]
     ticket = str(c.form.get("ticket") or "")
     try:

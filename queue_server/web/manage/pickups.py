@@ -19,17 +19,18 @@ from queue_server.errors import SothutuError
 from queue_server.services.appointments import AppointmentService
 from queue_server.services.printing import PrintService
 from queue_server.store.bookings import Booking
+from queue_server.web.api.appointments import booking_view, day_label, slip_answer
 from queue_server.web.api.printers import JOB_ID_RE
-from queue_server.web.booking import booking_view, day_label, slip_answer
 from queue_server.web.manage.console import Console, page
 from queue_server.web.manage.floor import since_label
 from queue_server.web.manage.forms import Form
+from queue_server.web.wiring import services
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def _services(c: Console) -> tuple[AppointmentService, PrintService]:
-    return c.request.app.state.appointments, c.request.app.state.printing
+    return services(c.request).appointments, services(c.request).printing
 
 
 def _view(c: Console, b: Booking) -> dict[str, Any]:
@@ -117,7 +118,7 @@ def _outcome(c: Console, answer: dict[str, Any], printer: str) -> dict[str, Any]
         kind = "offline"
     else:
         kind = "sending"
-    now = c.request.app.state.printing.clock.now_ms()
+    now = services(c.request).printing.clock.now_ms()
     return {
         **answer,
         "printer": printer,

@@ -7,33 +7,30 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 from markupsafe import Markup
 from openpyxl import Workbook
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.config import Office
-from queue_server.errors import BadRequest
-from queue_server.services.auth import require_role
+from queue_server.errors import BadRequest, Forbidden
 from queue_server.services.queue import QueueService
 from queue_server.services.ratings import REASONS, levels
 from queue_server.services.reports import (
-    MAX_RANGE_DAYS,
     Report,
-    ReportsService,
     figures,
 )
-from queue_server.store.aggregates import AggregateStore, Metrics, new_metrics
+from queue_server.store.aggregates import Metrics, new_metrics
+from queue_server.web.api.reports import parse_month, parse_range
 from queue_server.web.http.errors import language
-from queue_server.web.http.requests import principal
 from queue_server.web.http.templates import page_user, render
 from queue_server.web.i18n import translate
 from queue_server.web.manage import charts
 from queue_server.web.manage.console import time_zone_label
+from queue_server.web.wiring import services
 
 COLUMNS = (
     "issued",
@@ -56,7 +53,6 @@ COLUMNS = (
 )
 DIMENSIONS = ("field", "counter", "staff", "class")
 OPEN_HOURS = range(6, 19)
-FIRST_DAY = date(2000, 1, 1)
 Cell = str | int | float | None
 
 
@@ -66,70 +62,6 @@ class Table:
     title: str
     header: list[str]
     rows: list[list[Cell]]
-
-
-def _service(request: Request) -> ReportsService:
-    state = request.app.state
-    service: ReportsService | None = getattr(state, "reports", None)
-    if service is None:
-        queue: QueueService = state.queue
-        service = state.reports = ReportsService(
-            queue.offices, AggregateStore(state.redis), queue.clock
-        )
-    return service
-
-
-def _bad(en: str, vi: str) -> BadRequest:
-    return BadRequest(en, vi=vi)
-
-
-def _date(raw: str | None, name: str, default: date) -> date:
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise _bad(
-            f"'{name}' must be a date like 2026-11-01, not {raw!r}",
-            f"Ngày '{name}' không hợp lệ ({raw!r}); nhập dạng 2026-11-01.",
-        ) from None
-
-
-def parse_range(request: Request, today: date) -> tuple[date, date]:
-    """`from` and `to` (ISO dates, both included); by default this month up to today."""
-    q = request.query_params
-    start = _date(q.get("from"), "from", today.replace(day=1))
-    end = _date(q.get("to"), "to", today)
-    # Events are read by their stream ids, milliseconds since 1970: an earlier day has no
-    # id, and Redis refused the range (a 503 that blamed the data store).
-    if start < FIRST_DAY:
-        raise _bad(
-            f"reports begin on {FIRST_DAY.isoformat()}",
-            f"Báo cáo chỉ tính từ ngày {FIRST_DAY:%d/%m/%Y}.",
-        )
-    if end < start:
-        raise _bad("'to' is before 'from'", "Ngày kết thúc phải sau ngày bắt đầu.")
-    if (end - start).days >= MAX_RANGE_DAYS:
-        raise _bad(
-            f"a report covers at most {MAX_RANGE_DAYS} days",
-            f"Mỗi báo cáo tối đa {MAX_RANGE_DAYS} ngày.",
-        )
-    return start, end
-
-
-def parse_month(raw: str | None, today: date) -> tuple[date, date]:
-    if not raw:
-        first = today.replace(day=1)
-    else:
-        try:
-            first = date.fromisoformat(raw + "-01")
-        except ValueError:
-            raise _bad(
-                f"'month' must look like 2026-11, not {raw!r}",
-                f"Tháng không hợp lệ ({raw!r}); nhập dạng 2026-11.",
-            ) from None
-    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return first, last
 
 
 # Labels.
@@ -308,10 +240,13 @@ def _context(report: Report, lang: str) -> dict[str, Any]:
 
 
 async def _office(request: Request) -> tuple[Office, str] | Response:
-    who = await page_user(request, "manager")
+    try:
+        who = await page_user(request, "manager")
+    except Forbidden:  # a clerk who followed a link: the console's page, not JSON
+        return render(request, "manage_forbidden.html", {}, 403)
     if isinstance(who, Response):
         return who
-    queue: QueueService = request.app.state.queue
+    queue: QueueService = services(request).queue
     return queue.office(request.path_params["office"]), who.name
 
 
@@ -320,7 +255,7 @@ async def reports_page(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     office, user = found
-    service = _service(request)
+    service = services(request).reports
     lang = language(request)
     today = service.today(office)
     base = {"office": office, "user": user, "active": "reports",
@@ -347,7 +282,7 @@ async def _range_report(request: Request) -> tuple[Report, str] | Response:
     if isinstance(found, Response):
         return found
     office, _ = found
-    service = _service(request)
+    service = services(request).reports
     start, end = parse_range(request, service.today(office))
     return await service.report(office, start, end), language(request)
 
@@ -405,42 +340,12 @@ async def monthly_page(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     office, user = found
-    service = _service(request)
+    service = services(request).reports
     lang = language(request)
     start, end = parse_month(request.query_params.get("month"), service.today(office))
     report = await service.report(office, start, end)
     ctx = {**_context(report, lang), "user": user, "month": start}
     return render(request, "reports_monthly.html", ctx)
-
-
-async def reports_api(request: Request) -> Response:
-    require_role(await principal(request), "manager")
-    queue: QueueService = request.app.state.queue
-    office = queue.office(request.path_params["office"])
-    service = _service(request)
-    start, end = parse_range(request, service.today(office))
-    report = await service.report(office, start, end)
-    return JSONResponse(
-        {
-            "office": office.slug,
-            "from": start.isoformat(),
-            "to": end.isoformat(),
-            "live_day": report.live_day,
-            "total": figures(report.group("all")),
-            "ratings": report.group("all")["rated"][: office.ratings.levels],
-            "days": [
-                {"day": a["day"], **figures(a["groups"].get("all") or new_metrics())}
-                for a in report.days
-            ],
-            **{
-                dim: [{"key": k, **figures(m)} for k, m in report.dimension(dim)]
-                for dim in DIMENSIONS
-            },
-            "hours": report.heatmap(),
-            "built_days": report.built_days,
-            "seconds": round(report.build_s, 3),
-        }
-    )
 
 
 def routes() -> list[BaseRoute]:
@@ -450,5 +355,4 @@ def routes() -> list[BaseRoute]:
         Route(f"{m}/export.csv", export_csv),
         Route(f"{m}/export.xlsx", export_xlsx),
         Route(f"{m}/monthly", monthly_page),
-        Route("/api/v1/offices/{office}/reports", reports_api),
     ]

@@ -24,6 +24,7 @@ from queue_server.rules.speech import VOCABULARY, clip_name
 from queue_server.web.board import clip_url
 from queue_server.web.manage.console import Console, page
 from queue_server.web.manage.forms import Form
+from queue_server.web.wiring import services
 
 MAX_CLIP_BYTES = 1024 * 1024
 # Wider than one clip, so a too-large file gets a message on the page, not a bare 413.
@@ -42,7 +43,7 @@ def sniff(head: bytes) -> str | None:
 
 
 def _office_dir(c: Console) -> Path:
-    data: Path = c.request.app.state.config.server.data_dir
+    data: Path = services(c.request).config.server.data_dir
     return data / "voice" / c.office.slug
 
 
@@ -68,7 +69,7 @@ def _remove(folder: Path, stem: str) -> bool:
 
 
 def _rows(c: Console) -> list[dict[str, Any]]:
-    data: Path = c.request.app.state.config.server.data_dir
+    data: Path = services(c.request).config.server.data_dir
     rows = []
     for unit in (*VOCABULARY, CHIME):
         stem = CHIME if unit == CHIME else clip_name(unit)

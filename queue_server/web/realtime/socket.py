@@ -22,6 +22,7 @@ from queue_server.services.auth import LAST_SEEN_EVERY_MS, AuthService
 from queue_server.services.queue import QueueService
 from queue_server.web.http.requests import principal
 from queue_server.web.realtime.hub import Hub, Subscription, redact
+from queue_server.web.wiring import services
 
 STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
 BACKLOG_PAGE = 1000
@@ -33,8 +34,8 @@ def _id_tuple(eid: str) -> tuple[int, int]:
 
 
 async def office_socket(ws: WebSocket) -> None:
-    service: QueueService = ws.app.state.queue
-    hub: Hub = ws.app.state.hub
+    service: QueueService = services(ws).queue
+    hub: Hub = services(ws).hub
     slug = ws.path_params["office"]
     await ws.accept()
     try:
@@ -47,10 +48,10 @@ async def office_socket(ws: WebSocket) -> None:
     sub = await hub.subscribe(slug)
     seen = None
     if who is not None and who.kind == "device":
-        seen = asyncio.create_task(_keep_seen(ws.app.state.auth, who.name))
+        seen = asyncio.create_task(_keep_seen(services(ws).auth, who.name))
     try:
         last = await _catch_up(ws, service, slug, ws.query_params.get("since"), public)
-        await _live(ws, sub, last, public, ws.app.state.config.server.heartbeat_s)
+        await _live(ws, sub, last, public, services(ws).config.server.heartbeat_s)
     except WebSocketDisconnect:
         pass
     finally:

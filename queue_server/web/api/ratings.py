@@ -1,0 +1,32 @@
+"""A citizen's rating of a finished visit, from the counter's tablet or their phone."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from queue_server.errors import BadRequest
+from queue_server.web.http.requests import body, idempotency_key, opt_str
+from queue_server.web.wiring import services
+
+
+async def rate_ticket(request: Request) -> Response:
+    # Holding the unguessable ticket id is enough, as for cancelling: the phone page has
+    # it from the QR code, the counter tablet from its display token's event stream.
+    data = await body(request)
+    level = data.get("level")
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise BadRequest(
+            "'level' must be a whole number from 1 (very satisfied) to 4 or 5",
+            vi="Thiếu mức đánh giá ('level'): số từ 1 (rất hài lòng) đến 4 hoặc 5.",
+        )
+    reason = opt_str(data, "reason", 300)
+    event = await services(request).ratings.rate(
+        request.path_params["id"], level, reason, idempotency_key(request)
+    )
+    return JSONResponse({"ok": True, "level": level, "event": event}, status_code=201)
+
+
+def routes() -> list[BaseRoute]:
+    return [Route("/api/v1/tickets/{id}/rating", rate_ticket, methods=["POST"])]

@@ -1,0 +1,175 @@
+"""The composition root: every service built once, at start, and the one way a handler
+reaches them (`services(request)`). Only this module builds stores around the Redis
+client; handlers ask services."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import HTTPConnection
+
+from display import voice
+from queue_server.config import Config
+from queue_server.rules.calendar import statutory_holidays
+from queue_server.services.appointments import AppointmentService
+from queue_server.services.auth import AuthService
+from queue_server.services.clock import Clock
+from queue_server.services.counter_stats import CounterStats
+from queue_server.services.notify import OutboxSender, adapter_from_url
+from queue_server.services.offices import OfficeRegistry
+from queue_server.services.printing import PrintService, ServerDrivers
+from queue_server.services.queue import QueueService
+from queue_server.services.ratings import RatingService
+from queue_server.services.reports import ReportsService
+from queue_server.services.scheduler import Jobs, Scheduler
+from queue_server.store.accounts import Accounts
+from queue_server.store.aggregates import AggregateStore
+from queue_server.store.bookings import BookingStore
+from queue_server.store.connection import RedisHandle
+from queue_server.store.messages import BoardMessages
+from queue_server.store.printjobs import PrintJobs
+from queue_server.store.queue import Event, QueueStore
+from queue_server.store.ratings import RatingStore
+from queue_server.web.realtime.hub import Hub
+
+log = logging.getLogger("sothutu")
+
+Lifespan = Callable[[Starlette], contextlib.AbstractAsyncContextManager[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the handlers use, one of each per process."""
+
+    config: Config
+    offices: OfficeRegistry
+    queue: QueueService
+    auth: AuthService
+    hub: Hub
+    printing: PrintService
+    appointments: AppointmentService
+    ratings: RatingService
+    reports: ReportsService
+    counter_stats: CounterStats
+    messages: BoardMessages
+    ping: Callable[[], Awaitable[Any]]
+    # The raw client, for the console's office-table save until the registry owns it.
+    redis: Any
+
+
+def services(conn: HTTPConnection | Starlette) -> Services:
+    """The process's services, for a request, a socket, or the app itself."""
+    app = conn if isinstance(conn, Starlette) else conn.app
+    found: Services = app.state.services
+    return found
+
+
+async def freeze_long_lived(settle_s: float = 10.0) -> None:
+    """Moves what start-up built (modules, config, templates, calendars, voice clips) out of
+    the garbage collector's way, at once and again when the lazy start-up work has settled:
+    full collections over them were most of the p99 of issuing a ticket under load
+    (docs/BENCHMARKS.md). Frozen objects are still freed by reference counting; only
+    cycles among them stay."""
+    for delay in (0.0, settle_s):
+        await asyncio.sleep(delay)
+        gc.collect()
+        gc.freeze()
+
+
+def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
+    @contextlib.asynccontextmanager
+    async def run(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        warning = config.server.address_warning(str(config.path))
+        if warning:
+            log.warning("%s", warning)
+        handle = RedisHandle(config.redis, config.server.data_dir)
+        client = await handle.start()
+        store = QueueStore(client)
+        offices = OfficeRegistry(config)
+        await offices.load(client)
+        queue = QueueService(config, store, clock, offices)
+
+        async def reload_office(event: Event) -> None:
+            await offices.refresh(client, event.office)
+            office = offices.get(event.office)
+            if office is not None:  # counters may serve other fields now
+                await store.sync_open_counters(office)
+
+        hub = Hub(store)
+        hub.listen("office.config_changed", reload_office)
+        auth = AuthService(Accounts(client))
+        for office in config.offices:
+            await hub.watch(office.slug)
+            await store.sync_open_counters(offices.get(office.slug) or office)
+            expired = await queue.start_day(office.slug)
+            if expired:
+                log.info("%s: %d tickets of earlier days cancelled", office.slug, expired)
+        supervisor = asyncio.create_task(handle.supervise(), name="sothutu-redis-supervisor")
+        printing = PrintService(config, PrintJobs(client), queue, clock)
+        # One task per network printer; across processes a Redis lock picks the one driving.
+        # They follow the offices as managers change them (after the registry reloaded).
+        drivers = ServerDrivers(printing)
+        hub.listen("office.config_changed", drivers.on_event)
+        drivers.sync()
+        appointments = AppointmentService(config, BookingStore(client), queue, clock, people=auth)
+        outbox = OutboxSender(client, adapter_from_url(config.notify_url))
+        jobs = Jobs(config, appointments, outbox)
+        # Whether this process runs the scheduler or not, the gate is right from the first
+        # request: the scheduler moves it only when a boundary passes.
+        await jobs.sync_gates(queue.clock.now_ms())
+
+        async def follow_calendar(event: Event) -> None:
+            await jobs.follow_change(event.office, queue.clock.now_ms())
+
+        hub.listen("office.config_changed", follow_calendar)  # after reload_office
+        app.state.services = Services(
+            config=config,
+            offices=offices,
+            queue=queue,
+            auth=auth,
+            hub=hub,
+            printing=printing,
+            appointments=appointments,
+            ratings=RatingService(queue, RatingStore(client)),
+            reports=ReportsService(offices, AggregateStore(client), queue.clock),
+            counter_stats=CounterStats(client, queue.clock),
+            messages=BoardMessages(client),
+            ping=client.ping,
+            redis=client,
+        )
+        scheduler = Scheduler(client, jobs, queue.clock)
+        scheduler.start()
+        # Boards show calls while the clips are still being built; only the voice waits.
+        clips = asyncio.create_task(
+            voice.build_default_clips(config.server.data_dir), name="sothutu-voice-clips"
+        )
+        # The holidays package imports every country's module on first use: do it now,
+        # before serving, rather than in the middle of a busy morning.
+        this_year = datetime.now().year
+        for year in (this_year, this_year + 1):
+            statutory_holidays(year)
+        freezer = asyncio.create_task(freeze_long_lived(), name="sothutu-gc-freeze")
+        try:
+            yield {}
+        finally:
+            freezer.cancel()
+            await scheduler.stop()
+            await drivers.close()
+            clips.cancel()
+            supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await clips
+            with contextlib.suppress(asyncio.CancelledError):
+                await supervisor
+            await hub.close()
+            await handle.stop()
+
+    return run
