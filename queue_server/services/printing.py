@@ -313,7 +313,8 @@ class PrintService:
         return out
 
     async def render(self, printer: Printer, job: PrintJob) -> bytes:
-        """The job's bytes for this printer, rendered in a thread (tens of milliseconds)."""
+        """The job's bytes for this printer, rendered in a thread: a raster job takes long
+        enough to hold up every other request (docs/BENCHMARKS.md, "Printing")."""
         return await asyncio.to_thread(render_document, job.kind, job.data, printer.options)
 
 

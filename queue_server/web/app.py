@@ -73,11 +73,12 @@ async def favicon(request: Request) -> Response:
 
 
 async def freeze_long_lived(settle_s: float = 10.0) -> None:
-    """Moves what start-up built (modules, config, templates, calendars, voice clips: some
-    65,000 objects) out of the garbage collector's way, at once and again when the lazy
-    start-up work has settled. A full collection over them took ~50 ms on the 2-core box,
-    every few seconds under load: most of the p99 of issuing a ticket (docs/BENCHMARKS.md).
-    Frozen objects are still freed by reference counting; only cycles among them stay."""
+    """Moves what start-up built (modules, config, templates, calendars, voice clips) out of
+    the garbage collector's way, at once and again when the lazy start-up work has settled.
+    They live as long as the process, yet every full collection under load would walk them
+    all again: a pause of the event loop long enough to set the p99 of issuing a ticket
+    (docs/BENCHMARKS.md, session 2). Frozen objects are still freed by reference counting;
+    only cycles among them stay."""
     for delay in (0.0, settle_s):
         await asyncio.sleep(delay)
         gc.collect()
@@ -87,7 +88,8 @@ async def freeze_long_lived(settle_s: float = 10.0) -> None:
 class ApiAwareSessions(SessionMiddleware):
     """Sessions for pages, and for API calls that carry the session cookie (page scripts).
     A bare API client (kiosk, board, agent, script) sends no cookie and skips the signing
-    work, which is a tenth of the cost of issuing a ticket.
+    work, which would otherwise be a noticeable part of the cost of issuing a ticket
+    (docs/BENCHMARKS.md, session 2).
 
     `https_only=None`: the cookie is marked Secure when the request came over https (no
     `server.public_url` to say which scheme the offices use)."""
@@ -179,8 +181,9 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         clips = asyncio.create_task(
             voice.build_default_clips(config.server.data_dir), name="sothutu-voice-clips"
         )
-        # The holidays package imports every country's module on first use (~0.3 s, 10,000
-        # objects): do it now, before serving, rather than in the middle of a busy morning.
+        # The holidays package imports every country's module on first use, a stall of the
+        # event loop (docs/BENCHMARKS.md, session 2): take it now, before serving, rather
+        # than in the middle of a busy morning, and before the heap is frozen.
         this_year = datetime.now().year
         for year in (this_year, this_year + 1):
             statutory_holidays(year)

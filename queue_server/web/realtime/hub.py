@@ -267,8 +267,8 @@ class Hub:
         # `offices` grows as the group's offices are watched: each read takes them all.
         # While events keep coming, the next read does not block: it shares the multiplexed
         # connection, a fraction of the cost of a blocking read on a connection of its own,
-        # which under load returned a handful of events each (docs/BENCHMARKS.md). Only a
-        # read that finds nothing new is followed by a blocking one.
+        # which under load would bring back only a few events each (docs/BENCHMARKS.md,
+        # session 3). Only a read that finds nothing new is followed by a blocking one.
         busy = False
         failures = ReadFailures(offices, self.warn_after_s)
         while not self._closed:
