@@ -37,16 +37,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from printer.connections import connection_from_url
-from printer.errors import (
-    CoverOpen,
-    PaperOut,
-    PrinterError,
-    PrinterNotReady,
-    PrinterUnavailable,
-    StatusProtocolError,
-    StatusUnsupported,
-)
-from printer.status import PrinterStatus
+from printer.errors import RETRYABLE, PrinterError, StatusUnsupported, describe_outcome
 from printer.worker import PrinterWorker
 
 log = logging.getLogger("printer.agent")
@@ -57,31 +48,6 @@ FATAL_CLOSE = {
     4403: "this device may not drive that printer",
     4404: "the server knows no such printer",
 }
-RETRYABLE = (PrinterUnavailable, PrinterNotReady, StatusProtocolError)
-
-
-def describe(outcome: PrinterStatus | PrinterError) -> tuple[str, list[str], str]:
-    """(state, problems, error text) of a status answer or a failed attempt, as the server
-    records and publishes them. States: ok, paper_out, cover_open, error, offline."""
-    if isinstance(outcome, PrinterStatus):
-        if outcome.ready:
-            return "ok", outcome.problems, ""
-        outcome = _not_ready(outcome)
-    if isinstance(outcome, PrinterNotReady):
-        state = "paper_out" if isinstance(outcome, PaperOut) else "error"
-        state = "cover_open" if isinstance(outcome, CoverOpen) else state
-        return state, outcome.status.problems, str(outcome)
-    if isinstance(outcome, StatusProtocolError):
-        return "error", ["bad_status_answer"], str(outcome)
-    return "offline", ["offline"], str(outcome)
-
-
-def _not_ready(status: PrinterStatus) -> PrinterNotReady:
-    try:
-        status.raise_if_not_ready()
-    except PrinterNotReady as exc:
-        return exc
-    raise AssertionError("status was ready")
 
 
 class Journal:
@@ -182,11 +148,11 @@ class Agent:
     async def _report_status(self, ws: Any) -> None:
         assert self.worker is not None
         try:
-            state, problems, error = describe(await self.worker.status_async())
+            state, problems, error = describe_outcome(await self.worker.status_async())
         except StatusUnsupported:
             return  # a write-only link: its state shows when a job fails
         except PrinterError as exc:
-            state, problems, error = describe(exc)
+            state, problems, error = describe_outcome(exc)
         await _send(ws, {"type": "status", "state": state, "problems": problems, "error": error})
 
     async def _job(self, ws: Any, message: dict[str, Any]) -> None:
@@ -213,7 +179,7 @@ class Agent:
             except RETRYABLE as exc:
                 # Nothing was taken (status said not ready, or the link failed): try again.
                 self.journal.finish(uid, printed=False)
-                state, problems, error = describe(exc)
+                state, problems, error = describe_outcome(exc)
                 log.warning("job %s not printed: %s", job, error)
                 await _send(ws, {"type": "failed", "job": job, "state": state,
                                  "problems": problems, "error": error})  # fmt: skip

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from printer.errors import PrinterOffline, PrinterUnavailable, StatusUnsupported
-from printer.status import DLE_EOT
+from printer.status_query import DLE_EOT
 
 RAW_PORT = 9100
 

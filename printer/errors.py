@@ -12,17 +12,17 @@
         ├── CoverOpen
         └── PrinterFault                     cutter jam, head error, other error state
 
-`PrinterNotReady` carries the parsed `PrinterStatus`; the print agent retries a job after
-`PrinterUnavailable` and `PrinterNotReady`, never after the two `ValueError`s.
+`PrinterNotReady` carries the parsed `PrinterStatus`. A job is sent again after the errors
+of `RETRYABLE` (nothing was printed), never after the two `ValueError`s (it never will be).
+`describe_outcome` and `offline_reason` turn a status or an error into what the server
+records, publishes and translates.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from printer.status import PrinterStatus
+from printer.status import PrinterStatus
 
 
 class PrinterError(Exception):
@@ -86,6 +86,39 @@ class CoverOpen(PrinterNotReady):
 
 class PrinterFault(PrinterNotReady):
     """An error state: cutter jam, head overheated, unrecoverable error, or offline."""
+
+
+def not_ready_error(status: PrinterStatus) -> PrinterNotReady | None:
+    """The most specific `PrinterNotReady` for `status`; None when a job sent now would print."""
+    if status.ready:
+        return None
+    if status.paper_out:
+        return PaperOut(status)
+    if status.cover_open:
+        return CoverOpen(status)
+    return PrinterFault(status)
+
+
+# The printer took nothing (the status said not ready, or the link failed before or while
+# sending), so the job may be sent again once the printer is back.
+RETRYABLE = (PrinterUnavailable, PrinterNotReady, StatusProtocolError)
+
+
+def describe_outcome(outcome: PrinterStatus | PrinterError) -> tuple[str, list[str], str]:
+    """(state, problems, error text) of a status answer or a failed attempt, as the server
+    records and publishes them. States: ok, paper_out, cover_open, error, offline."""
+    if isinstance(outcome, PrinterStatus):
+        not_ready = not_ready_error(outcome)
+        if not_ready is None:
+            return "ok", outcome.problems, ""
+        outcome = not_ready
+    if isinstance(outcome, PrinterNotReady):
+        state = "paper_out" if isinstance(outcome, PaperOut) else "error"
+        state = "cover_open" if isinstance(outcome, CoverOpen) else state
+        return state, outcome.status.problems, str(outcome)
+    if isinstance(outcome, StatusProtocolError):
+        return "error", ["bad_status_answer"], str(outcome)
+    return "offline", ["offline"], str(outcome)
 
 
 # Why a printer cannot print, as a short code a person's language can be looked up by (the

@@ -13,7 +13,9 @@ import asyncio
 import threading
 
 from printer.connections import Connection
-from printer.status import PrinterStatus, query_status
+from printer.errors import not_ready_error
+from printer.status import PrinterStatus
+from printer.status_query import query_status
 
 
 class PrinterWorker:
@@ -41,7 +43,9 @@ class PrinterWorker:
             status = None
             if self.check_status and link.can_read:
                 status = query_status(link, self.status_timeout)
-                status.raise_if_not_ready()
+                not_ready = not_ready_error(status)
+                if not_ready is not None:
+                    raise not_ready
             link.write(job)
             return status
 

@@ -19,8 +19,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from printer.errors import InvalidPrintData
-from printer.render import PrintOptions
+from printer import InvalidPrintData, PrintOptions
 from queue_server.errors import ConfigError
 from queue_server.network import is_loopback, listening_url
 from queue_server.rules.calendar import (

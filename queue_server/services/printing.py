@@ -22,17 +22,20 @@ from typing import Any
 
 import redis
 
-from printer.agent import RETRYABLE, describe
-from printer.connections import connection_from_url
-from printer.errors import (
+from printer import (
+    DOCUMENT_KINDS,
+    RETRYABLE,
     InvalidPrintData,
     PrinterError,
+    PrinterWorker,
     StatusUnsupported,
     UnencodableText,
+    connection_from_url,
+    describe_outcome,
+    document_layout,
     offline_reason,
+    render_document,
 )
-from printer.render import DOCUMENT_KINDS, document_layout, render_document
-from printer.worker import PrinterWorker
 from queue_server.config import Config, Office, Printer
 from queue_server.errors import BadRequest, NotFound
 from queue_server.rules.calling import appointment_call_ms
@@ -310,7 +313,8 @@ class PrintService:
         return out
 
     async def render(self, printer: Printer, job: PrintJob) -> bytes:
-        """The job's bytes for this printer, rendered in a thread (tens of milliseconds)."""
+        """The job's bytes for this printer, rendered in a thread: a raster job takes long
+        enough to hold up every other request (docs/BENCHMARKS.md, "Printing")."""
         return await asyncio.to_thread(render_document, job.kind, job.data, printer.options)
 
 
@@ -422,7 +426,9 @@ class ServerDriver:
             await self.jobs.clear_sending(slug, name)
 
     async def _report(self, what: str, job: str | None, outcome: Any) -> None:
-        state, problems, error = describe(outcome) if outcome is not None else ("ok", [], "")
+        state, problems, error = (
+            describe_outcome(outcome) if outcome is not None else ("ok", [], "")
+        )
         await self.jobs.report(
             self.office.slug, self.printer.name, job_id=job, state=state, problems=problems,
             error=error, now_ms=self.service.clock.now_ms(), what=what,  # type: ignore[arg-type]

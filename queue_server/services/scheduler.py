@@ -214,9 +214,10 @@ class Jobs:
         return figures
 
     async def nightly_snapshot(self, now_ms: int) -> int:
-        """From SNAPSHOT_HOUR, each office's day once: it read every ticket of the day at
-        every tick until midnight, a stall of the event loop that grows with the day (0.6 s
-        every 30 s at 150,000 tickets)."""
+        """From SNAPSHOT_HOUR, each office's day once: a snapshot reads every ticket of the
+        day, a stall of the event loop that grows with the day, which taken at every tick
+        until midnight would slow every request of the evening (docs/BENCHMARKS.md,
+        session 5)."""
         done = 0
         for office in self.queue.offices.all():
             now = self._local(office, now_ms)
@@ -289,9 +290,10 @@ class Scheduler:
 
     def start(self) -> None:
         # A routine run is one DEBUG line (run_once). APScheduler's two INFO lines per run
-        # ("Running job", "executed successfully": ~1,900 a day at 30 s) are left out; its
-        # warnings (a run missed) and errors stay. The level is set on the logger of this
-        # scheduler's own executor alias only.
+        # ("Running job", "executed successfully", at every tick, day and night) are left
+        # out: they would bury what an operator needs to read. Its warnings (a run missed)
+        # and errors stay. The level is set on the logger of this scheduler's own executor
+        # alias only.
         # Its start and stop lines ("Adding job tentatively -- it will be properly
         # scheduled…") tell an operator nothing either.
         logging.getLogger(f"apscheduler.executors.{_EXECUTOR}").setLevel(logging.WARNING)

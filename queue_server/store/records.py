@@ -40,7 +40,8 @@ class Ticket:
     @classmethod
     def from_hash(cls, h: dict[str, Any]) -> Ticket:
         # Filled in place: a frozen dataclass's __init__ sets each of its 19 fields through
-        # object.__setattr__, 4 of the 6.7 µs this took for every ticket answered.
+        # object.__setattr__, most of the cost of building a ticket, which every ticket
+        # answered pays (docs/BENCHMARKS.md, session 3).
         ticket = object.__new__(cls)
         ticket.__dict__.update(
             id=h["id"],

@@ -32,8 +32,8 @@ class Template:
     """A script's keys and arguments that are the same from call to call (the keys of a
     field's queues, its number range), encoded in Redis's wire form once and kept; each
     call adds its own before them: `[*own keys, *fixed keys]`, `[*own args, *fixed args]`.
-    hiredis formats every argument afresh with sprintf, which for the 29 arguments of
-    issue.lua cost more than the rest of the call to Redis (docs/BENCHMARKS.md)."""
+    hiredis formats every argument afresh with sprintf on every call, and issue.lua, which
+    every ticket runs, has many (docs/BENCHMARKS.md, session 4)."""
 
     __slots__ = ("_args", "_keys", "fixed_args", "fixed_keys")
 

@@ -20,7 +20,7 @@ from queue_server.web import api, board, booking, counter, kiosk, login, manage,
 from queue_server.web.http.errors import HANDLERS, UnexpectedErrors, internal_error
 from queue_server.web.http.sessions import SESSION_COOKIE, ApiAwareSessions, session_key
 from queue_server.web.http.templates import WEB
-from queue_server.web.realtime.socket import office_socket
+from queue_server.web.realtime import office_socket
 from queue_server.web.wiring import services
 
 __all__ = ["SESSION_COOKIE", "create_app"]

@@ -20,8 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from printer.layout import layout_to_json
-from printer.render import document_layout, preview_image
+from printer import document_layout, layout_to_json, preview_image
 from queue_server.config import Field, Office
 from queue_server.errors import BadRequest, Conflict, NotFound, SothutuError, TooManyRequests
 from queue_server.services.appointments import (

@@ -15,9 +15,9 @@ class CoalescingTransport:
     one write, at the start of the next turn.
 
     uvicorn writes a response's head and its body separately, and uvloop sends each at
-    once: two system calls and two TCP segments for every answer, about a quarter of the
-    CPU a ticket cost this process (docs/BENCHMARKS.md). Everything else is the real
-    transport's; closing sends what is buffered first.
+    once: two system calls and two TCP segments for every answer, where a write to a socket
+    is the dearest thing a request does (docs/BENCHMARKS.md, session 3). Everything else is
+    the real transport's; closing sends what is buffered first.
     """
 
     __slots__ = ("_chunks", "_direct", "_loop", "_transport")
@@ -82,8 +82,9 @@ def uvicorn_config(
         access_log=access_log,
         # The sans-I/O websockets protocol: no deprecated legacy API, less memory per socket.
         ws="websockets-sansio",
-        # No permessage-deflate: its zlib state is ~46 KB per socket (of ~85 KB for an idle
-        # board), and boards get small events on a local network (docs/BENCHMARKS.md).
+        # No permessage-deflate: its zlib state would be most of the memory an idle board's
+        # socket takes, and boards get small events on a local network (docs/BENCHMARKS.md,
+        # session 2).
         ws_per_message_deflate=False,
         ws_ping_interval=20,
         ws_ping_timeout=20,

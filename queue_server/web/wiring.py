@@ -23,6 +23,7 @@ from queue_server.services.appointments import AppointmentService
 from queue_server.services.auth import AuthService
 from queue_server.services.clock import Clock
 from queue_server.services.counter_stats import CounterStats
+from queue_server.services.hub import Hub
 from queue_server.services.notify import OutboxSender, adapter_from_url
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.printing import PrintService, ServerDrivers
@@ -38,7 +39,6 @@ from queue_server.store.messages import BoardMessages
 from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event, QueueStore
 from queue_server.store.ratings import RatingStore
-from queue_server.web.realtime.hub import Hub
 
 log = logging.getLogger("sothutu")
 
@@ -74,10 +74,11 @@ def services(conn: HTTPConnection | Starlette) -> Services:
 
 async def freeze_long_lived(settle_s: float = 10.0) -> None:
     """Moves what start-up built (modules, config, templates, calendars, voice clips) out of
-    the garbage collector's way, at once and again when the lazy start-up work has settled:
-    full collections over them were most of the p99 of issuing a ticket under load
-    (docs/BENCHMARKS.md). Frozen objects are still freed by reference counting; only
-    cycles among them stay."""
+    the garbage collector's way, at once and again when the lazy start-up work has settled.
+    They live as long as the process, yet every full collection under load would walk them
+    all again: a pause of the event loop long enough to set the p99 of issuing a ticket
+    (docs/BENCHMARKS.md, session 2). Frozen objects are still freed by reference counting;
+    only cycles among them stay."""
     for delay in (0.0, settle_s):
         await asyncio.sleep(delay)
         gc.collect()
@@ -151,8 +152,9 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         clips = asyncio.create_task(
             voice.build_default_clips(config.server.data_dir), name="sothutu-voice-clips"
         )
-        # The holidays package imports every country's module on first use: do it now,
-        # before serving, rather than in the middle of a busy morning.
+        # The holidays package imports every country's module on first use, a stall of the
+        # event loop (docs/BENCHMARKS.md, session 2): take it now, before serving, rather
+        # than in the middle of a busy morning, and before the heap is frozen.
         this_year = datetime.now().year
         for year in (this_year, this_year + 1):
             statutory_holidays(year)

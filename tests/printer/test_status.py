@@ -10,12 +10,16 @@ from printer.connections import DummyConnection, NetworkConnection, connection_f
 from printer.errors import (
     CoverOpen,
     PaperOut,
+    PrinterError,
     PrinterFault,
     PrinterOffline,
     StatusProtocolError,
     StatusUnsupported,
+    describe_outcome,
+    not_ready_error,
 )
-from printer.status import PrinterStatus, parse_status
+from printer.status import PrinterStatus
+from printer.status_query import parse_status
 from printer.worker import PrinterWorker
 from tests.printer.fakeprinter import FakePrinter
 
@@ -46,12 +50,53 @@ def test_status_flags_say_whether_a_job_would_print() -> None:
     assert PrinterStatus(paper_near_end=True).problems == ["paper_near_end"]
     assert not PrinterStatus(offline=True, auto_recoverable_error=True).ready
     assert PrinterStatus(paper_out=True).to_dict()["ready"] is False
-    with pytest.raises(PaperOut):
-        PrinterStatus(offline=True, paper_out=True, cover_open=True).raise_if_not_ready()
-    with pytest.raises(CoverOpen):
-        PrinterStatus(offline=True, cover_open=True).raise_if_not_ready()
-    with pytest.raises(PrinterFault):
-        PrinterStatus(offline=True, cutter_error=True).raise_if_not_ready()
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (PrinterStatus(paper_near_end=True), None),
+        (PrinterStatus(offline=True, paper_out=True, cover_open=True), PaperOut),
+        (PrinterStatus(offline=True, cover_open=True), CoverOpen),
+        (PrinterStatus(offline=True, cutter_error=True), PrinterFault),
+        (PrinterStatus(offline=True), PrinterFault),
+    ],
+)
+def test_the_most_specific_error_of_a_status(
+    status: PrinterStatus, error: type[PrinterError] | None
+) -> None:
+    found = not_ready_error(status)
+    assert type(found) is error if error else found is None
+    assert found is None or found.status is status
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        (PrinterStatus(paper_near_end=True), ("ok", ["paper_near_end"], "")),
+        (
+            PrinterStatus(offline=True, paper_out=True),
+            ("paper_out", ["paper_out", "offline"], "printer not ready: paper_out, offline"),
+        ),
+        (
+            PrinterStatus(offline=True, cover_open=True),
+            ("cover_open", ["cover_open", "offline"], "printer not ready: cover_open, offline"),
+        ),
+        (PrinterStatus(offline=True), ("error", ["offline"], "printer not ready: offline")),
+        (
+            StatusProtocolError("DLE EOT 1 answered 0x00, not a status byte"),
+            ("error", ["bad_status_answer"], "DLE EOT 1 answered 0x00, not a status byte"),
+        ),
+        (
+            PrinterOffline("tcp://10.0.0.5:9100", "timed out"),
+            ("offline", ["offline"], "printer tcp://10.0.0.5:9100 is offline: timed out"),
+        ),
+    ],
+)
+def test_an_outcome_as_the_server_records_it(
+    outcome: PrinterStatus | PrinterError, expected: tuple[str, list[str], str]
+) -> None:
+    assert describe_outcome(outcome) == expected
 
 
 @pytest.mark.parametrize("answers", ["00 12 12 12", "12 12 12 FF", "12 12 12"])

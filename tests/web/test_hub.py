@@ -14,11 +14,12 @@ import pytest
 import redis
 
 from queue_server import config as config_mod
+from queue_server.rules.visibility import redact
+from queue_server.services.hub import Hub, Outgoing, Subscription
 from queue_server.services.offices import OfficeRegistry
 from queue_server.store import keys
 from queue_server.store.queue import Event, QueueStore
 from queue_server.store.streams import GroupReader, stream_group
-from queue_server.web.realtime.hub import Hub, Outgoing, Subscription, redact
 
 OFFICE = "phuong-ba-dinh"
 # Far longer than any test: whatever happens within a test came from a wake-up.

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from printer.documents import format_clock
+from printer import format_clock
 from queue_server.config import Office
 from queue_server.errors import BadRequest, NotFound
 from queue_server.rules.calling import appointment_call_ms

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from printer.render import DOCUMENT_KINDS
+from printer import DOCUMENT_KINDS
 from queue_server.services.reports import MAX_RANGE_DAYS
 from queue_server.web.api.schemas import (
     DAY,

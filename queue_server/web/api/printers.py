@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from printer.errors import InvalidPrintData, UnencodableText
+from printer import InvalidPrintData, UnencodableText
 from queue_server.config import Office, Printer
 from queue_server.errors import BadRequest, NotFound
 from queue_server.services.auth import require_device_or_role, require_role

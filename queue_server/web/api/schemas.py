@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from printer.errors import REASONS
-from printer.render import DOCUMENT_KINDS
+from printer import DOCUMENT_KINDS, REASONS
 
 Schema = dict[str, Any]
 

@@ -1,5 +1,6 @@
-"""JSON responses rendered by orjson: the same compact UTF-8 text as Starlette's, several
-times quicker (a ticket's answer in ~2 µs rather than ~15 µs; docs/BENCHMARKS.md)."""
+"""JSON responses rendered by orjson rather than the standard library's json, which
+Starlette's use: the same compact UTF-8 text at a fraction of the cost, and every answer of
+the API pays it (docs/BENCHMARKS.md, session 2)."""
 
 from __future__ import annotations
 

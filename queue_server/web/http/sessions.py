@@ -34,7 +34,8 @@ def session_key(data_dir: Path) -> str:
 class ApiAwareSessions(SessionMiddleware):
     """Sessions for pages, and for API calls that carry the session cookie (page scripts).
     A bare API client (kiosk, board, agent, script) sends no cookie and skips the signing
-    work, which is a tenth of the cost of issuing a ticket.
+    work, which would otherwise be a noticeable part of the cost of issuing a ticket
+    (docs/BENCHMARKS.md, session 2).
 
     `https_only=None`: the cookie is marked Secure when the request came over https (no
     `server.public_url` to say which scheme the offices use)."""

@@ -18,10 +18,11 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from queue_server.errors import NotFound
+from queue_server.rules.visibility import redact
 from queue_server.services.auth import LAST_SEEN_EVERY_MS, AuthService
+from queue_server.services.hub import Hub, Subscription
 from queue_server.services.queue import QueueService
 from queue_server.web.http.requests import principal
-from queue_server.web.realtime.hub import Hub, Subscription, redact
 from queue_server.web.wiring import services
 
 STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")

@@ -1,4 +1,4 @@
-"""The WebSocket hub of one server process: blocking readers of the office streams watched
+"""The event hub of one server process: blocking readers of the office streams watched
 here, handing managers' changes to the listeners and each event to the local clients.
 
 Every process runs its own hub against the same Redis, so any process can serve any screen.
@@ -13,51 +13,16 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import redis
 
+from queue_server.rules.visibility import redact
 from queue_server.store import keys
 from queue_server.store.queue import Event, QueueStore
 from queue_server.store.streams import GroupReader, stream_group
 
 log = logging.getLogger("sothutu.hub")
 QUEUE_LIMIT = 2000
-
-
-def redact(message: dict[str, Any]) -> dict[str, Any]:
-    """The public form of a message, for screens without a token: ticket ids (which let
-    their holder cancel a ticket) and the manager who put up a board message or changed
-    the office are left out, numbers and counters stay."""
-    data = message.get("data")
-    if not isinstance(data, dict):
-        return message
-    etype = message.get("type", "")
-    data = dict(data)
-    if etype.startswith("ticket."):
-        data.pop("id", None)
-    elif etype.startswith("counter."):
-        data.pop("current", None)
-    elif etype in ("board.message", "office.config_changed"):
-        data.pop("by", None)
-    elif etype == "snapshot":
-        data["lanes"] = {
-            lane: [{k: v for k, v in t.items() if k != "id"} for t in items]
-            for lane, items in data.get("lanes", {}).items()
-        }
-        data["counters"] = [
-            {
-                **{k: v for k, v in c.items() if k not in ("current", "ticket")},
-                "ticket": (
-                    {k: v for k, v in c["ticket"].items() if k != "id"} if c.get("ticket") else None
-                ),
-            }
-            for c in data.get("counters", [])
-        ]
-        data["recent_calls"] = [
-            {k: v for k, v in call.items() if k != "id"} for call in data.get("recent_calls", [])
-        ]
-    return {**message, "data": data}
 
 
 @dataclass(eq=False)
@@ -267,8 +232,8 @@ class Hub:
         # `offices` grows as the group's offices are watched: each read takes them all.
         # While events keep coming, the next read does not block: it shares the multiplexed
         # connection, a fraction of the cost of a blocking read on a connection of its own,
-        # which under load returned a handful of events each (docs/BENCHMARKS.md). Only a
-        # read that finds nothing new is followed by a blocking one.
+        # which under load would bring back only a few events each (docs/BENCHMARKS.md,
+        # session 3). Only a read that finds nothing new is followed by a blocking one.
         busy = False
         failures = ReadFailures(offices, self.warn_after_s)
         while not self._closed:
