@@ -15,8 +15,9 @@ from typing import TypeVar
 from queue_server import config as config_mod
 from queue_server.errors import SothutuError
 from queue_server.network import is_loopback
+from queue_server.people import DEVICE_KINDS, ROLES
 from queue_server.services.auth import AuthService, clean_full_name
-from queue_server.store.accounts import DEVICE_KINDS, ROLES, Accounts
+from queue_server.store.accounts import Accounts
 from queue_server.store.connection import RedisHandle
 
 T = TypeVar("T")

@@ -11,15 +11,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from queue_server.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from queue_server.store.accounts import (
-    DEVICE_KINDS,
-    ROLES,
-    USER_TOKEN_TTL_S,
-    Accounts,
-    DeviceKind,
-    Principal,
-    Role,
-)
+from queue_server.people import DEVICE_KINDS, ROLES, DeviceKind, Principal, Role
+from queue_server.store.accounts import USER_TOKEN_TTL_S, Accounts
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD = 8

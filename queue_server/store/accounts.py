@@ -14,28 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import redis.asyncio as aredis
 
+from queue_server.people import DeviceKind, Principal, Role
 from queue_server.store import keys
 
-Role = Literal["admin", "manager", "staff"]
-DeviceKind = Literal["kiosk", "display", "printer"]
-ROLES: tuple[Role, ...] = ("admin", "manager", "staff")
-DEVICE_KINDS: tuple[DeviceKind, ...] = ("kiosk", "display", "printer")
 USER_TOKEN_TTL_S = 12 * 3600
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who a request comes from: a user (with a role) or a device (with a kind)."""
-
-    kind: Literal["user", "device"]
-    name: str
-    role: str  # a Role for users, a DeviceKind for devices
-    office: str | None = None
 
 
 def digest(token: str) -> str:

@@ -15,9 +15,10 @@ import httpx
 import pytest
 
 from queue_server.errors import BadRequest, Unauthorized
+from queue_server.people import Principal
 from queue_server.services.auth import AuthService, clean_full_name, suggest_login
 from queue_server.store import keys
-from queue_server.store.accounts import Accounts, Principal
+from queue_server.store.accounts import Accounts
 from queue_server.store.connection import EmbeddedRedis, connect
 from queue_server.store.printjobs import PrintJobs
 from tests.conftest import ROOT

@@ -24,9 +24,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from printer import InvalidPrintData, UnencodableText
 from queue_server.config import Office, Printer
 from queue_server.errors import BadRequest, NotFound
+from queue_server.people import Principal
 from queue_server.services.auth import require_device_or_role, require_role
 from queue_server.services.printing import PrintService
-from queue_server.store.accounts import Principal
 from queue_server.store.printjobs import PrintJob
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.requests import body, idempotency_key, principal, req_str

@@ -11,8 +11,8 @@ from starlette.requests import ClientDisconnect, HTTPConnection, Request
 
 from queue_server.config import Office
 from queue_server.errors import BadRequest, Forbidden, PayloadTooLarge
+from queue_server.people import Principal
 from queue_server.services.auth import AuthService
-from queue_server.store.accounts import Principal
 from queue_server.web.wiring import services
 
 IDEMPOTENCY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")

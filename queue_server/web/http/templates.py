@@ -19,8 +19,8 @@ from starlette.templating import Jinja2Templates
 
 import display
 from queue_server.errors import Forbidden, Unauthorized
+from queue_server.people import Principal
 from queue_server.services.auth import require_role
-from queue_server.store.accounts import Principal
 from queue_server.web.http.errors import language
 from queue_server.web.http.requests import principal
 from queue_server.web.i18n import catalogue, translate

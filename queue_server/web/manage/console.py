@@ -22,10 +22,10 @@ from starlette.routing import Route
 
 from queue_server.config import Office
 from queue_server.errors import BadRequest, Forbidden, PayloadTooLarge
+from queue_server.people import Principal
 from queue_server.services.auth import AuthService, require_role
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.queue import QueueService
-from queue_server.store.accounts import Principal
 from queue_server.web.http import templates as pages
 from queue_server.web.http.errors import language
 from queue_server.web.i18n import translate

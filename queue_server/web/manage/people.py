@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from queue_server.errors import BadRequest, SothutuError
+from queue_server.people import DEVICE_KINDS, ROLES
 from queue_server.services.auth import (
     LAST_SEEN_EVERY_MS,
     NAME_RE,
@@ -22,7 +23,6 @@ from queue_server.services.auth import (
     suggest_login,
 )
 from queue_server.services.printing import PrintService
-from queue_server.store.accounts import DEVICE_KINDS, ROLES
 from queue_server.web.http.addresses import public_base
 from queue_server.web.manage.console import Console, page
 from queue_server.web.manage.floor import since_label
