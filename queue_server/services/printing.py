@@ -33,8 +33,9 @@ from printer.errors import (
 )
 from printer.render import DOCUMENT_KINDS, document_layout, render_document
 from printer.worker import PrinterWorker
-from queue_server.config import Config, Office, Printer
+from queue_server.config import Config
 from queue_server.errors import BadRequest, NotFound
+from queue_server.office import Office, Printer
 from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService

@@ -31,8 +31,8 @@ from display.voice import (
     default_dir,
     read_manifest,
 )
-from queue_server.config import Office
 from queue_server.errors import BadRequest, NotFound, Unavailable
+from queue_server.office import Office
 from queue_server.rules.speech import (
     VOCABULARY,
     AnnounceStyle,

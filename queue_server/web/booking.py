@@ -23,8 +23,8 @@ from starlette.routing import BaseRoute, Route
 from printer.documents import format_clock
 from printer.layout import layout_to_json
 from printer.render import document_layout, preview_image
-from queue_server.config import Field, Office
 from queue_server.errors import BadRequest, Conflict, NotFound, SothutuError, TooManyRequests
+from queue_server.office import Field, Office
 from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.appointments import (
     AppointmentService,

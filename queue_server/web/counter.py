@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.config import Office
 from queue_server.errors import BadRequest, NotFound
+from queue_server.office import Office
 from queue_server.services.auth import require_role
 from queue_server.services.counter_stats import CounterStats
 from queue_server.services.queue import QueueService

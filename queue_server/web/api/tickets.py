@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.config import APPOINTMENT, Office
 from queue_server.errors import BadRequest
+from queue_server.office import APPOINTMENT, Office
 from queue_server.services.auth import AuthService, require_device_or_role, require_role
 from queue_server.services.printing import PrintService
 from queue_server.services.queue import QueueService

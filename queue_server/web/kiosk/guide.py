@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.config import Field, Office
 from queue_server.network import is_loopback
+from queue_server.office import Field, Office
 from queue_server.services.queue import QueueService
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.templates import render

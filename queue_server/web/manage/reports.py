@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.config import Office
 from queue_server.errors import BadRequest
+from queue_server.office import Office
 from queue_server.services.auth import require_role
 from queue_server.services.queue import QueueService
 from queue_server.services.ratings import REASONS, levels
