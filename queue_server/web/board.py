@@ -119,7 +119,7 @@ def board_layout(office: Office, subset: list[int] | None, lang: str) -> dict[st
         c = known.get(number)
         if c is None:
             continue
-        default = c.name == f"Quầy {c.number}"  # config.py's name for an unnamed counter
+        default = c.name == f"Quầy {c.number}"  # the config reader's name for an unnamed counter
         names = [f.name_en if lang == "en" else f.name_vi for f in map(office.field, c.fields) if f]
         counters.append(
             {
