@@ -161,7 +161,7 @@ class Reader:
             return value
         kind, what = _KINDS[b.kind]
         value = self._get(name, kind, b.default, what)
-        if value is None or name not in self.data:
+        if name not in self.data:
             return _default(b)
         return _CHECKS[b.kind](self, b, value)
 
