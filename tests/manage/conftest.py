@@ -1,7 +1,7 @@
 """Console tests: httpx clients logged in through the real login form."""
 
-from tests.browser.conftest import browser  # noqa: F401  (the console's browser tests)
-from tests.support.console import (  # noqa: F401  (fixtures and helpers of these tests)
+from tests.browser.conftest import browser
+from tests.support.console import (
     OFFICE,
     PASSWORD,
     Session,
@@ -10,3 +10,15 @@ from tests.support.console import (  # noqa: F401  (fixtures and helpers of thes
     manager,
     staff_session,
 )
+
+# The console's fixtures (its browser tests' too) and the helpers its tests import from here.
+__all__ = [
+    "OFFICE",
+    "PASSWORD",
+    "Session",
+    "browser",
+    "csrf_of",
+    "log_in",
+    "manager",
+    "staff_session",
+]
