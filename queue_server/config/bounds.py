@@ -6,10 +6,10 @@ against the same `Bound`, so a value accepted in `config.toml` is accepted by th
 the other way round. A key is a dotted path inside one `[[offices]]` table, `[]` standing for
 each entry of an array of tables: ``fields[].procedures[].legal_days``.
 
-`input` is the name of the console input that edits the value, the key's last part unless
-given; an input edits one entry of a list of several on a page with the entry's index as a
-suffix (``season_weekdays_1`` for ``calendar.seasons[1].weekdays``). A reader error names
-the key, and `locate` finds the bound, and so the input, from it.
+`input` names the console's input for the value: the key's last part unless given. Where a
+page has one input per entry of a list, the entry's index ends the name
+(``season_weekdays_1`` for ``calendar.seasons[1].weekdays``). A reader error names the key;
+`locate` finds the bound, and so the input, from it.
 
 The caps are meant never to refuse what a real office needs: docs/manager.md, "Settings
 and their bounds", lists them.
@@ -67,6 +67,8 @@ class Pattern:
 
 @dataclass(frozen=True)
 class Bound:
+    """One value of an office table: its key, its kind and what it may be."""
+
     key: str
     kind: Kind
     # REQUIRED: the key must be given; None: it may be left out (no value).

@@ -20,6 +20,8 @@ from queue_server.web.manage.forms import Form
 SESSION_RE = re.compile(r"^(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})$")
 MONTH_DAY_RE = re.compile(r"^(\d{1,2})[-/](\d{1,2})$")
 TIME_RE = re.compile(r"^\d{1,2}:\d{2}$")
+SEASONS = BOUNDS["calendar.seasons"]
+SWAPS = BOUNDS["calendar.swaps"]
 
 
 def _sessions_text(pairs: Any) -> str:
@@ -154,9 +156,9 @@ async def calendar_page(c: Console) -> Response:
 async def calendar_save(c: Console) -> Response:
     assert c.form is not None
     form = Form(c.form, c.lang)
-    # The pages show one blank row more than the entries there may be, for a new one.
-    n_seasons = form.integer("season_rows", 1, _max(BOUNDS["calendar.seasons"]) + 1) or 1
-    n_swaps = form.integer("swap_rows", 1, _max(BOUNDS["calendar.swaps"]) + 1) or 1
+    # The page shows one blank row more than the entries there may be, for a new one.
+    n_seasons = form.integer("season_rows", 1, (SEASONS.max_items or 0) + 1) or 1
+    n_swaps = form.integer("swap_rows", 1, (SWAPS.max_items or 0) + 1) or 1
     seasons = []
     for i in range(n_seasons):
         name = form.raw(f"season_name_{i}")
@@ -204,10 +206,6 @@ async def calendar_save(c: Console) -> Response:
 
 
 # Appointments: capacity and booking rules.
-
-
-def _max(bound: Bound) -> int:
-    return bound.max_items or 0
 
 
 # The numbers of the appointments page, one input each, in the page's order.
