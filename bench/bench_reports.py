@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from queue_server import config as config_mod  # noqa: E402
+from queue_server.office import Office  # noqa: E402
 from queue_server.rules.calendar import hours_on  # noqa: E402
 from queue_server.services.clock import FixedClock  # noqa: E402
 from queue_server.services.offices import OfficeRegistry  # noqa: E402
@@ -49,7 +50,7 @@ COUNTERS = {"HT": (1, 2, 3), "CT": (2, 3), "DD": (4,), "LD": (5,), "TP": (1,)}
 STAFF = ["lan", "minh", "hoa", "tuan", "mai", "nam", "thu"]
 
 
-def year_of_visits(office: config_mod.Office, year: int, tickets: int) -> list[history.Visit]:
+def year_of_visits(office: Office, year: int, tickets: int) -> list[history.Visit]:
     days = [
         date(year, 1, 1) + timedelta(days=i)
         for i in range(366)

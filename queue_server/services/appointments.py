@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from queue_server.config import APPOINTMENT, Config, Field, Office, Procedure
+from queue_server.config import Config
 from queue_server.errors import BadRequest, Conflict, NotFound, TooManyRequests
+from queue_server.office import APPOINTMENT, Field, Office, Procedure
 from queue_server.rules.calendar import add_working_days, hours_on, working_days_after
 from queue_server.rules.slots import (
     CheckInStatus,

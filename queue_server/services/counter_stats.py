@@ -14,7 +14,7 @@ from typing import Any
 
 import redis.asyncio as aredis
 
-from queue_server.config import Office
+from queue_server.office import Office
 from queue_server.services.clock import Clock, local_day
 from queue_server.store import keys
 

@@ -21,8 +21,9 @@ import redis.asyncio as aredis
 import tomli_w
 from redis.typing import EncodableT, FieldT
 
-from queue_server.config import Config, Office, parse_office
+from queue_server.config import Config, parse_office
 from queue_server.errors import BadRequest, ConfigError, NotFound
+from queue_server.office import Office
 from queue_server.store import keys
 
 # A process that was away longer than this many changes takes them all from the office's
@@ -65,7 +66,13 @@ class OfficeRegistry:
             # The stored form must survive TOML (export) as well as JSON (Redis).
             tomli_w.dumps(dict(table))
         except ConfigError as exc:
-            raise BadRequest(f"{exc.key}: {exc.reason}", vi=f"{exc.key}: {exc.reason}") from exc
+            # The key (``office.fields[1].prefix``) says which value, and so which input of
+            # the console's form, is wrong.
+            raise BadRequest(
+                f"{exc.key}: {exc.reason}",
+                vi=f"{exc.key}: {exc.reason}",
+                details={"key": exc.key, "reason": exc.reason},
+            ) from exc
         except (TypeError, ValueError) as exc:
             raise BadRequest(f"cannot be saved: {exc}") from exc
         stored = json.dumps(_jsonable(dict(table)), ensure_ascii=False)

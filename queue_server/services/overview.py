@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from queue_server.config import Field, Office
+from queue_server.office import Field, Office
 from queue_server.rules.calling import Waiting, calling_order
 from queue_server.rules.waiting import average_service_s, estimated_wait_s
 from queue_server.services.queue import QueueService

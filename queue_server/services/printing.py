@@ -36,8 +36,9 @@ from printer import (
     offline_reason,
     render_document,
 )
-from queue_server.config import Config, Office, Printer
+from queue_server.config import Config
 from queue_server.errors import BadRequest, NotFound
+from queue_server.office import Office, Printer
 from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from queue_server.config import APPOINTMENT, Config, Counter, Field, Office
+from queue_server.config import Config
 from queue_server.errors import BadRequest, Conflict, NotFound, Unavailable
+from queue_server.office import APPOINTMENT, Counter, Field, Office
 from queue_server.rules.calling import Klass, Waiting, calling_order, choose_next, people_ahead
 from queue_server.rules.waiting import average_service_s, estimated_wait_s
 from queue_server.services.clock import Clock, local_day

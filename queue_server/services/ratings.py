@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from queue_server.config import Office
 from queue_server.errors import BadRequest
+from queue_server.office import Office
 from queue_server.services.queue import QueueService
 from queue_server.store.ratings import RatingStore
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from queue_server.config import Office
+from queue_server.office import Office
 from queue_server.services.clock import Clock, local_day
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.ratings import reason_group

@@ -28,7 +28,8 @@ import redis.asyncio as aredis
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from queue_server.config import Config, Office
+from queue_server.config import Config
+from queue_server.office import Office
 from queue_server.rules.calendar import Calendar, hours_on
 from queue_server.rules.slots import is_no_show
 from queue_server.services.appointments import AppointmentService

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from queue_server.config import Office
 from queue_server.errors import Conflict
+from queue_server.office import Office
 from queue_server.rules.calendar import WalkInGate, walk_in_gate
 
 _WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")

@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 
 import redis.asyncio as aredis
 
-from queue_server.config import Counter, Field, Office
 from queue_server.errors import Conflict, NotFound, Unavailable
+from queue_server.office import Counter, Field, Office
 from queue_server.rules.calling import CLASSES, Klass, LaneHeads, Waiting
 from queue_server.store import keys
 from queue_server.store.records import CounterState, Ticket

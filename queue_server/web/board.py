@@ -31,8 +31,8 @@ from display.voice import (
     default_dir,
     read_manifest,
 )
-from queue_server.config import Office
 from queue_server.errors import BadRequest, NotFound, Unavailable
+from queue_server.office import Office
 from queue_server.rules.speech import (
     VOCABULARY,
     AnnounceStyle,
@@ -116,7 +116,7 @@ def board_layout(office: Office, subset: list[int] | None, lang: str) -> dict[st
         c = known.get(number)
         if c is None:
             continue
-        default = c.name == f"Quầy {c.number}"  # config.py's name for an unnamed counter
+        default = c.name == f"Quầy {c.number}"  # the config reader's name for an unnamed counter
         names = [f.name_en if lang == "en" else f.name_vi for f in map(office.field, c.fields) if f]
         counters.append(
             {

@@ -21,8 +21,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from printer import document_layout, layout_to_json, preview_image
-from queue_server.config import Field, Office
 from queue_server.errors import BadRequest, Conflict, NotFound, SothutuError, TooManyRequests
+from queue_server.office import Field, Office
 from queue_server.services.appointments import (
     AppointmentService,
     InvalidInput,

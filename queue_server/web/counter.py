@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.config import Office
 from queue_server.errors import BadRequest, NotFound
+from queue_server.office import Office
 from queue_server.store.queue import counter_lanes
 from queue_server.web.http.errors import language
 from queue_server.web.http.requests import path_int

@@ -15,7 +15,8 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 
 from printer.render import PrintOptions
-from queue_server.config import Config, Printer
+from queue_server.config import Config
+from queue_server.office import Printer
 from queue_server.services.auth import AuthService
 from queue_server.services.clock import FixedClock
 from queue_server.services.printing import ServerDriver

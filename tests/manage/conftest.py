@@ -11,7 +11,7 @@ from tests.support.console import (
     staff_session,
 )
 
-# The fixtures for pytest, the helpers for the test modules that import them from here.
+# The console's fixtures (its browser tests' too) and the helpers its tests import from here.
 __all__ = [
     "OFFICE",
     "PASSWORD",

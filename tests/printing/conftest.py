@@ -13,7 +13,8 @@ import pytest
 import uvicorn
 
 from printer.render import PrintOptions
-from queue_server.config import Config, Printer
+from queue_server.config import Config
+from queue_server.office import Printer
 from queue_server.services.auth import AuthService
 from queue_server.services.printing import ServerDriver
 from queue_server.web.app import create_app

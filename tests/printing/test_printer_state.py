@@ -11,7 +11,7 @@ import pytest
 
 from printer.errors import offline_reason
 from printer.render import PrintOptions
-from queue_server.config import Printer
+from queue_server.office import Printer
 from queue_server.services.auth import AuthService
 from queue_server.services.printing import ServerDriver, availability
 from tests.printer.escpos_stream import decode

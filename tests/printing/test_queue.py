@@ -11,7 +11,8 @@ import zxingcpp
 from websockets.asyncio.client import connect
 
 from printer.render import PrintOptions
-from queue_server.config import Config, Printer
+from queue_server.config import Config
+from queue_server.office import Printer
 from queue_server.services.printing import ServerDriver
 from queue_server.store import keys
 from queue_server.store.printjobs import PrintJobs

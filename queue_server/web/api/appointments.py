@@ -11,8 +11,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from printer import format_clock
-from queue_server.config import Office
 from queue_server.errors import BadRequest, NotFound
+from queue_server.office import Office
 from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.appointments import (
     AppointmentService,

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.config import Office
+from queue_server.office import Office
 from queue_server.services.auth import require_device_or_role
 from queue_server.services.overview import office_overview
 from queue_server.web.http.errors import language

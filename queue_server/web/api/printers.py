@@ -22,8 +22,8 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from printer import InvalidPrintData, UnencodableText
-from queue_server.config import Office, Printer
 from queue_server.errors import BadRequest, NotFound
+from queue_server.office import Office, Printer
 from queue_server.people import Principal
 from queue_server.services.auth import require_device_or_role, require_role
 from queue_server.services.printing import PrintService

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.config import APPOINTMENT
 from queue_server.errors import BadRequest
+from queue_server.office import APPOINTMENT
 from queue_server.services.auth import require_device_or_role, require_role
 from queue_server.services.printing import PrintService
 from queue_server.web.http.addresses import public_base

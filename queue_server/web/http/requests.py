@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
 
-from queue_server.config import Office
 from queue_server.errors import BadRequest, Forbidden, PayloadTooLarge
+from queue_server.office import Office
 from queue_server.people import Principal
 from queue_server.services.auth import AuthService
 from queue_server.web.wiring import services

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.config import Field, Office
+from queue_server.office import Field, Office
 from queue_server.services.queue import QueueService
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.requests import path_office

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.config import Office
 from queue_server.errors import NotFound
+from queue_server.office import Office
 from queue_server.services.auth import require_device_or_role
 from queue_server.services.ratings import REASONS, levels
 from queue_server.store import keys

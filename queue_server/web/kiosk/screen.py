@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.config import APPOINTMENT, Office
 from queue_server.errors import NotFound
+from queue_server.office import APPOINTMENT, Office
 from queue_server.services.overview import field_loads, walk_in_gate_json
 from queue_server.services.queue import Placed
 from queue_server.web.http.addresses import public_base

@@ -1,7 +1,7 @@
 """Console pages over `[offices.calendar]` and `[offices.appointments]`: opening hours by
 season, Saturday reception, days off and make-up working days, the dossier cut-off, and the
-appointment capacity and booking rules. Shapes as in `config.py` (`_calendar`,
-`_appointments`) and docs/calendar.md."""
+appointment capacity and booking rules. Shapes and bounds as `config.bounds` gives them
+(docs/calendar.md)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from queue_server.config.bounds import BOUNDS, Bound
 from queue_server.rules.calendar import statutory_holidays
 from queue_server.web.manage.console import Console, page
 from queue_server.web.manage.forms import Form
@@ -19,6 +20,8 @@ from queue_server.web.manage.forms import Form
 SESSION_RE = re.compile(r"^(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})$")
 MONTH_DAY_RE = re.compile(r"^(\d{1,2})[-/](\d{1,2})$")
 TIME_RE = re.compile(r"^\d{1,2}:\d{2}$")
+SEASONS = BOUNDS["calendar.seasons"]
+SWAPS = BOUNDS["calendar.swaps"]
 
 
 def _sessions_text(pairs: Any) -> str:
@@ -83,9 +86,10 @@ def _date(form: Form, name: str, text: str) -> dt.date | None:
     return None
 
 
-def _dates(form: Form, name: str) -> list[dt.date]:
+def _dates(form: Form, bound: Bound) -> list[dt.date]:
+    name = bound.form_name()
     out = []
-    for line in form.lines(name, max_lines=200):
+    for line in form.lines(name, max_lines=bound.max_items or 0):
         d = _date(form, name, line)
         if d is not None:
             out.append(d)
@@ -149,29 +153,19 @@ async def calendar_page(c: Console) -> Response:
     return _calendar_form(c, values, {}, seasons, swaps)
 
 
-def _calendar_name(rest: str) -> str:
-    m = re.match(r"calendar\.seasons\[(\d+)\]\.(\w+)", rest)
-    if m:
-        return f"season_{m[2]}_{m[1]}"
-    m = re.match(r"calendar\.swaps\[(\d+)\]\.(\w+)", rest)
-    if m:
-        return f"swap_{'off' if m[2] == 'day_off' else 'on'}_{m[1]}"
-    m = re.match(r"calendar\.(cutoff|walk_in_stop_minutes|extra_days_off|extra_working_days)", rest)
-    return m[1] if m else ""
-
-
 async def calendar_save(c: Console) -> Response:
     assert c.form is not None
     form = Form(c.form, c.lang)
-    n_seasons = form.integer("season_rows", 1, 20) or 1
-    n_swaps = form.integer("swap_rows", 1, 100) or 1
+    # The page shows one blank row more than the entries there may be, for a new one.
+    n_seasons = form.integer("season_rows", 1, (SEASONS.max_items or 0) + 1) or 1
+    n_swaps = form.integer("swap_rows", 1, (SWAPS.max_items or 0) + 1) or 1
     seasons = []
     for i in range(n_seasons):
         name = form.raw(f"season_name_{i}")
         if not name or form.flag(f"season_delete_{i}"):
             continue
         season: dict[str, Any] = {
-            "name": form.text(f"season_name_{i}", max_len=40),
+            "name": form.read(BOUNDS["calendar.seasons[].name"], i),
             "from": _month_day(form, f"season_from_{i}"),
             "to": _month_day(form, f"season_to_{i}"),
             "weekdays": _parse_sessions(form, f"season_weekdays_{i}", True),
@@ -187,15 +181,15 @@ async def calendar_save(c: Console) -> Response:
             continue
         day_off = _date(form, f"swap_off_{i}", off)
         worked_on = _date(form, f"swap_on_{i}", on)
-        note = form.text(f"swap_note_{i}", required=False, max_len=120)
+        note = form.read(BOUNDS["calendar.swaps[].note"], i)
         if day_off and worked_on:
             swaps.append({"day_off": day_off, "worked_on": worked_on, "note": note})
     cutoff = form.raw("cutoff")
     if not TIME_RE.match(cutoff) or _time(cutoff) is None:
         form.fail("cutoff", "manage.err.time")
-    stop = form.integer("walk_in_stop_minutes", 0, 240)
-    days_off = _dates(form, "extra_days_off")
-    working = _dates(form, "extra_working_days")
+    stop = form.read(BOUNDS["calendar.walk_in_stop_minutes"])
+    days_off = _dates(form, BOUNDS["calendar.extra_days_off"])
+    working = _dates(form, BOUNDS["calendar.extra_working_days"])
     if not form.errors:
         table = c.raw()
         cal = table.setdefault("calendar", {})
@@ -206,26 +200,23 @@ async def calendar_save(c: Console) -> Response:
                 cal[key] = items
             else:
                 cal.pop(key, None)
-        if await c.save(table, "office", form.errors, _calendar_name):
+        if await c.save(table, "office", form.errors):
             return c.done("/calendar")
     return _calendar_form(c, form.values, form.errors, n_seasons, n_swaps, 400)
 
 
 # Appointments: capacity and booking rules.
 
-APPOINTMENT_FIELDS: tuple[tuple[str, int, int, int], ...] = (
-    # name, default, lowest, highest: the bounds `config._appointments` accepts.
-    ("slot_minutes", 30, 5, 240),
-    ("horizon_days", 30, 0, 365),
-    ("min_notice_minutes", 60, 0, 10_080),
-    ("max_active_per_phone", 2, 1, 50),
-    ("check_in_early_minutes", 30, 0, 600),
-    ("check_in_late_minutes", 15, 0, 600),
-    ("no_show_grace_minutes", 30, 0, 600),
-    ("reminder_hour", 17, 0, 23),
-    ("bookings_per_ip_per_hour", 20, 1, 10_000),
-    ("bookings_per_phone_per_day", 5, 1, 1000),
-)
+
+# The numbers of the appointments page, one input each, in the page's order.
+APPOINTMENT_NUMBERS: tuple[Bound, ...] = tuple(
+    BOUNDS[f"appointments.{name}"]
+    for name in ("slot_minutes", "horizon_days", "min_notice_minutes", "max_active_per_phone",
+                 "check_in_early_minutes", "check_in_late_minutes", "no_show_grace_minutes",
+                 "reminder_hour", "bookings_per_ip_per_hour", "bookings_per_phone_per_day")
+)  # fmt: skip
+CAPACITY = BOUNDS["appointments.capacity"]
+WALK_IN_SHARE = BOUNDS["appointments.walk_in_share"]
 
 
 def _appointment_form(
@@ -233,32 +224,31 @@ def _appointment_form(
 ) -> Response:
     return c.render(
         "manage_appointments.html", "appointments",
-        {"values": values, "errors": errors, "numbers": APPOINTMENT_FIELDS},
+        {"values": values, "errors": errors,
+         "numbers": [(b.name, b.default, b.lo, b.hi) for b in APPOINTMENT_NUMBERS]},
         status,
     )  # fmt: skip
 
 
 async def appointments_page(c: Console) -> Response:
     raw = c.office.raw.get("appointments", {})
-    values: dict[str, Any] = {name: raw.get(name, d) for name, d, _, _ in APPOINTMENT_FIELDS}
+    values: dict[str, Any] = {b.name: raw.get(b.name, b.default) for b in APPOINTMENT_NUMBERS}
     values["capacity"] = raw.get("capacity", "")
-    values["walk_in_percent"] = round(float(raw.get("walk_in_share", 0.3)) * 100)
+    values[WALK_IN_SHARE.form_name()] = round(
+        float(raw.get("walk_in_share", WALK_IN_SHARE.default)) * 100
+    )
     return _appointment_form(c, values, {})
-
-
-def _appointment_name(rest: str) -> str:
-    if not rest.startswith("appointments."):
-        return ""
-    key = rest.split(".", 1)[1]
-    return "walk_in_percent" if key == "walk_in_share" else key
 
 
 async def appointments_save(c: Console) -> Response:
     assert c.form is not None
     form = Form(c.form, c.lang)
-    numbers = {name: form.integer(name, lo, hi) for name, _, lo, hi in APPOINTMENT_FIELDS}
-    capacity = form.integer("capacity", 0, 1000, required=False)
-    percent = form.integer("walk_in_percent", 0, 99)
+    numbers = {b.name: form.read(b) for b in APPOINTMENT_NUMBERS}
+    capacity = form.read(CAPACITY)
+    # A whole percentage inside the share's bounds: from 0 % up to (not including) 100 %.
+    assert WALK_IN_SHARE.lo is not None and WALK_IN_SHARE.hi is not None
+    lo, hi = round(WALK_IN_SHARE.lo * 100), round(WALK_IN_SHARE.hi * 100)
+    percent = form.integer(WALK_IN_SHARE.form_name(), lo, hi - 1 if WALK_IN_SHARE.hi_open else hi)
     if not form.errors:
         table = c.raw()
         appointments = table.setdefault("appointments", {})
@@ -268,7 +258,7 @@ async def appointments_save(c: Console) -> Response:
             appointments.pop("capacity", None)
         else:
             appointments["capacity"] = capacity
-        if await c.save(table, "office", form.errors, _appointment_name):
+        if await c.save(table, "office", form.errors):
             return c.done("/appointments")
     return _appointment_form(c, form.values, form.errors, 400)
 

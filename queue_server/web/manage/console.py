@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from queue_server.config import Office
 from queue_server.errors import BadRequest, Forbidden, PayloadTooLarge
+from queue_server.office import Office
 from queue_server.people import Principal
 from queue_server.services.auth import AuthService, require_role
 from queue_server.services.offices import OfficeRegistry
@@ -88,22 +88,17 @@ class Console:
         """A deep copy of the office's TOML table, to edit and `save`."""
         return copy.deepcopy(dict(self.office.raw))
 
-    async def save(
-        self,
-        table: dict[str, Any],
-        prefix: str,
-        errors: dict[str, str],
-        name_of: Callable[[str], str] | None = None,
-    ) -> bool:
-        """Validates and saves `table`; on a config error puts its message on the form field
-        it concerns (see `place_error`) and returns False, with nothing saved."""
+    async def save(self, table: dict[str, Any], prefix: str, errors: dict[str, str]) -> bool:
+        """Validates and saves `table`, in which the form edited the table at the key path
+        `prefix` (``office.fields[2]``); on a config error puts its message on the input it
+        concerns (see `place_error`) and returns False, with nothing saved."""
         registry: OfficeRegistry = services(self.request).offices
         try:
             self.office = await registry.update(
                 services(self.request).redis, self.office.slug, table, self.who.name
             )
         except BadRequest as exc:
-            name, message = place_error(exc, prefix, self.lang, name_of)
+            name, message = place_error(exc, prefix, self.lang)
             errors.setdefault(name, message)
             return False
         # Every process does it again when it reloads the office (web/app.py); here too, so

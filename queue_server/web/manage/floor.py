@@ -14,7 +14,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from queue_server.config import Office
+from queue_server.office import Office
 from queue_server.services.printing import PrintService
 from queue_server.services.queue import QueueService
 from queue_server.web.manage.console import Console, page

@@ -2,27 +2,31 @@
 
 A form is read whole before anything is saved: each reader returns a value (or a harmless
 default) and records a message in the page's language against the field's name, so the page
-can show every problem next to its input at once. The config parser's own errors (a key path
-like ``office.fields[2].prefix``) are mapped onto the same field names by `place_error`.
+can show every problem next to its input at once. An office value is read with `Form.read`
+against its entry in `queue_server.config.bounds`, the bounds the config reader applies too.
+The config reader's own errors name a key (``office.fields[2].prefix``); `place_error`
+finds the input from that key's bound.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.datastructures import FormData
 
+from queue_server.config.bounds import Bound, locate
 from queue_server.errors import BadRequest
 from queue_server.web.i18n import translate
 
-_INDEX = re.compile(r"\[\d+\]")
 # The config parser's reasons are English (for the operator); these patterns turn the usual
 # ones into Vietnamese for the manager.
 _REASONS_VI: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^is missing$"), "Chưa nhập giá trị."),
     (re.compile(r"^must be at least (\S+), not (\S+)$"), r"Phải từ \1 trở lên (đang là \2)."),
+    (re.compile(r"^must be at most (\d+) characters.*$"), r"Tối đa \1 ký tự."),
+    (re.compile(r"^must have at most (\d+) entries.*$"), r"Tối đa \1 mục."),
     (re.compile(r"^must be at most (\S+), not (\S+)$"), r"Không được lớn hơn \1 (đang là \2)."),
     (re.compile(r"^must be one capital letter, not (.+)$"), r"Phải là một chữ in hoa (\1)."),
     (re.compile(r"^must be 1-8 capital letters or digits.*$"), "Gồm 1–8 chữ in hoa/chữ số."),
@@ -44,17 +48,17 @@ def reason_text(reason: str, lang: str) -> str:
     return f"Giá trị không hợp lệ: {reason}"
 
 
-def place_error(
-    exc: BadRequest, prefix: str, lang: str, name_of: Callable[[str], str] | None = None
-) -> tuple[str, str]:
+def place_error(exc: BadRequest, prefix: str, lang: str) -> tuple[str, str]:
     """(form field, message) for a registry error. `prefix` is the key path of the table the
-    form edits (e.g. ``office.fields[2]``). An error inside it lands on the form field that
-    `name_of` gives for the rest of the path (by default its first key without indexes:
-    ``fields[0]`` → ``fields``); any other error lands on the form as a whole (field "")."""
-    key, sep, reason = exc.message.partition(": ")
-    if not sep or not key.startswith("office"):
+    form edits (e.g. ``office.fields[2]``). An error inside it lands on the input of the
+    value it names (`Bound.form_name`, with the indexes of list entries inside the table:
+    ``office.priorities[3].code`` → ``code_3``); any other error lands on the form as a
+    whole (field "")."""
+    details = exc.details or {}
+    key, reason = details.get("key"), details.get("reason")
+    if not isinstance(key, str) or not key.startswith("office."):
         return "", exc.text(lang)
-    text = reason_text(reason, lang)
+    text = reason_text(str(reason), lang)
     # "is used twice" names the later of two entries of a list, which may be another entry
     # than the one being edited: it still concerns this form's input of that name.
     sibling = re.fullmatch(r"(.*)\[\d+\]", prefix)
@@ -62,9 +66,10 @@ def place_error(
         same_list = re.match(re.escape(sibling[1]) + r"\[\d+\](?=\.)", key)
         if same_list:
             prefix = same_list[0]
-    if key.startswith(prefix + "."):
-        rest = key[len(prefix) + 1 :]
-        name = name_of(rest) if name_of else _INDEX.sub("", rest.split(".", 1)[0])
+    found = locate(key.removeprefix("office."))
+    if key.startswith(prefix + ".") and found:
+        bound, at = found
+        name = bound.form_name(*at[prefix.count("[") :])
         if name:
             return name, text
     return "", f"{key}: {text}"
@@ -87,11 +92,11 @@ class Form:
         value = self.data.get(name)
         return value.strip() if isinstance(value, str) else ""
 
-    def text(self, name: str, *, required: bool = True, max_len: int = 200) -> str:
+    def text(self, name: str, *, required: bool = True, max_len: int | None = 200) -> str:
         value = self.raw(name)
         if required and not value:
             self.fail(name, "manage.err.required")
-        elif len(value) > max_len:
+        elif max_len is not None and len(value) > max_len:
             self.fail(name, "manage.err.too_long", n=max_len)
         return value
 
@@ -100,6 +105,47 @@ class Form:
         if value and not regex.match(value):
             self.fail(name, message)
         return value
+
+    def read(self, bound: Bound, *at: int) -> Any:
+        """The input of an office value (of the list entries `at`), checked against its
+        bound; None, with a message, when it is wrong or left out but needed. A number is
+        needed unless the value may be left out; a text unless it has a default."""
+        name = bound.form_name(*at)
+        if bound.kind == "integer":
+            assert bound.lo is not None and bound.hi is not None
+            lo, hi = int(bound.lo), int(bound.hi)
+            return self.integer(name, lo, hi, required=bound.default is not None)
+        if bound.kind == "number":
+            return self._number(name, bound)
+        if bound.kind == "text":
+            value = self.text(name, required=bound.required, max_len=bound.max_len)
+            if value and bound.pattern and not bound.pattern.regex.match(value):
+                self.fail(name, f"manage.err.{bound.pattern.name}")
+            return value
+        if bound.kind == "texts":
+            return self.lines(name, max_lines=bound.max_items or 50, max_len=bound.max_len or 300)
+        if bound.kind == "flag":
+            return self.flag(name)
+        if bound.kind == "choice":
+            value = self.choice(name, [str(c) for c in bound.choices])
+            return next((c for c in bound.choices if str(c) == value), None)
+        raise TypeError(f"no input reads a {bound.kind} ({bound.key})")
+
+    def _number(self, name: str, bound: Bound) -> float | None:
+        value = self.raw(name).replace(",", ".")
+        if not value:
+            self.fail(name, "manage.err.required")
+            return None
+        try:
+            n = float(value)
+        except ValueError:
+            self.fail(name, "manage.err.number")
+            return None
+        if not bound.contains(n):
+            key = "manage.err.range_open" if bound.lo_open else "manage.err.range"
+            self.fail(name, key, lo=f"{bound.lo:g}", hi=f"{bound.hi:g}")
+            return None
+        return int(n) if n.is_integer() else n
 
     def integer(self, name: str, lo: int, hi: int, *, required: bool = True) -> int | None:
         value = self.raw(name)
@@ -116,21 +162,6 @@ class Form:
             self.fail(name, "manage.err.range", lo=lo, hi=hi)
             return None
         return n
-
-    def number(self, name: str, lo: float, hi: float) -> float | None:
-        value = self.raw(name).replace(",", ".")
-        if not value:
-            self.fail(name, "manage.err.required")
-            return None
-        try:
-            n = float(value)
-        except ValueError:
-            self.fail(name, "manage.err.number")
-            return None
-        if not lo < n <= hi:
-            self.fail(name, "manage.err.range_open", lo=f"{lo:g}", hi=f"{hi:g}")
-            return None
-        return int(n) if n.is_integer() else n
 
     def flag(self, name: str) -> bool:
         return self.raw(name) in ("1", "on", "true", "yes")

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.config import Office
 from queue_server.errors import BadRequest, Forbidden
+from queue_server.office import Office
 from queue_server.services.queue import QueueService
 from queue_server.services.ratings import REASONS, levels
 from queue_server.services.reports import (

@@ -7,19 +7,17 @@ copy of the table and saved; the registry's validation errors come back onto the
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from queue_server.config import APPOINTMENT, FIELD_CODE_RE, PRIORITY_CODE_RE, Field
+from queue_server.config.bounds import BOUNDS
 from queue_server.errors import NotFound
+from queue_server.office import APPOINTMENT, Field
 from queue_server.web.manage.console import Console, page
 from queue_server.web.manage.forms import Form
 
-PROCEDURE_CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
-PREFIX_RE = re.compile(r"^[A-Z]$")
 NEW = "__new__"
 
 
@@ -57,10 +55,10 @@ def _fields(
 async def general(c: Console) -> Response:
     assert c.form is not None
     form = Form(c.form, c.lang)
-    name = form.text("name", max_len=120)
-    address = form.text("address", required=False, max_len=200)
-    footer = form.text("ticket_footer", required=False, max_len=200)
-    flags = {"open_kiosk": form.flag("open_kiosk"), "print_bilingual": form.flag("print_bilingual")}
+    name = form.read(BOUNDS["name"])
+    address = form.read(BOUNDS["address"])
+    footer = form.read(BOUNDS["ticket_footer"])
+    flags = {k: form.read(BOUNDS[k]) for k in ("open_kiosk", "print_bilingual")}
     if not form.errors:
         table = c.raw()
         table.update(name=name, address=address, ticket_footer=footer, **flags)
@@ -114,22 +112,17 @@ async def field_save(c: Console) -> Response:
     table = c.raw()
     fields: list[dict[str, Any]] = table["fields"]
     if code == NEW:
-        new_code = form.pattern("code", FIELD_CODE_RE, "manage.err.field_code")
+        new_code = form.read(BOUNDS["fields[].code"])
         index = len(fields)
         entry: dict[str, Any] = {"code": new_code}
     else:
         index = _field_index(c, code)
         entry = fields[index]
-    prefix = form.pattern("prefix", PREFIX_RE, "manage.err.prefix")
     updates = {
-        "prefix": prefix,
-        "name_vi": form.text("name_vi", max_len=120),
-        "name_en": form.text("name_en", max_len=120),
-        "first_number": form.integer("first_number", 0, 99998),
-        "last_number": form.integer("last_number", 1, 99999),
-        "service_minutes": form.number("service_minutes", 0, 600),
-        "target_wait_minutes": form.integer("target_wait_minutes", 1, 1440),
-    }
+        name: form.read(BOUNDS[f"fields[].{name}"])
+        for name in ("prefix", "name_vi", "name_en", "first_number", "last_number",
+                     "service_minutes", "target_wait_minutes")
+    }  # fmt: skip
     if not form.errors:
         entry.update(updates)
         if code == NEW:
@@ -196,20 +189,15 @@ async def procedure_save(c: Console) -> Response:
     form = Form(c.form, c.lang)
     table = c.raw()
     procedures: list[dict[str, Any]] = table["fields"][fi].setdefault("procedures", [])
-    new_code = form.pattern("code", PROCEDURE_CODE_RE, "manage.err.procedure_code")
+    new_code = form.read(BOUNDS["fields[].procedures[].code"])
     if pcode == NEW:
         pi, entry = len(procedures), {}
     else:
         pi = _procedure_index(c, fi, pcode)
         entry = procedures[pi]
-    updates = {
-        "code": new_code,
-        "name_vi": form.text("name_vi", max_len=300),
-        "name_en": form.text("name_en", required=False, max_len=300),
-        "legal_days": form.integer("legal_days", 0, 365),
-        "no_wait": form.flag("no_wait"),
-        "documents": form.lines("documents"),
-        "fee": form.text("fee", required=False, max_len=200),
+    updates = {"code": new_code} | {
+        name: form.read(BOUNDS[f"fields[].procedures[].{name}"])
+        for name in ("name_vi", "name_en", "legal_days", "no_wait", "documents", "fee")
     }
     if not form.errors:
         entry.update(updates)
@@ -277,12 +265,12 @@ async def counter_save(c: Console) -> Response:
     table = c.raw()
     counters: list[dict[str, Any]] = table["counters"]
     if number == NEW:
-        n = form.integer("number", 1, 999)
+        n = form.read(BOUNDS["counters[].number"])
         index, entry = len(counters), {}
     else:
         index = _counter_index(c, number)
         entry, n = counters[index], c.office.counters[index].number
-    name = form.text("name", required=False, max_len=60)
+    name = form.read(BOUNDS["counters[].name"])
     ordered = []
     for f in c.office.fields:
         rank = form.integer(f"order_{f.code}", 1, 99, required=False)
@@ -340,18 +328,12 @@ async def priority_page(c: Console) -> Response:
     return _priority_form(c, _priority_values(c), {}, len(c.office.priorities) + 1)
 
 
-def _priority_name(rest: str) -> str:
-    m = re.match(r"priorities\[(\d+)\]\.(\w+)", rest)
-    if m:
-        return f"{m[2]}_{m[1]}"
-    return "interleave" if rest.startswith("interleave") else ""
-
-
 async def priority_save(c: Console) -> Response:
     assert c.form is not None
     form = Form(c.form, c.lang)
-    interleave = form.integer("interleave", 1, 100)
-    rows = form.integer("rows", 1, 50) or 1
+    interleave = form.read(BOUNDS["interleave"])
+    # One blank row more than the classes there may be, for a new one.
+    rows = form.integer("rows", 1, (BOUNDS["priorities"].max_items or 0) + 1) or 1
     classes = []
     for i in range(rows):
         code = form.raw(f"code_{i}")
@@ -361,19 +343,15 @@ async def priority_save(c: Console) -> Response:
             if code == APPOINTMENT:
                 form.fail(f"code_{i}", "manage.err.keep_appointment")
             continue
-        form.pattern(f"code_{i}", PRIORITY_CODE_RE, "manage.err.priority_code")
-        if code == "normal":
-            form.fail(f"code_{i}", "manage.err.priority_code")
         classes.append({
-            "code": code,
-            "name_vi": form.text(f"name_vi_{i}", max_len=80),
-            "name_en": form.text(f"name_en_{i}", max_len=80),
+            name: form.read(BOUNDS[f"priorities[].{name}"], i)
+            for name in ("code", "name_vi", "name_en")
         })  # fmt: skip
     if not form.errors:
         table = c.raw()
         table["interleave"] = interleave
         table["priorities"] = classes
-        if await c.save(table, "office", form.errors, _priority_name):
+        if await c.save(table, "office", form.errors):
             return c.done("/priority")
     return _priority_form(c, form.values, form.errors, rows, 400)
 

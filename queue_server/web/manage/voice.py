@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from display.voice import CHIME, CLIP_EXTENSIONS, UNITS, clip_file
+from queue_server.config.bounds import BOUNDS
 from queue_server.errors import NotFound
 from queue_server.rules.speech import VOCABULARY, clip_name
 from queue_server.web.board import clip_url
@@ -135,7 +136,7 @@ async def remove(c: Console) -> Response:
 async def announce(c: Console) -> Response:
     assert c.form is not None
     form = Form(c.form, c.lang)
-    style = form.choice("announce", ("digits", "number"))
+    style = form.read(BOUNDS["announce"])
     if not form.errors:
         table = c.raw()
         table["announce"] = style

@@ -1,0 +1,158 @@
+"""The deployment's settings: where the server listens, which Redis it uses, where
+reminders go, and the offices it serves (`queue_server.office`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from queue_server.network import is_loopback, listening_url
+from queue_server.office import Office
+
+FsyncPolicy = Literal["always", "everysec", "no"]
+
+
+@dataclass(frozen=True)
+class RedisConfig:
+    url: str | None
+    appendfsync: FsyncPolicy
+
+    @property
+    def cluster(self) -> bool:
+        """A Redis Cluster (or Valkey cluster): `redis+cluster://` or `rediss+cluster://`."""
+        return self.url is not None and self.url.startswith(CLUSTER_SCHEMES)
+
+
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://", *CLUSTER_SCHEMES)
+
+
+@dataclass(frozen=True)
+class ClusterSeeds:
+    """Where a cluster client starts: any node(s) of the cluster; it finds the others."""
+
+    nodes: tuple[tuple[str, int], ...]
+    username: str | None
+    password: str | None
+    tls: bool
+
+
+def cluster_seeds(url: str) -> ClusterSeeds:
+    """`redis+cluster://[user:password@]host[:port][,host[:port]...]` (`rediss+` for TLS).
+
+    >>> cluster_seeds("redis+cluster://10.0.0.1:7000,10.0.0.2").nodes
+    (('10.0.0.1', 7000), ('10.0.0.2', 6379))
+
+    Raises ValueError with a reason for the operator."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or f"{scheme}://" not in CLUSTER_SCHEMES:
+        raise ValueError("a cluster URL starts with redis+cluster:// or rediss+cluster://")
+    if "?" in rest or "#" in rest:
+        raise ValueError("a cluster URL takes no ?options or #fragment")
+    netloc, _, path = rest.partition("/")
+    if path not in ("", "0"):
+        raise ValueError(f"a cluster has only database 0, not /{path}")
+    userinfo, at, hosts = netloc.rpartition("@")
+    username = password = None
+    if at:
+        user, colon, secret = userinfo.partition(":")
+        username = unquote(user) or None
+        password = unquote(secret) if colon else None
+    nodes = []
+    for item in hosts.split(","):
+        if item.startswith("["):  # [IPv6]:port
+            host, _, port_text = item[1:].partition("]")
+            port_text = port_text.removeprefix(":")
+        else:
+            host, _, port_text = item.partition(":")
+        if not host:
+            raise ValueError(f"a cluster URL needs host[:port] of at least one node, not {item!r}")
+        try:
+            port = int(port_text) if port_text else 6379
+        except ValueError:
+            raise ValueError(f"port of {item!r} must be a number") from None
+        if not 0 < port < 65536:
+            raise ValueError(f"port of {item!r} must be between 1 and 65535")
+        nodes.append((host, port))
+    return ClusterSeeds(tuple(nodes), username, password, scheme == "rediss+cluster")
+
+
+def check_redis_url(url: str) -> None:
+    """Raises ValueError with a reason if `url` is not one sothutu can connect to."""
+    if not url.startswith(REDIS_SCHEMES):
+        raise ValueError(
+            f"must start with redis://, rediss://, unix:// or redis+cluster://, not {url!r}"
+        )
+    if url.startswith(CLUSTER_SCHEMES):
+        cluster_seeds(url)
+        return
+    parts = urlsplit(url)
+    protocol = parse_qs(parts.query).get("protocol", [])
+    if protocol and protocol != ["2"]:
+        # redis-py speaks RESP3 by default but hands replies over in RESP2's shapes; with
+        # protocol=3 asked for, it hands the hub's blocking stream reads over in another.
+        raise ValueError(
+            f"protocol={protocol[-1]} is not supported: leave it out (or use protocol=2)"
+        )
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ValueError("a unix:// URL needs the socket's path, e.g. unix:///run/redis.sock")
+        return
+    if not parts.hostname:
+        raise ValueError("needs a host, e.g. redis://127.0.0.1:6379/0")
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        raise ValueError(f"the database after the host must be a number, not /{db}")
+    try:
+        parts.port  # noqa: B018 - raises for a bad port
+    except ValueError as exc:
+        raise ValueError(f"bad port: {exc}") from None
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str
+    port: int
+    # None: links and QR codes follow the address each request came in on (network.py).
+    public_url: str | None
+    data_dir: Path
+    max_body_bytes: int
+    heartbeat_s: float
+
+    def base_url(self) -> str:
+        """The address for links made outside a request (a print job, a reminder): the
+        public URL if set, else the address this server listens on (its LAN address when
+        it listens on every interface)."""
+        return self.public_url or listening_url(self.host, self.port)
+
+    def address_warning(self, file: str) -> str | None:
+        """What is wrong with `public_url` (read from `file`) for a server listening on the
+        network, or None."""
+        if (
+            not self.public_url
+            or is_loopback(self.host)
+            or not is_loopback(urlsplit(self.public_url).hostname)
+        ):
+            return None
+        return (
+            f"server.public_url = {self.public_url!r} is a loopback address while the server "
+            f"listens on {self.host}: phones cannot open the ticket QR codes. Remove "
+            f"server.public_url from {file} (links then use the address each "
+            f"device uses) or set it to this machine's address, e.g. "
+            f"{listening_url(self.host, self.port)}"
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    server: ServerConfig
+    redis: RedisConfig
+    offices: tuple[Office, ...] = field(default=())
+    # Where reminders go: "log:" (default), or "smtp://host:port?from=…&to={phone}@gateway".
+    notify_url: str = "log:"
+
+    def office(self, slug: str) -> Office | None:
+        return next((o for o in self.offices if o.slug == slug), None)
