@@ -204,6 +204,11 @@ class QueueStore:
             raise NotFound(f"no ticket {ticket_id!r}", vi="Không tìm thấy số thứ tự này.")
         return Ticket.from_hash(h)
 
+    async def day_ticket_ids(self, slug: str, day: str) -> list[str]:
+        """The ids of every ticket issued in the office day `day`, in issue order."""
+        ids: list[str] = await self.r.zrange(keys.day_tickets(slug, day), 0, -1)
+        return ids
+
     async def tickets(self, slug: str, ids: Sequence[str]) -> list[Ticket]:
         async with self.r.pipeline(transaction=False) as p:
             for tid in ids:

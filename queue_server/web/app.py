@@ -31,12 +31,16 @@ from queue_server.services.notify import OutboxSender, adapter_from_url
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.printing import PrintService, ServerDrivers
 from queue_server.services.queue import QueueService
+from queue_server.services.reports import ReportsService
 from queue_server.services.scheduler import Jobs, Scheduler
 from queue_server.store.accounts import Accounts
+from queue_server.store.aggregates import AggregateStore
 from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
+from queue_server.store.outbox import Outbox
 from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event, QueueStore
+from queue_server.store.schedule import SchedulerLock, ScheduleStore
 from queue_server.web import board, booking, counter, manage
 from queue_server.web.api import printers
 from queue_server.web.api import tickets as api
@@ -163,8 +167,9 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         app.state.appointments = appointments = AppointmentService(
             config, BookingStore(client), queue, clock, people=app.state.auth
         )
-        outbox = OutboxSender(client, adapter_from_url(config.notify_url))
-        jobs = Jobs(config, appointments, outbox)
+        app.state.reports = reports = ReportsService(offices, AggregateStore(client), queue.clock)
+        outbox = OutboxSender(Outbox(client), adapter_from_url(config.notify_url))
+        jobs = Jobs(config, appointments, outbox, ScheduleStore(client), reports)
         # Whether this process runs the scheduler or not, the gate is right from the first
         # request: the scheduler moves it only when a boundary passes.
         await jobs.sync_gates(queue.clock.now_ms())
@@ -173,7 +178,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
             await jobs.follow_change(event.office, queue.clock.now_ms())
 
         hub.listen("office.config_changed", follow_calendar)  # after reload_office
-        scheduler = Scheduler(client, jobs, queue.clock)
+        scheduler = Scheduler(SchedulerLock(client), jobs, queue.clock)
         scheduler.start()
         # Boards show calls while the clips are still being built; only the voice waits.
         clips = asyncio.create_task(
