@@ -37,6 +37,7 @@ from queue_server.store.accounts import Accounts
 from queue_server.store.aggregates import AggregateStore
 from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
+from queue_server.store.offices import OfficeSettings
 from queue_server.store.outbox import Outbox
 from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event, QueueStore
@@ -132,12 +133,12 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         handle = RedisHandle(config.redis, config.server.data_dir)
         client = await handle.start()
         store = QueueStore(client)
-        offices = OfficeRegistry(config)
-        await offices.load(client)
+        offices = OfficeRegistry(config, OfficeSettings(client))
+        await offices.load()
         queue = QueueService(config, store, clock, offices)
 
         async def reload_office(event: Event) -> None:
-            await offices.refresh(client, event.office)
+            await offices.refresh(event.office)
             office = offices.get(event.office)
             if office is not None:  # counters may serve other fields now
                 await store.sync_open_counters(office)

@@ -98,9 +98,7 @@ class Console:
         it concerns (see `place_error`) and returns False, with nothing saved."""
         registry: OfficeRegistry = self.request.app.state.offices
         try:
-            self.office = await registry.update(
-                self.request.app.state.redis, self.office.slug, table, self.who.name
-            )
+            self.office = await registry.save_table(self.office.slug, table, self.who.name)
         except BadRequest as exc:
             name, message = place_error(exc, prefix, self.lang, name_of)
             errors.setdefault(name, message)
