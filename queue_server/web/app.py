@@ -27,6 +27,7 @@ from queue_server.rules.calendar import statutory_holidays
 from queue_server.services.appointments import AppointmentService
 from queue_server.services.auth import AuthService
 from queue_server.services.clock import Clock
+from queue_server.services.counter_stats import CounterStats
 from queue_server.services.notify import OutboxSender, adapter_from_url
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.printing import PrintService, ServerDrivers
@@ -37,6 +38,7 @@ from queue_server.store.accounts import Accounts
 from queue_server.store.aggregates import AggregateStore
 from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
+from queue_server.store.events import EventLog
 from queue_server.store.offices import OfficeSettings
 from queue_server.store.outbox import Outbox
 from queue_server.store.printjobs import PrintJobs
@@ -151,6 +153,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         app.state.store = store
         app.state.queue = queue
         app.state.auth = AuthService(Accounts(client))
+        app.state.counter_stats = CounterStats(EventLog(client), queue.clock)
         app.state.hub = hub
         for office in config.offices:
             await hub.watch(office.slug)

@@ -147,7 +147,7 @@ async def today(request: Request) -> Response:
     service = _queue(request)
     office = service.office(request.path_params["office"])
     counter = service.counter(office, path_int(request, "n"))
-    stats = CounterStats(request.app.state.redis, service.clock)
+    stats: CounterStats = request.app.state.counter_stats
     return JSONResponse((await stats.today(office, counter.number)).to_json())
 
 
@@ -158,7 +158,7 @@ async def served(request: Request) -> Response:
     service = _queue(request)
     office = service.office(request.path_params["office"])
     counter = service.counter(office, path_int(request, "n"))
-    stats = CounterStats(request.app.state.redis, service.clock)
+    stats: CounterStats = request.app.state.counter_stats
     tickets = await stats.finished_today(office, counter.number)
     return JSONResponse({"counter": counter.number, "tickets": tickets})
 
