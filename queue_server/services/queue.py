@@ -12,7 +12,6 @@ from queue_server.services.clock import Clock, local_day
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.walk_ins import closed_conflict
 from queue_server.store import keys
-from queue_server.store.messages import current_message
 from queue_server.store.queue import QueueStore, counter_lanes
 from queue_server.store.records import CounterState, Ticket
 from queue_server.store.scripts import Moved, state_conflict
@@ -361,8 +360,20 @@ class QueueService:
             ],
             "recent_calls": calls,
             # Read after the state: it is at least as new, and later changes come as events.
-            "message": await current_message(self.store.r, slug, now),
+            "message": await self.store.messages.current(slug, now),
         }
+
+    async def post_board_message(self, slug: str, text: str, minutes: int, by: str) -> str:
+        """Puts `text` up on the office's boards for `minutes` (the `board.message` event);
+        an empty text takes the message down. Returns the event's id."""
+        office = self.office(slug)
+        now = self.clock.now_ms()
+        until = now + minutes * 60_000 if text else 0
+        return await self.store.messages.send(office.slug, text, until, by, now)
+
+    async def board_message(self, slug: str) -> dict[str, Any] | None:
+        """`{text, until_ms}` of the message the office's boards show now, or None."""
+        return await self.store.messages.current(self.office(slug).slug, self.clock.now_ms())
 
     async def start_day(self, slug: str) -> int:
         """Cancel waiting tickets of earlier days; returns how many. Idempotent."""

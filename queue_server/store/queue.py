@@ -20,6 +20,7 @@ from queue_server.config import Counter, Field, Office
 from queue_server.errors import Conflict, NotFound, Unavailable
 from queue_server.rules.calling import CLASSES, Klass, LaneHeads, Waiting
 from queue_server.store import keys
+from queue_server.store.messages import BoardMessages
 from queue_server.store.records import CounterState, Ticket
 from queue_server.store.scripts import Scripts, Template
 
@@ -121,6 +122,8 @@ class QueueStore:
         # Typed loosely: the client decodes responses to str, which its stubs cannot say.
         self.r: Any = client
         self.scripts = Scripts(client)
+        # The boards' message travels with the queue's snapshot.
+        self.messages = BoardMessages(client)
 
     @staticmethod
     def _idem(slug: str, key: str | None) -> tuple[str, str]:
