@@ -174,6 +174,10 @@ class AuthService:
         await self._managed_user(actor, name)
         await self.accounts.set_full_name(name, clean_full_name(full_name))
 
+    async def user_exists(self, name: str) -> bool:
+        """Whether there is a user (of any role) called `name`."""
+        return await self.accounts.user(name) is not None
+
     async def display_name(self, name: str) -> str:
         """How a user is named to citizens and colleagues: the full name, else the login."""
         return (await self.accounts.full_names([name])).get(name, name)

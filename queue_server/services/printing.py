@@ -20,8 +20,6 @@ import time
 from datetime import datetime
 from typing import Any
 
-import redis
-
 from printer.agent import RETRYABLE, describe
 from printer.connections import connection_from_url
 from printer.errors import (
@@ -38,6 +36,7 @@ from queue_server.errors import BadRequest, NotFound
 from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService
+from queue_server.store.errors import StoreError
 from queue_server.store.printjobs import PrintJob, PrintJobs
 from queue_server.store.queue import Event
 
@@ -356,7 +355,7 @@ class ServerDriver:
                     await self._hold()
                 else:
                     await self._pause(self.lock_ttl_ms / 3000)
-            except redis.RedisError as exc:
+            except StoreError as exc:
                 log.warning("printer %s: redis: %s; retrying", self.printer.name, exc)
                 await self._pause(1.0)
             except Exception:
@@ -372,7 +371,7 @@ class ServerDriver:
         finally:
             self.holding = False
             await renewer
-            with contextlib.suppress(redis.RedisError):  # else it expires by itself
+            with contextlib.suppress(StoreError):  # else it expires by itself
                 await self.jobs.release(self.office.slug, self.printer.name, self.owner)
 
     async def _renew(self) -> None:
@@ -387,7 +386,7 @@ class ServerDriver:
                 ok = await self.jobs.renew(
                     self.office.slug, self.printer.name, self.owner, self.lock_ttl_ms
                 )
-            except redis.RedisError:
+            except StoreError:
                 continue  # the lock lasts a while longer; try again
             if not ok:
                 log.warning("printer %s: lost the lock; standing by", self.printer.name)
@@ -475,7 +474,7 @@ class ServerDriver:
             try:
                 await self._report("done", job.id, status)
                 return
-            except redis.RedisError as exc:
+            except StoreError as exc:
                 log.warning("printer %s: cannot record job %s yet: %s", self.printer.name,
                             job.id, exc)  # fmt: skip
                 if self.stopped.is_set():

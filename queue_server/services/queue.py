@@ -12,7 +12,7 @@ from queue_server.services.clock import Clock, local_day
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.walk_ins import closed_conflict
 from queue_server.store import keys
-from queue_server.store.queue import QueueStore, counter_lanes
+from queue_server.store.queue import Event, QueueStore, counter_lanes
 from queue_server.store.records import CounterState, Ticket
 from queue_server.store.scripts import Moved, state_conflict
 
@@ -162,6 +162,10 @@ class QueueService:
         self.office(ticket.office)
         return await self.place(ticket)
 
+    async def ticket(self, ticket_id: str) -> Ticket:
+        """The ticket as stored, without its place in the queue (404 if there is none)."""
+        return await self.store.ticket(ticket_id)
+
     async def call_next(
         self, slug: str, number: int, idempotency_key: str | None = None
     ) -> Ticket | None:
@@ -292,6 +296,10 @@ class QueueService:
     async def counter_state(self, office: Office, number: int) -> CounterState:
         return next(c for c in await self.store.counters(office) if c.number == number)
 
+    async def counter_states(self, office: Office) -> list[CounterState]:
+        """The state of each of the office's counters, in the office's order."""
+        return await self.store.counters(office)
+
     async def _check_transfer_target(self, office: Office, ticket: Ticket, number: int) -> None:
         target = self.counter(office, number)
         status = (await self.counter_state(office, number)).status
@@ -374,6 +382,24 @@ class QueueService:
     async def board_message(self, slug: str) -> dict[str, Any] | None:
         """`{text, until_ms}` of the message the office's boards show now, or None."""
         return await self.store.messages.current(self.office(slug).slug, self.clock.now_ms())
+
+    async def events_since(self, slug: str, since_ms: int, limit: int) -> list[Event]:
+        """Up to `limit` of the office's events appended from `since_ms` on, oldest first."""
+        return await self.store.events_after(self.office(slug).slug, f"{since_ms}-0", limit)
+
+    async def record_event(self, slug: str, etype: str, data: dict[str, Any]) -> str:
+        """Appends an event that changes no queue state (an audit line of the console) to
+        the office stream; returns its id."""
+        return await self.store.append_event(self.office(slug).slug, etype, data)
+
+    async def follow_office(self, office: Office) -> None:
+        """The sets of open counters as the office's counters serve its fields now (after a
+        manager's change); idempotent."""
+        await self.store.sync_open_counters(office)
+
+    async def ping(self) -> None:
+        """Raises `StoreError` when Redis does not answer."""
+        await self.store.ping()
 
     async def start_day(self, slug: str) -> int:
         """Cancel waiting tickets of earlier days; returns how many. Idempotent."""

@@ -496,6 +496,9 @@ class QueueStore:
         first = await self.r.xrange(keys.events(slug), count=1)
         return str(first[0][0]) if first else None
 
+    async def ping(self) -> None:
+        await self.r.ping()
+
     async def events_after(self, slug: str, after: str, count: int = 1000) -> list[Event]:
         raw = await self.r.xrange(keys.events(slug), min=f"({after}", count=count)
         return [self._event(slug, eid, f) for eid, f in raw]

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-import redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -32,17 +31,20 @@ from queue_server.services.notify import OutboxSender, adapter_from_url
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.printing import PrintService, ServerDrivers
 from queue_server.services.queue import QueueService
+from queue_server.services.ratings import RatingService
 from queue_server.services.reports import ReportsService
 from queue_server.services.scheduler import Jobs, Scheduler
 from queue_server.store.accounts import Accounts
 from queue_server.store.aggregates import AggregateStore
 from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
+from queue_server.store.errors import StoreError
 from queue_server.store.events import EventLog
 from queue_server.store.offices import OfficeSettings
 from queue_server.store.outbox import Outbox
 from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event, QueueStore
+from queue_server.store.ratings import RatingStore
 from queue_server.store.schedule import SchedulerLock, ScheduleStore
 from queue_server.web import board, booking, counter, manage
 from queue_server.web.api import printers
@@ -64,8 +66,8 @@ SESSION_COOKIE = "sothutu_session"
 async def healthz(request: Request) -> Response:
     try:
         # Quicker than the client's retries, so a monitor learns of an outage at once.
-        await asyncio.wait_for(request.app.state.redis.ping(), 1.0)
-    except (redis.RedisError, TimeoutError) as exc:
+        await asyncio.wait_for(request.app.state.queue.ping(), 1.0)
+    except (StoreError, TimeoutError) as exc:
         return JSONResponse({"status": "error", "redis": str(exc) or "timeout"}, 503)
     return JSONResponse({"status": "ok", "clients": request.app.state.hub.clients()})
 
@@ -154,6 +156,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         app.state.queue = queue
         app.state.auth = AuthService(Accounts(client))
         app.state.counter_stats = CounterStats(EventLog(client), queue.clock)
+        app.state.ratings = RatingService(queue, RatingStore(client))
         app.state.hub = hub
         for office in config.offices:
             await hub.watch(office.slug)
