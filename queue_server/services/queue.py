@@ -6,12 +6,18 @@ from typing import Any, NamedTuple
 
 from queue_server.config import APPOINTMENT, Config, Counter, Field, Office
 from queue_server.errors import BadRequest, Conflict, NotFound, Unavailable
-from queue_server.rules.calling import Klass, Waiting, calling_order, choose_next, people_ahead
+from queue_server.rules.calling import (
+    Klass,
+    Waiting,
+    calling_order,
+    choose_next,
+    counter_lane,
+    people_ahead,
+)
 from queue_server.rules.waiting import average_service_s, estimated_wait_s
 from queue_server.services.clock import Clock, local_day
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.walk_ins import closed_conflict
-from queue_server.store import keys
 from queue_server.store.queue import Event, QueueStore, counter_lanes
 from queue_server.store.records import CounterState, Ticket
 from queue_server.store.scripts import Moved, state_conflict
@@ -276,7 +282,7 @@ class QueueService:
         field = self.field(office, field_code) if field_code else self.field(office, ticket.field)
         lane = field.code
         if counter is not None:
-            lane = keys.counter_lane(self.counter(office, counter).number)
+            lane = counter_lane(self.counter(office, counter).number)
         if (done := await self.store.replay(office.slug, idempotency_key)) is not None:
             return done
         if ticket.status not in ("waiting", "called"):
