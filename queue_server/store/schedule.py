@@ -46,8 +46,8 @@ class SchedulerLock:
     its holder renews, so another process takes over within one expiry of a holder's death."""
 
     def __init__(self, client: aredis.Redis) -> None:
-        self._take = client.register_script(_source("scheduler_lock"))
-        self._give_up = client.register_script(_source("scheduler_unlock"))
+        self._take = client.register_script(_source("lock_hold"))
+        self._give_up = client.register_script(_source("lock_release"))
 
     async def hold(self, owner: str, ttl_ms: int) -> bool:
         """Takes or renews the lock for `owner`; True while `owner` holds it."""
