@@ -26,7 +26,7 @@ from tests.browser.test_board import (  # noqa: F401
     wait_for_clips,
 )
 from tests.conftest import OFFICE, start_server
-from tests.manage.conftest import Session
+from tests.support.console import Session
 
 MANAGE = f"/manage/{OFFICE}"
 LIVE_MS = 2000

@@ -12,7 +12,7 @@ from playwright.async_api import BrowserContext, Page, Route, expect
 
 from tests.browser.test_kiosk import context, field, kiosk, open_counters  # noqa: F401
 from tests.conftest import OFFICE
-from tests.manage.conftest import Session
+from tests.support.console import Session
 
 MANAGE = f"/manage/{OFFICE}"
 FIELD = {

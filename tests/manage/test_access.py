@@ -21,7 +21,7 @@ from queue_server.store.accounts import Accounts
 from queue_server.store.connection import EmbeddedRedis, connect
 from queue_server.web.app import create_app
 from tests.conftest import ROOT
-from tests.manage.conftest import OFFICE, PASSWORD, csrf_of
+from tests.support.console import OFFICE, PASSWORD, csrf_of
 from tests.support.server import ServerThread
 
 # A value for each path parameter of the console's routes.

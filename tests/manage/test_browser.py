@@ -8,7 +8,7 @@ from playwright.async_api import Browser, Page, expect
 
 from queue_server.services.auth import AuthService
 from tests.conftest import ROOT
-from tests.manage.conftest import OFFICE, PASSWORD, Session
+from tests.support.console import OFFICE, PASSWORD, Session
 
 API = f"/api/v1/offices/{OFFICE}"
 SHOTS = ROOT / "docs" / "screenshots"

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from queue_server.store import keys
-from tests.manage.conftest import OFFICE, Session
 from tests.manage.test_settings import error_for
+from tests.support.console import OFFICE, Session
 
 BASE = f"/manage/{OFFICE}"
 

@@ -17,7 +17,7 @@ from queue_server.services.clock import FixedClock
 from queue_server.services.queue import QueueService
 from queue_server.store import keys
 from queue_server.store.messages import BoardMessages
-from tests.manage.conftest import OFFICE, Session
+from tests.support.console import OFFICE, Session
 
 BASE = f"/manage/{OFFICE}"
 API = f"/api/v1/offices/{OFFICE}"

@@ -10,8 +10,8 @@ from PIL import Image
 from playwright.async_api import Browser
 
 from queue_server.config import Config
-from tests.manage.conftest import OFFICE, Session, log_in
 from tests.manage.test_browser import SHOTS
+from tests.support.console import OFFICE, Session, log_in
 
 BASE = f"/manage/{OFFICE}"
 

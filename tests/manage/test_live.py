@@ -19,7 +19,7 @@ from queue_server.services.auth import AuthService
 from queue_server.services.offices import OfficeRegistry
 from queue_server.store.offices import OfficeSettings
 from tests.conftest import ROOT, start_server
-from tests.manage.conftest import OFFICE, PASSWORD, Session, log_in
+from tests.support.console import OFFICE, PASSWORD, Session, log_in
 
 BASE = f"/manage/{OFFICE}"
 RENAME = {

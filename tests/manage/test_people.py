@@ -21,8 +21,8 @@ from queue_server.store.accounts import Accounts, Principal
 from queue_server.store.connection import EmbeddedRedis, connect
 from queue_server.store.printjobs import PrintJobs
 from tests.conftest import ROOT
-from tests.manage.conftest import OFFICE, PASSWORD, Session
 from tests.manage.test_settings import error_for
+from tests.support.console import OFFICE, PASSWORD, Session
 
 BASE = f"/manage/{OFFICE}"
 API = f"/api/v1/offices/{OFFICE}"

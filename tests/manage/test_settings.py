@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from queue_server.store import keys
-from tests.manage.conftest import OFFICE, Session
+from tests.support.console import OFFICE, Session
 
 BASE = f"/manage/{OFFICE}"
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from queue_server.web.manage.console import utc_offset_label
-from tests.manage.conftest import OFFICE, Session
+from tests.support.console import OFFICE, Session
 
 
 @pytest.mark.parametrize(

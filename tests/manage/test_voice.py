@@ -11,8 +11,8 @@ import httpx
 
 from queue_server.rules.speech import clip_name
 from queue_server.store import keys
-from tests.manage.conftest import OFFICE, Session
 from tests.manage.test_settings import error_for
+from tests.support.console import OFFICE, Session
 
 BASE = f"/manage/{OFFICE}"
 STEM = clip_name("mời")

@@ -16,8 +16,8 @@ from queue_server.config import Config
 from queue_server.services.auth import AuthService
 from queue_server.services.clock import FixedClock
 from tests.conftest import OFFICE, start_server
-from tests.manage.conftest import PASSWORD, Session, log_in
 from tests.manage.test_calendar import form_of
+from tests.support.console import PASSWORD, Session, log_in
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 API = f"/api/v1/offices/{OFFICE}"
