@@ -77,6 +77,12 @@ class QueueService:
         return field
 
     @staticmethod
+    def lanes(counter: Counter) -> list[str]:
+        """The lanes `counter` calls from, in preference order: its own (tickets transferred
+        to it), then its fields."""
+        return counter_lanes(counter)
+
+    @staticmethod
     def counter(office: Office, number: int) -> Counter:
         counter = office.counter(number)
         if counter is None:

@@ -66,5 +66,11 @@ async def test_follow_office_moves_open_counters_to_the_fields_they_serve(
     assert (after["HT"], after["TP"], after["CT"]) == (0, 0, 1)
 
 
+def test_lanes(service: QueueService) -> None:
+    office = service.office(OFFICE)
+    assert service.lanes(service.counter(office, 1)) == ["@1", "HT", "TP"]
+    assert service.lanes(service.counter(office, 3)) == ["@3", "CT", "HT"]
+
+
 async def test_ping(service: QueueService) -> None:
     await service.ping()
