@@ -70,3 +70,14 @@ async def test_export_round_trip(r: Any, config: config_mod.Config, tmp_path: Pa
     again = config_mod.load(exported)
     assert again.office(OFFICE) == changed
     assert again.office(OFFICE).counter(6).fields == ("CT", "HT")  # type: ignore[union-attr]
+
+
+async def test_a_registry_without_a_store_holds_the_file_and_saves_nothing(
+    r: Any, config: config_mod.Config
+) -> None:
+    """What a service built without a registry gets: config.toml's offices, read-only."""
+    registry = OfficeRegistry(config)
+    table = dict(registry.get(OFFICE).raw)  # type: ignore[union-attr]
+    with pytest.raises(RuntimeError, match="without a settings store"):
+        await registry.save_table(OFFICE, table, by="quanly")
+    assert await r.keys("*") == []
