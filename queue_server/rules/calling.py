@@ -21,6 +21,11 @@ Klass = Literal["appointment", "priority", "normal"]
 CLASSES: tuple[Klass, ...] = ("appointment", "priority", "normal")
 
 
+def counter_lane(number: int) -> str:
+    """The lane of tickets transferred to counter `number` (a field's lane is its code)."""
+    return f"@{number}"
+
+
 @dataclass(frozen=True)
 class Waiting:
     """A waiting ticket as the policy sees it. `score` is the issue order, or for an

@@ -28,7 +28,8 @@ from queue_server.services.auth import AuthService
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService
 from queue_server.services.walk_ins import closed_conflict
-from queue_server.store.bookings import Booking, BookingStore, CodeTaken, booking_conflict
+from queue_server.store.bookings import Booking as Booking  # handed on to web
+from queue_server.store.bookings import BookingStore, CodeTaken, booking_conflict
 from queue_server.store.records import Ticket
 from queue_server.store.scripts import TICKET_STATES
 

@@ -167,7 +167,8 @@ class AuthService:
         await self._managed_user(actor, name)
         await self.accounts.set_full_name(name, clean_full_name(full_name))
 
-    async def has_user(self, name: str) -> bool:
+    async def user_exists(self, name: str) -> bool:
+        """Whether there is a user (of any role) called `name`."""
         return await self.accounts.user(name) is not None
 
     async def display_name(self, name: str) -> str:

@@ -6,19 +6,16 @@ from it: finishing and no-show events name the counter and carry the ticket's ti
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, time
 from typing import Any
 
-import redis.asyncio as aredis
-
 from queue_server.office import Office
 from queue_server.services.clock import Clock, local_day
-from queue_server.store import keys
+from queue_server.store.events import EventLog
 
-PAGE = 1000
+COUNTED = ("ticket.finished", "ticket.no_show")
 
 
 @dataclass(frozen=True)
@@ -84,35 +81,19 @@ def finished(
 
 
 class CounterStats:
-    def __init__(self, client: aredis.Redis, clock: Clock | None = None) -> None:
-        # Typed loosely: the client decodes responses to str, which its stubs cannot say.
-        self.r: Any = client
+    def __init__(self, events: EventLog, clock: Clock | None = None) -> None:
+        self.events = events
         self.clock = clock or Clock()
 
     async def today(self, office: Office, counter: int) -> CounterToday:
         now = self.clock.now_ms()
         return summarise(
-            await self._events_since(office.slug, day_start_ms(now, office)),
+            await self.events.since(office.slug, day_start_ms(now, office), COUNTED),
             counter,
             local_day(now, office.tz),
         )
 
     async def finished_today(self, office: Office, counter: int) -> list[dict[str, Any]]:
         now = self.clock.now_ms()
-        events = await self._events_since(office.slug, day_start_ms(now, office))
+        events = await self.events.since(office.slug, day_start_ms(now, office), COUNTED)
         return finished(events, counter, local_day(now, office.tz))
-
-    async def _events_since(self, slug: str, start_ms: int) -> list[tuple[str, dict[str, Any]]]:
-        out: list[tuple[str, dict[str, Any]]] = []
-        low = f"{start_ms}-0"
-        while True:
-            page = await self.r.xrange(keys.events(slug), min=low, count=PAGE)
-            for _eid, fields in page:
-                etype = fields.get("type", "")
-                if etype in ("ticket.finished", "ticket.no_show"):
-                    data = json.loads(fields.get("data") or "{}")
-                    if isinstance(data, dict):
-                        out.append((etype, data))
-            if len(page) < PAGE:
-                return out
-            low = f"({page[-1][0]}"

@@ -16,15 +16,12 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any, Protocol, cast
+from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
-import redis.asyncio as aredis
-
-from queue_server.store import keys
+from queue_server.store.outbox import Outbox
 
 log = logging.getLogger("sothutu.notify")
-GROUP = "notify"
 
 
 @dataclass(frozen=True)
@@ -97,42 +94,30 @@ def adapter_from_url(url: str) -> Adapter:
 
 
 class OutboxSender:
-    def __init__(self, client: aredis.Redis, adapter: Adapter, consumer: str = "sender") -> None:
-        self.client = client
+    def __init__(self, outbox: Outbox, adapter: Adapter, consumer: str = "sender") -> None:
+        self.outbox = outbox
         self.adapter = adapter
         self.consumer = consumer
-
-    async def _group(self, stream: str) -> None:
-        try:
-            await self.client.xgroup_create(stream, GROUP, id="0", mkstream=True)
-        except aredis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
 
     async def send_pending(self, slug: str, count: int = 100) -> int:
         """Sends what waits in the office's outbox (first what a crash left unacknowledged);
         returns how many were sent. A failed send stays pending for the next run."""
-        stream = keys.outbox(slug)
-        await self._group(stream)
+        await self.outbox.ensure_group(slug)
         sent = 0
-        for start in ("0", ">"):
-            reply = cast(
-                list[Any],
-                await self.client.xreadgroup(GROUP, self.consumer, {stream: start}, count=count),
-            )
-            for _, entries in reply:
-                for eid, fields in entries:
-                    if not fields:
-                        continue  # acknowledged and trimmed meanwhile
-                    message = Message(
-                        eid, fields.get("code", ""), fields.get("phone", ""),
-                        fields.get("email", ""), fields.get("text", ""),
-                    )  # fmt: skip
-                    try:
-                        delivered = await self.adapter.send(message)
-                    except (OSError, smtplib.SMTPException) as exc:
-                        log.warning("reminder %s not sent, will retry: %s", message.code, exc)
-                        continue
-                    await self.client.xack(stream, GROUP, eid)
-                    sent += int(delivered)
+        for pending in (True, False):
+            entries = await self.outbox.read(slug, self.consumer, pending=pending, count=count)
+            for eid, fields in entries:
+                if not fields:
+                    continue  # acknowledged and trimmed meanwhile
+                message = Message(
+                    eid, fields.get("code", ""), fields.get("phone", ""),
+                    fields.get("email", ""), fields.get("text", ""),
+                )  # fmt: skip
+                try:
+                    delivered = await self.adapter.send(message)
+                except (OSError, smtplib.SMTPException) as exc:
+                    log.warning("reminder %s not sent, will retry: %s", message.code, exc)
+                    continue
+                await self.outbox.ack(slug, eid)
+                sent += int(delivered)
         return sent

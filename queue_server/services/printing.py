@@ -20,8 +20,6 @@ import time
 from datetime import datetime
 from typing import Any
 
-import redis
-
 from printer import (
     DOCUMENT_KINDS,
     RETRYABLE,
@@ -42,7 +40,9 @@ from queue_server.office import Office, Printer
 from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.clock import Clock
 from queue_server.services.queue import Placed, QueueService
-from queue_server.store.printjobs import PrintJob, PrintJobs
+from queue_server.store.errors import StoreError
+from queue_server.store.printjobs import PrintJob as PrintJob  # handed on to web
+from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event
 
 log = logging.getLogger("sothutu.printing")
@@ -361,7 +361,7 @@ class ServerDriver:
                     await self._hold()
                 else:
                     await self._pause(self.lock_ttl_ms / 3000)
-            except redis.RedisError as exc:
+            except StoreError as exc:
                 log.warning("printer %s: redis: %s; retrying", self.printer.name, exc)
                 await self._pause(1.0)
             except Exception:
@@ -377,7 +377,7 @@ class ServerDriver:
         finally:
             self.holding = False
             await renewer
-            with contextlib.suppress(redis.RedisError):  # else it expires by itself
+            with contextlib.suppress(StoreError):  # else it expires by itself
                 await self.jobs.release(self.office.slug, self.printer.name, self.owner)
 
     async def _renew(self) -> None:
@@ -392,7 +392,7 @@ class ServerDriver:
                 ok = await self.jobs.renew(
                     self.office.slug, self.printer.name, self.owner, self.lock_ttl_ms
                 )
-            except redis.RedisError:
+            except StoreError:
                 continue  # the lock lasts a while longer; try again
             if not ok:
                 log.warning("printer %s: lost the lock; standing by", self.printer.name)
@@ -482,7 +482,7 @@ class ServerDriver:
             try:
                 await self._report("done", job.id, status)
                 return
-            except redis.RedisError as exc:
+            except StoreError as exc:
                 log.warning("printer %s: cannot record job %s yet: %s", self.printer.name,
                             job.id, exc)  # fmt: skip
                 if self.stopped.is_set():

@@ -7,14 +7,19 @@ from typing import Any, NamedTuple
 from queue_server.config import Config
 from queue_server.errors import BadRequest, Conflict, NotFound, Unavailable
 from queue_server.office import APPOINTMENT, Counter, Field, Office
-from queue_server.rules.calling import Klass, Waiting, calling_order, choose_next, people_ahead
+from queue_server.rules.calling import (
+    Klass,
+    Waiting,
+    calling_order,
+    choose_next,
+    counter_lane,
+    people_ahead,
+)
 from queue_server.rules.waiting import average_service_s, estimated_wait_s
 from queue_server.services.clock import Clock, local_day
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.walk_ins import closed_conflict
-from queue_server.store import keys
-from queue_server.store.messages import current_message
-from queue_server.store.queue import QueueStore, counter_lanes
+from queue_server.store.queue import Event, QueueStore, counter_lanes
 from queue_server.store.records import CounterState, Ticket
 from queue_server.store.scripts import Moved, state_conflict
 
@@ -71,6 +76,12 @@ class QueueService:
                 vi=f"Không có lĩnh vực {code!r}. Các lĩnh vực: {known}.",
             )
         return field
+
+    @staticmethod
+    def lanes(counter: Counter) -> list[str]:
+        """The lanes `counter` calls from, in preference order: its own (tickets transferred
+        to it), then its fields."""
+        return counter_lanes(counter)
 
     @staticmethod
     def counter(office: Office, number: int) -> Counter:
@@ -163,6 +174,10 @@ class QueueService:
         ticket = await self.store.ticket(ticket_id)
         self.office(ticket.office)
         return await self.place(ticket)
+
+    async def ticket(self, ticket_id: str) -> Ticket:
+        """The ticket as stored, without its place in the queue (404 if there is none)."""
+        return await self.store.ticket(ticket_id)
 
     async def call_next(
         self, slug: str, number: int, idempotency_key: str | None = None
@@ -274,7 +289,7 @@ class QueueService:
         field = self.field(office, field_code) if field_code else self.field(office, ticket.field)
         lane = field.code
         if counter is not None:
-            lane = keys.counter_lane(self.counter(office, counter).number)
+            lane = counter_lane(self.counter(office, counter).number)
         if (done := await self.store.replay(office.slug, idempotency_key)) is not None:
             return done
         if ticket.status not in ("waiting", "called"):
@@ -293,6 +308,10 @@ class QueueService:
 
     async def counter_state(self, office: Office, number: int) -> CounterState:
         return next(c for c in await self.store.counters(office) if c.number == number)
+
+    async def counter_states(self, office: Office) -> list[CounterState]:
+        """The state of each of the office's counters, in the office's order."""
+        return await self.store.counters(office)
 
     async def _check_transfer_target(self, office: Office, ticket: Ticket, number: int) -> None:
         target = self.counter(office, number)
@@ -362,8 +381,38 @@ class QueueService:
             ],
             "recent_calls": calls,
             # Read after the state: it is at least as new, and later changes come as events.
-            "message": await current_message(self.store.r, slug, now),
+            "message": await self.store.messages.current(slug, now),
         }
+
+    async def post_board_message(self, slug: str, text: str, minutes: int, by: str) -> str:
+        """Puts `text` up on the office's boards for `minutes` (the `board.message` event);
+        an empty text takes the message down. Returns the event's id."""
+        office = self.office(slug)
+        now = self.clock.now_ms()
+        until = now + minutes * 60_000 if text else 0
+        return await self.store.messages.send(office.slug, text, until, by, now)
+
+    async def board_message(self, slug: str) -> dict[str, Any] | None:
+        """`{text, until_ms}` of the message the office's boards show now, or None."""
+        return await self.store.messages.current(self.office(slug).slug, self.clock.now_ms())
+
+    async def events_since(self, slug: str, since_ms: int, limit: int) -> list[Event]:
+        """Up to `limit` of the office's events appended from `since_ms` on, oldest first."""
+        return await self.store.events_after(self.office(slug).slug, f"{since_ms}-0", limit)
+
+    async def record_event(self, slug: str, etype: str, data: dict[str, Any]) -> str:
+        """Appends an event that changes no queue state (an audit line of the console) to
+        the office stream; returns its id."""
+        return await self.store.append_event(self.office(slug).slug, etype, data)
+
+    async def follow_office(self, office: Office) -> None:
+        """The sets of open counters as the office's counters serve its fields now (after a
+        manager's change); idempotent."""
+        await self.store.sync_open_counters(office)
+
+    async def ping(self) -> None:
+        """Raises `StoreError` when Redis does not answer."""
+        await self.store.ping()
 
     async def start_day(self, slug: str) -> int:
         """Cancel waiting tickets of earlier days; returns how many. Idempotent."""

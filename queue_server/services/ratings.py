@@ -43,6 +43,10 @@ class RatingService:
         self.queue = queue
         self.store = store
 
+    async def already_rated(self, ticket_id: str) -> bool:
+        """Whether the ticket has had its one rating."""
+        return await self.store.rated(ticket_id)
+
     async def rate(
         self,
         ticket_id: str,

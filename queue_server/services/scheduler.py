@@ -22,9 +22,7 @@ import logging
 import secrets
 import time
 from datetime import date, datetime, timedelta
-from typing import cast
 
-import redis.asyncio as aredis
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -37,8 +35,8 @@ from queue_server.services.clock import Clock
 from queue_server.services.notify import OutboxSender
 from queue_server.services.reports import ReportsService
 from queue_server.services.walk_ins import gate_at
-from queue_server.store import keys
-from queue_server.store.aggregates import AggregateStore
+from queue_server.store.errors import StoreError
+from queue_server.store.schedule import SchedulerLock, ScheduleStore
 
 log = logging.getLogger("sothutu.scheduler")
 # APScheduler's own lines, under ours: its warnings (a run skipped) and errors.
@@ -48,26 +46,23 @@ _EXECUTOR = "sothutu"
 CATCH_UP = timedelta(days=2)
 SNAPSHOT_HOUR = 22
 
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
-"""
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
 
 class Jobs:
-    def __init__(self, config: Config, appointments: AppointmentService, outbox: OutboxSender):
+    def __init__(
+        self,
+        config: Config,
+        appointments: AppointmentService,
+        outbox: OutboxSender,
+        marks: ScheduleStore,
+        reports: ReportsService,
+    ) -> None:
         self.config = config
         self.appointments = appointments
         self.queue = appointments.queue
         self.bookings = appointments.store
-        self.client = appointments.store.client
         self.outbox = outbox
+        self.marks = marks
+        self.reports = reports
         # The calendar each office's gate was last set from, to follow a manager's change of
         # hours or days off at once (other changes leave the gate alone).
         self._gate_from: dict[str, tuple[Calendar, int]] = {}
@@ -126,18 +121,17 @@ class Jobs:
 
     async def day_transitions(self, now_ms: int) -> None:
         for office in self.queue.offices.all():
-            mark = keys.schedule_mark(office.slug)
-            last = cast(str | None, await self.client.get(mark))
+            last = await self.marks.last_run(office.slug)
             now = self._local(office, now_ms)
             if last is not None:
-                after = max(self._local(office, int(last)), now - CATCH_UP)
+                after = max(self._local(office, last), now - CATCH_UP)
                 for at, what in self.boundaries(office, after, now):
                     log.info("%s: %s at %s", office.slug, what, at)
                     if what == "open":
                         await self.open_day(office.slug, now_ms)
                     else:
                         await self.stop_walk_ins(office.slug, now_ms)
-            await self.client.set(mark, now_ms)
+            await self.marks.set_last_run(office.slug, now_ms)
 
     # Appointments.
 
@@ -195,12 +189,12 @@ class Jobs:
 
     # Reports.
 
-    async def snapshot_day(self, slug: str, day: str, now_ms: int) -> dict[str | bytes, int | str]:
+    async def snapshot_day(self, slug: str, day: str, now_ms: int) -> dict[str, int | str]:
         """The day's figures into the report hash (kept with the counters the scripts add)."""
         self.queue.office(slug)
-        ids = cast(list[str], await self.client.zrange(keys.day_tickets(slug, day), 0, -1))
+        ids = await self.queue.store.day_ticket_ids(slug, day)
         tickets = await self.queue.store.tickets(slug, ids)
-        figures: dict[str | bytes, int | str] = {"tickets": len(tickets)}
+        figures: dict[str, int | str] = {"tickets": len(tickets)}
         for t in tickets:
             for name in (f"status:{t.status}", f"field:{t.field}", f"class:{t.klass}"):
                 figures[name] = int(figures.get(name, 0)) + 1
@@ -208,10 +202,8 @@ class Jobs:
         for b in await self.bookings.many(slug, codes):
             name = f"{b.kind}:{b.status}"
             figures[name] = int(figures.get(name, 0)) + 1
-        report = keys.day_report(slug, day)
         figures["snapshot_at"] = now_ms
-        await self.client.hset(report, mapping=figures)  # type: ignore[arg-type]
-        await self.client.expire(report, 400 * 86400)
+        await self.marks.save_snapshot(slug, day, figures)
         return figures
 
     async def nightly_snapshot(self, now_ms: int) -> int:
@@ -225,7 +217,7 @@ class Jobs:
             if now.hour < SNAPSHOT_HOUR:
                 continue
             day = now.date().isoformat()
-            if await self.client.hexists(keys.day_report(office.slug, day), "snapshot_at"):
+            if await self.marks.has_snapshot(office.slug, day):
                 continue
             await self.snapshot_day(office.slug, day, now_ms)
             done += 1
@@ -242,8 +234,7 @@ class Jobs:
     async def aggregate_days(self, now_ms: int) -> int:
         """Report aggregates of the last closed days that have none yet (after midnight:
         yesterday); a few MGETs when there is nothing to do."""
-        reports = ReportsService(self.queue.offices, AggregateStore(self.client), self.queue.clock)
-        return await reports.close_days(now_ms)
+        return await self.reports.close_days(now_ms)
 
 
 def _next_open_day(office: Office, today: date) -> date | None:
@@ -258,23 +249,20 @@ class Scheduler:
     """Runs `jobs.tick` every `interval_s` on the process that holds the lock."""
 
     def __init__(
-        self, client: aredis.Redis, jobs: Jobs, clock: Clock, interval_s: float = 30.0,
+        self, lock: SchedulerLock, jobs: Jobs, clock: Clock, interval_s: float = 30.0,
         lock_ttl_s: float = 90.0,
     ) -> None:  # fmt: skip
-        self.client = client
+        self.lock = lock
         self.jobs = jobs
         self.clock = clock
         self.interval_s = interval_s
         self.lock_ttl_ms = int(lock_ttl_s * 1000)
         self.owner = secrets.token_hex(8)
-        self._renew = client.register_script(_RENEW)
-        self._release = client.register_script(_RELEASE)
         self._aps = AsyncIOScheduler(logger=_APS_LOG)
 
     async def leader(self) -> bool:
         """Takes or renews the deployment's lock; True while this process holds it."""
-        return bool(await self._renew(keys=[keys.scheduler_lock()],
-                                      args=[self.owner, self.lock_ttl_ms]))  # fmt: skip
+        return await self.lock.hold(self.owner, self.lock_ttl_ms)
 
     async def run_once(self) -> bool:
         if not await self.leader():
@@ -311,7 +299,5 @@ class Scheduler:
             self._aps.shutdown(wait=False)
         # Hand over at once rather than after the expiry; with Redis gone the expiry does it,
         # and the shutdown must not wait on the client's retries.
-        with contextlib.suppress(aredis.RedisError, OSError, TimeoutError):
-            await asyncio.wait_for(
-                self._release(keys=[keys.scheduler_lock()], args=[self.owner]), 2.0
-            )
+        with contextlib.suppress(StoreError, OSError, TimeoutError):
+            await asyncio.wait_for(self.lock.release(self.owner), 2.0)

@@ -20,6 +20,7 @@ import redis.asyncio as aredis
 
 from queue_server.people import DeviceKind, Principal, Role
 from queue_server.store import keys
+from queue_server.store.scripts import _source
 
 USER_TOKEN_TTL_S = 12 * 3600
 
@@ -32,6 +33,7 @@ class Accounts:
     def __init__(self, client: aredis.Redis) -> None:
         # Typed loosely: the client decodes responses to str, which its stubs cannot say.
         self.r: Any = client
+        self._hset_existing = client.register_script(_source("hset_existing"))
 
     async def put_user(
         self, name: str, role: Role, password_hash: str, full_name: str | None = None
@@ -72,11 +74,9 @@ class Accounts:
     async def set_full_name(self, name: str, full_name: str) -> bool:
         """Changes how a user is named on slips and pages. Unlike `set_user` it leaves them
         logged in: a name grants nothing. False if there is no such user."""
-        return bool(await self.r.eval(
-            "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
-            "redis.call('HSET', KEYS[1], 'full_name', ARGV[1]) return 1",
-            1, keys.user(name), full_name,
-        ))  # fmt: skip
+        return bool(
+            await self._hset_existing(keys=[keys.user(name)], args=["full_name", full_name])
+        )
 
     async def set_user(self, name: str, **fields: str) -> bool:
         """Changes a user's role or password hash and logs the user out everywhere, so the
@@ -155,10 +155,7 @@ class Accounts:
 
     async def touch_device(self, name: str, now_ms: int) -> None:
         # Only a registered device: a token outliving its device must not recreate it.
-        await self.r.eval(
-            "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], "
-            "'last_seen', ARGV[1]) end", 1, keys.device(name), now_ms,
-        )  # fmt: skip
+        await self._hset_existing(keys=[keys.device(name)], args=["last_seen", now_ms])
 
     async def devices(self) -> list[dict[str, str]]:
         """Every device (name, kind, office, last_seen; not the token digest), by name."""

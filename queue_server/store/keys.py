@@ -8,6 +8,9 @@ no hash tag, lie in many slots of a cluster, and no command or MULTI combines tw
 
 from __future__ import annotations
 
+# A lane's name is part of its queues' keys; the calling policy names the lanes.
+from queue_server.rules.calling import counter_lane as counter_lane
+
 PREFIX = "sq"
 
 
@@ -22,10 +25,6 @@ def ticket(slug: str, token: str) -> str:
 def queue(slug: str, lane: str, klass: str) -> str:
     """Waiting tickets of one lane (a field code, or ``@N`` for counter N) and class."""
     return f"{office(slug)}:q:{lane}:{klass}"
-
-
-def counter_lane(number: int) -> str:
-    return f"@{number}"
 
 
 def sequence(slug: str, day: str, field: str) -> str:

@@ -31,13 +31,12 @@ class BoardMessages:
         )
         return str(json.loads(raw)["event"])
 
-
-async def current_message(client: aredis.Redis, slug: str, now_ms: int) -> dict[str, Any] | None:
-    """`{text, until_ms}` of the message the boards show now, or None."""
-    raw = await client.get(keys.board_message(slug))
-    if not raw:
-        return None
-    kept = json.loads(raw)
-    if not kept.get("text") or int(kept.get("until_ms") or 0) <= now_ms:
-        return None
-    return {"text": str(kept["text"]), "until_ms": int(kept["until_ms"])}
+    async def current(self, slug: str, now_ms: int) -> dict[str, Any] | None:
+        """`{text, until_ms}` of the message the boards show now, or None."""
+        raw = await self.r.get(keys.board_message(slug))
+        if not raw:
+            return None
+        kept = json.loads(raw)
+        if not kept.get("text") or int(kept.get("until_ms") or 0) <= now_ms:
+            return None
+        return {"text": str(kept["text"]), "until_ms": int(kept["until_ms"])}

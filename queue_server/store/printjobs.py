@@ -31,17 +31,6 @@ NAMES = ("print_enqueue", "print_begin", "print_report", "print_hold", "print_cl
 Report = Literal["done", "attempt", "status"]
 HoldReason = Literal["uncertain", "invalid"]
 
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
 
 @dataclass(frozen=True)
 class PrintJob:
@@ -93,8 +82,8 @@ class PrintJobs:
         self._scripts: dict[str, AsyncScript] = {
             name: client.register_script(head + "\n" + _source(name)) for name in NAMES
         }
-        self._renew = client.register_script(_RENEW)
-        self._release = client.register_script(_RELEASE)
+        self._renew = client.register_script(_source("lock_renew"))
+        self._release = client.register_script(_source("lock_release"))
 
     async def _run(self, name: str, keys_: list[str], args: list[Any]) -> dict[str, Any]:
         result: dict[str, Any] = json.loads(await self._scripts[name](keys=keys_, args=args))

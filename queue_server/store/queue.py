@@ -20,6 +20,7 @@ from queue_server.errors import Conflict, NotFound, Unavailable
 from queue_server.office import Counter, Field, Office
 from queue_server.rules.calling import CLASSES, Klass, LaneHeads, Waiting
 from queue_server.store import keys
+from queue_server.store.messages import BoardMessages
 from queue_server.store.records import CounterState, Ticket
 from queue_server.store.scripts import Scripts, Template
 
@@ -121,6 +122,8 @@ class QueueStore:
         # Typed loosely: the client decodes responses to str, which its stubs cannot say.
         self.r: Any = client
         self.scripts = Scripts(client)
+        # The boards' message travels with the queue's snapshot.
+        self.messages = BoardMessages(client)
 
     @staticmethod
     def _idem(slug: str, key: str | None) -> tuple[str, str]:
@@ -203,6 +206,11 @@ class QueueStore:
         if not h:
             raise NotFound(f"no ticket {ticket_id!r}", vi="Không tìm thấy số thứ tự này.")
         return Ticket.from_hash(h)
+
+    async def day_ticket_ids(self, slug: str, day: str) -> list[str]:
+        """The ids of every ticket issued in the office day `day`, in issue order."""
+        ids: list[str] = await self.r.zrange(keys.day_tickets(slug, day), 0, -1)
+        return ids
 
     async def tickets(self, slug: str, ids: Sequence[str]) -> list[Ticket]:
         async with self.r.pipeline(transaction=False) as p:
@@ -487,6 +495,9 @@ class QueueStore:
     async def first_event_id(self, slug: str) -> str | None:
         first = await self.r.xrange(keys.events(slug), count=1)
         return str(first[0][0]) if first else None
+
+    async def ping(self) -> None:
+        await self.r.ping()
 
     async def events_after(self, slug: str, after: str, count: int = 1000) -> list[Event]:
         raw = await self.r.xrange(keys.events(slug), min=f"({after}", count=count)

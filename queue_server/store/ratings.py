@@ -16,7 +16,14 @@ from queue_server.store.scripts import _source
 
 class RatingStore:
     def __init__(self, client: aredis.Redis) -> None:
+        # Typed loosely: the client decodes responses to str, which its stubs cannot say.
+        self.r: Any = client
         self._rate = client.register_script(_source("prelude") + "\n" + _source("rate_ticket"))
+
+    async def rated(self, ticket_id: str) -> bool:
+        """Whether the ticket has been rated (False for a ticket that is not there)."""
+        slug, token = split_ticket_id(ticket_id)
+        return bool(await self.r.hget(keys.ticket(slug, token), "rated"))
 
     async def rate(
         self,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-import redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -15,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 import display
 from queue_server.config import Config
+from queue_server.services import StoreError
 from queue_server.services.clock import Clock
 from queue_server.web import api, board, booking, counter, kiosk, login, manage, wiring
 from queue_server.web.http.errors import HANDLERS, UnexpectedErrors, internal_error
@@ -30,8 +30,8 @@ async def healthz(request: Request) -> Response:
     found = services(request)
     try:
         # Quicker than the client's retries, so a monitor learns of an outage at once.
-        await asyncio.wait_for(found.ping(), 1.0)
-    except (redis.RedisError, TimeoutError) as exc:
+        await asyncio.wait_for(found.queue.ping(), 1.0)
+    except (StoreError, TimeoutError) as exc:
         return JSONResponse({"status": "error", "redis": str(exc) or "timeout"}, 503)
     return JSONResponse({"status": "ok", "clients": found.hub.clients()})
 

@@ -25,10 +25,10 @@ from queue_server.errors import BadRequest, Conflict, NotFound, SothutuError, To
 from queue_server.office import Field, Office
 from queue_server.services.appointments import (
     AppointmentService,
+    Booking,
     InvalidInput,
     validate_citizen,
 )
-from queue_server.store.bookings import Booking
 from queue_server.web.api.appointments import booking_view, day_label, parse_day, parse_start
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.errors import language

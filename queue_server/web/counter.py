@@ -16,7 +16,6 @@ from starlette.routing import BaseRoute, Route
 
 from queue_server.errors import BadRequest, NotFound
 from queue_server.office import Office
-from queue_server.store.queue import counter_lanes
 from queue_server.web.http.errors import language
 from queue_server.web.http.requests import path_int
 from queue_server.web.http.templates import page_user, render
@@ -84,7 +83,7 @@ async def choose_counter(request: Request) -> Response:
         office = service.office(request.path_params["office"])
     except NotFound as exc:
         return _not_found(request, None, exc)
-    states = await service.store.counters(office)
+    states = await service.counter_states(office)
     lang = language(request)
     rows = [
         {
@@ -118,7 +117,7 @@ async def workstation(request: Request) -> Response:
     config = {
         "office": office.slug,
         "counter": counter.number,
-        "lanes": counter_lanes(counter),
+        "lanes": service.lanes(counter),
         "now": service.clock.now_ms(),
         "heartbeat_s": services(request).config.server.heartbeat_s,
         "interleave": office.interleave,

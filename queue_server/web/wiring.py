@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,10 +35,13 @@ from queue_server.store.accounts import Accounts
 from queue_server.store.aggregates import AggregateStore
 from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
-from queue_server.store.messages import BoardMessages
+from queue_server.store.events import EventLog
+from queue_server.store.offices import OfficeSettings
+from queue_server.store.outbox import Outbox
 from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event, QueueStore
 from queue_server.store.ratings import RatingStore
+from queue_server.store.schedule import SchedulerLock, ScheduleStore
 
 log = logging.getLogger("sothutu")
 
@@ -59,10 +62,6 @@ class Services:
     ratings: RatingService
     reports: ReportsService
     counter_stats: CounterStats
-    messages: BoardMessages
-    ping: Callable[[], Awaitable[Any]]
-    # The raw client, for the console's office-table save until the registry owns it.
-    redis: Any
 
 
 def services(conn: HTTPConnection | Starlette) -> Services:
@@ -94,12 +93,12 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         handle = RedisHandle(config.redis, config.server.data_dir)
         client = await handle.start()
         store = QueueStore(client)
-        offices = OfficeRegistry(config)
-        await offices.load(client)
+        offices = OfficeRegistry(config, OfficeSettings(client))
+        await offices.load()
         queue = QueueService(config, store, clock, offices)
 
         async def reload_office(event: Event) -> None:
-            await offices.refresh(client, event.office)
+            await offices.refresh(event.office)
             office = offices.get(event.office)
             if office is not None:  # counters may serve other fields now
                 await store.sync_open_counters(office)
@@ -121,8 +120,9 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         hub.listen("office.config_changed", drivers.on_event)
         drivers.sync()
         appointments = AppointmentService(config, BookingStore(client), queue, clock, people=auth)
-        outbox = OutboxSender(client, adapter_from_url(config.notify_url))
-        jobs = Jobs(config, appointments, outbox)
+        reports = ReportsService(offices, AggregateStore(client), queue.clock)
+        outbox = OutboxSender(Outbox(client), adapter_from_url(config.notify_url))
+        jobs = Jobs(config, appointments, outbox, ScheduleStore(client), reports)
         # Whether this process runs the scheduler or not, the gate is right from the first
         # request: the scheduler moves it only when a boundary passes.
         await jobs.sync_gates(queue.clock.now_ms())
@@ -131,6 +131,9 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
             await jobs.follow_change(event.office, queue.clock.now_ms())
 
         hub.listen("office.config_changed", follow_calendar)  # after reload_office
+        # The raw client for the test harness (it opens the walk-in gate without an event);
+        # no handler uses it.
+        app.state.redis = client
         app.state.services = Services(
             config=config,
             offices=offices,
@@ -140,13 +143,10 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
             printing=printing,
             appointments=appointments,
             ratings=RatingService(queue, RatingStore(client)),
-            reports=ReportsService(offices, AggregateStore(client), queue.clock),
-            counter_stats=CounterStats(client, queue.clock),
-            messages=BoardMessages(client),
-            ping=client.ping,
-            redis=client,
+            reports=reports,
+            counter_stats=CounterStats(EventLog(client), queue.clock),
         )
-        scheduler = Scheduler(client, jobs, queue.clock)
+        scheduler = Scheduler(SchedulerLock(client), jobs, queue.clock)
         scheduler.start()
         # Boards show calls while the clips are still being built; only the voice waits.
         clips = asyncio.create_task(

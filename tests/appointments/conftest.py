@@ -8,8 +8,10 @@ import pytest
 from queue_server import config as config_mod
 from queue_server.services.appointments import AppointmentService
 from queue_server.services.clock import FixedClock
+from queue_server.services.offices import OfficeRegistry
 from queue_server.services.queue import QueueService
 from queue_server.store.bookings import BookingStore
+from queue_server.store.offices import OfficeSettings
 
 
 def with_appointments(cfg: config_mod.Config, **changes: Any) -> config_mod.Config:
@@ -31,5 +33,6 @@ def cap3(config: config_mod.Config) -> config_mod.Config:
 def appointments(r: Any, cap3: config_mod.Config, clock: FixedClock) -> AppointmentService:
     from queue_server.store.queue import QueueStore
 
-    queue = QueueService(cap3, QueueStore(r), clock)
+    offices = OfficeRegistry(cap3, OfficeSettings(r))
+    queue = QueueService(cap3, QueueStore(r), clock, offices)
     return AppointmentService(cap3, BookingStore(r), queue, clock)

@@ -17,15 +17,22 @@ from queue_server.errors import Conflict
 from queue_server.services.appointments import AppointmentService, Citizen
 from queue_server.services.clock import FixedClock
 from queue_server.services.notify import EmailAdapter, LogAdapter, OutboxSender
+from queue_server.services.reports import ReportsService
 from queue_server.services.scheduler import Jobs, Scheduler
+from queue_server.store.aggregates import AggregateStore
+from queue_server.store.outbox import Outbox
+from queue_server.store.schedule import SchedulerLock, ScheduleStore
 
 OFFICE = "phuong-ba-dinh"
 WED_9 = datetime(2026, 11, 25, 9, 0)
 
 
 def jobs_for(appointments: AppointmentService, adapter: Any = None) -> Jobs:
-    sender = OutboxSender(appointments.store.client, adapter or LogAdapter())
-    return Jobs(appointments.config, appointments, sender)
+    client = appointments.store.client
+    queue = appointments.queue
+    sender = OutboxSender(Outbox(client), adapter or LogAdapter())
+    reports = ReportsService(queue.offices, AggregateStore(client), queue.clock)
+    return Jobs(appointments.config, appointments, sender, ScheduleStore(client), reports)
 
 
 def ms(appointments: AppointmentService, at: datetime) -> int:
@@ -194,8 +201,8 @@ async def test_one_runner_per_deployment(
 ) -> None:
     jobs = jobs_for(appointments)
     client = appointments.store.client
-    a = Scheduler(client, jobs, clock, lock_ttl_s=5)
-    b = Scheduler(client, jobs, clock, lock_ttl_s=5)
+    a = Scheduler(SchedulerLock(client), jobs, clock, lock_ttl_s=5)
+    b = Scheduler(SchedulerLock(client), jobs, clock, lock_ttl_s=5)
     assert await a.run_once() is True
     assert await b.run_once() is False
     assert await a.run_once() is True  # renews
@@ -209,7 +216,8 @@ async def test_routine_runs_log_at_debug_only(
 ) -> None:
     """Every 30 s all day: nothing at INFO (APScheduler's "Running job" and "executed
     successfully" were ~1,900 lines a day), one DEBUG line of ours per run."""
-    scheduler = Scheduler(appointments.store.client, jobs_for(appointments), clock)
+    lock = SchedulerLock(appointments.store.client)
+    scheduler = Scheduler(lock, jobs_for(appointments), clock)
     scheduler.interval_s = 0.4  # longer than a run, else APScheduler warns of a skipped one
     caplog.set_level(logging.DEBUG)
     scheduler.start()

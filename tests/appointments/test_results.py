@@ -98,7 +98,7 @@ async def test_result_pickup_recorded_then_postponed_with_apology(
     # An office that prints bilingual (a manager's change, live) gets English on it.
     registry = appointments.queue.offices
     table = copy.deepcopy(dict(office.raw))
-    await registry.update(r, OFFICE, {**table, "print_bilingual": True}, "hoa")
+    await registry.save_table(OFFICE, {**table, "print_bilingual": True}, "hoa")
     slip = appointments.slip_data(moved)
     assert slip["bilingual"] is True
     texts = [t.text for t in document_layout("apology", slip) if isinstance(t, Text)]

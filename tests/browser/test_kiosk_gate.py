@@ -18,9 +18,13 @@ from queue_server.services.appointments import AppointmentService
 from queue_server.services.clock import FixedClock
 from queue_server.services.notify import LogAdapter, OutboxSender
 from queue_server.services.queue import QueueService
+from queue_server.services.reports import ReportsService
 from queue_server.services.scheduler import Jobs
+from queue_server.store.aggregates import AggregateStore
 from queue_server.store.bookings import BookingStore
+from queue_server.store.outbox import Outbox
 from queue_server.store.queue import QueueStore
+from queue_server.store.schedule import ScheduleStore
 from tests.browser.test_kiosk import LANDSCAPE, fits
 from tests.conftest import OFFICE, start_server
 
@@ -95,7 +99,10 @@ async def test_an_open_kiosk_greys_live_when_the_gate_closes(
         # The scheduler's tick at the stop, as the server's own runner would make it.
         queue = QueueService(config, QueueStore(r), clock)
         appointments = AppointmentService(config, BookingStore(r), queue, clock)
-        jobs = Jobs(config, appointments, OutboxSender(r, LogAdapter()))
+        jobs = Jobs(
+            config, appointments, OutboxSender(Outbox(r), LogAdapter()), ScheduleStore(r),
+            ReportsService(queue.offices, AggregateStore(r), clock),
+        )  # fmt: skip
         await jobs.day_transitions(clock.ms)
         clock.advance(60)
         await jobs.day_transitions(clock.ms)

@@ -113,13 +113,10 @@ class Console:
         return client, csrf_of(client.get("/login").text)
 
     def restore(self) -> None:
-        async def put_back() -> None:
-            client = connect(self.redis_url)
-            assert self.original is not None
-            await self.app.state.services.offices.update(client, OFFICE, self.original.raw, "test")
-            await client.aclose()
-
-        asyncio.run(put_back())
+        # On the server's loop: the registry's store runs on the server's client.
+        assert self.original is not None and self.thread.loop is not None
+        put_back = self.app.state.services.offices.save_table(OFFICE, self.original.raw, "test")
+        asyncio.run_coroutine_threadsafe(put_back, self.thread.loop).result(10)
 
     def close(self) -> None:
         for c in (self.anonymous, self.staff[0], self.manager[0]):

@@ -17,6 +17,7 @@ from queue_server.config.bounds import OFFICE_BOUNDS, Bound, Pattern
 from queue_server.errors import BadRequest, ConfigError
 from queue_server.services.offices import OfficeRegistry
 from queue_server.store import keys
+from queue_server.store.offices import OfficeSettings
 from queue_server.web.manage.forms import Form, place_error
 from tests.manage.conftest import OFFICE, Session
 from tests.manage.test_calendar import form_of
@@ -193,12 +194,12 @@ REFUSED = [
 async def test_a_reader_error_lands_on_the_input(
     r: Any, config: config_mod.Config, bound: Bound, value: Any
 ) -> None:
-    registry = OfficeRegistry(config)
+    registry = OfficeRegistry(config, OfficeSettings(r))
     table = copy.deepcopy(dict(registry.get(OFFICE).raw))  # type: ignore[union-attr]
     table["fields"][0]["first_number"] = 0
     _put(table, bound.key, value)
     with pytest.raises(BadRequest) as info:
-        await registry.update(r, OFFICE, table, by="quanly")
+        await registry.save_table(OFFICE, table, by="quanly")
     prefix = _page_prefix(bound.key)
     entries_on_page = (0,) * (bound.key.count("[]") - prefix.count("["))
     name, message = place_error(info.value, prefix, "en")

@@ -9,10 +9,14 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 from websockets.asyncio.client import connect
 
+from queue_server.errors import NotFound
+from queue_server.services.clock import FixedClock
+from queue_server.services.queue import QueueService
 from queue_server.store import keys
-from queue_server.store.messages import current_message
+from queue_server.store.messages import BoardMessages
 from tests.support.console import OFFICE, Session
 
 BASE = f"/manage/{OFFICE}"
@@ -101,7 +105,7 @@ async def test_the_message_up_now_is_in_the_snapshot(
     rest = await http.get(f"{API}/queue", headers=staff)
     assert rest.json()["message"] == {"text": "Nghỉ trưa", "until_ms": until}
     # Past `until_ms` it is not shown any more, and Redis lets go of it a minute later.
-    assert await current_message(r, OFFICE, until) is None
+    assert await BoardMessages(r).current(OFFICE, until) is None
     assert 30 * 60_000 < await r.pttl(keys.board_message(OFFICE)) <= 31 * 60_000
 
     await manager.post(f"{BASE}/message", {"clear": "1"})
@@ -118,3 +122,24 @@ async def test_a_public_board_gets_the_live_message_without_who_sent_it(
         event = json.loads(await asyncio.wait_for(ws.recv(), 10))
     assert event["type"] == "board.message"
     assert event["data"]["text"] == "Mất điện tầng 2" and "by" not in event["data"]
+
+
+async def test_the_queue_service_puts_a_message_up_and_takes_it_down(
+    service: QueueService, clock: FixedClock, r: Any
+) -> None:
+    """What the overview's form calls: the message with its end, the event, and the key."""
+    assert await service.board_message(OFFICE) is None
+    event_id = await service.post_board_message(OFFICE, "Nghỉ trưa", 30, "hoa")
+    until = clock.now_ms() + 30 * 60_000
+    ((last_id, entry),) = await r.xrevrange(keys.events(OFFICE), count=1)
+    assert (last_id, entry["type"]) == (event_id, "board.message")
+    assert json.loads(entry["data"]) == {"text": "Nghỉ trưa", "until_ms": until, "by": "hoa"}
+    assert await service.board_message(OFFICE) == {"text": "Nghỉ trưa", "until_ms": until}
+    clock.advance(30 * 60)
+    assert await service.board_message(OFFICE) is None
+    clock.advance(-60)
+    await service.post_board_message(OFFICE, "", 0, "hoa")
+    assert await service.board_message(OFFICE) is None
+    assert not await r.exists(keys.board_message(OFFICE))
+    with pytest.raises(NotFound):
+        await service.post_board_message("nowhere", "Nghỉ trưa", 30, "hoa")

@@ -17,6 +17,7 @@ from websockets.asyncio.client import connect
 from queue_server import config as config_mod
 from queue_server.services.auth import AuthService
 from queue_server.services.offices import OfficeRegistry
+from queue_server.store.offices import OfficeSettings
 from tests.conftest import ROOT, start_server
 from tests.support.console import OFFICE, PASSWORD, Session, log_in
 
@@ -76,8 +77,8 @@ async def test_export_starts_a_server_with_the_same_office(
     assert office.field("HT").name_vi == "Hộ tịch – Khai sinh, khai tử"  # type: ignore[union-attr]
     assert office.counter(2).fields == ("CT", "HT")  # type: ignore[union-attr]
     # A process starting from config.toml plus the saved change has the same office.
-    registry = OfficeRegistry(config)
-    await registry.load(r)
+    registry = OfficeRegistry(config, OfficeSettings(r))
+    await registry.load()
     assert registry.get(OFFICE) == office
     assert config.office(OFFICE) != office
 

@@ -21,6 +21,7 @@ from queue_server.services.auth import AuthService
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.printing import ServerDriver
 from queue_server.store import keys
+from queue_server.store.offices import OfficeSettings
 from tests.printer.escpos_stream import Decoded, decode
 from tests.printer.fakeprinter import FakePrinter
 from tests.printing.conftest import (
@@ -37,16 +38,16 @@ PRINTERS = f"/api/v1/offices/{OFFICE}/printers"
 
 async def save_printers(r: Any, config: Config, *printers: dict[str, Any]) -> None:
     """What the console does with a change: edit a copy of the office's table and hand it
-    to `OfficeRegistry.update` (validated, stored, announced on the office stream). Here
+    to `OfficeRegistry.save_table` (validated, stored, announced on the office stream). Here
     from another registry, as another server process would."""
-    registry = OfficeRegistry(config)
-    await registry.load(r)
+    registry = OfficeRegistry(config, OfficeSettings(r))
+    await registry.load()
     office = registry.get(OFFICE)
     assert office is not None
     table = copy.deepcopy(dict(office.raw))
     table["printers"] = [p for p in table.get("printers", []) if p["name"] == "kiosk-1"]
     table["printers"] += list(printers)
-    await registry.update(r, OFFICE, table, "hoa")
+    await registry.save_table(OFFICE, table, "hoa")
 
 
 async def paper_of(client: httpx.AsyncClient, staff: dict[str, str], name: str) -> int | None:

@@ -15,7 +15,9 @@ from queue_server.services.scheduler import Jobs
 from queue_server.store import keys
 from queue_server.store.aggregates import AggregateStore
 from queue_server.store.bookings import BookingStore
+from queue_server.store.outbox import Outbox
 from queue_server.store.queue import QueueStore
+from queue_server.store.schedule import ScheduleStore
 from tests.reports import history
 from tests.reports.conftest import BOOKINGS, DAYS, OFFICE, STAFF, expected, generate
 from tests.reports.history import Visit, ms
@@ -172,7 +174,10 @@ async def test_the_scheduler_tick_stores_yesterday(r: Any, config: Any) -> None:
     clock = FixedClock(ms(DAYS[2] + timedelta(days=1), time(0, 5)))
     queue = QueueService(config, QueueStore(r), clock)
     appointments = AppointmentService(config, BookingStore(r), queue, clock)
-    jobs = Jobs(config, appointments, OutboxSender(r, LogAdapter()))
+    jobs = Jobs(
+        config, appointments, OutboxSender(Outbox(r), LogAdapter()), ScheduleStore(r),
+        ReportsService(queue.offices, AggregateStore(r), clock),
+    )  # fmt: skip
     await jobs.tick(clock.now_ms())
     stored = await AggregateStore(r).get_many(OFFICE, [d.isoformat() for d in DAYS])
     assert all(agg is not None for agg in stored)

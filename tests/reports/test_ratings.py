@@ -113,6 +113,23 @@ async def test_tablet_and_phone_at_once_give_one_rating(service: QueueService, r
     assert len(await _rated_events(r)) == 1
 
 
+async def test_already_rated_says_whether_a_ticket_had_its_rating(
+    service: QueueService, r: Any
+) -> None:
+    """What the phone's rating page asks before it shows the scale."""
+    ratings = RatingService(service, RatingStore(r))
+    placed = await service.issue(OFFICE, "HT")
+    other = await service.issue(OFFICE, "HT")
+    await service.counter_action(OFFICE, 1, "open", "lan")
+    await service.call_next(OFFICE, 1)
+    await service.step(placed.ticket.id, "finish")
+    assert await ratings.already_rated(placed.ticket.id) is False
+    await ratings.rate(placed.ticket.id, 2)
+    assert await ratings.already_rated(placed.ticket.id) is True
+    assert await ratings.already_rated(other.ticket.id) is False
+    assert await ratings.already_rated(f"{OFFICE}.AAAAAAAAAAAAAAAA") is False
+
+
 async def test_five_level_scale(config: Config, service: QueueService, r: Any) -> None:
     office = config.office(OFFICE)
     assert office is not None and office.ratings.levels == 4

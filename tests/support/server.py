@@ -56,10 +56,10 @@ class ServerThread:
     async def _open_walk_ins(self) -> None:
         state = getattr(self.app, "state", None)
         found = getattr(state, "services", None)
-        if found is None:
+        if state is None or found is None:
             return
         for office in found.offices.all():
-            await found.redis.delete(keys.walk_in_gate(office.slug))
+            await state.redis.delete(keys.walk_in_gate(office.slug))
 
     def start(self, timeout: float = 20.0) -> str:
         self.thread.start()

@@ -13,6 +13,7 @@ from queue_server.config import Config
 from queue_server.services.clock import FixedClock
 from queue_server.services.counter_stats import CounterStats, day_start_ms, summarise
 from queue_server.services.queue import QueueService
+from queue_server.store.events import EventLog
 from tests.conftest import OFFICE
 
 API = f"/api/v1/offices/{OFFICE}"
@@ -87,7 +88,7 @@ async def test_counts_from_served_tickets(
     assert other is not None
     await service.step(other.id, "finish", 2)
 
-    stats = CounterStats(r, clock)
+    stats = CounterStats(EventLog(r), clock)
     one = await stats.today(office, 1)
     assert (one.served, one.no_show, one.avg_service_s, one.day) == (2, 1, 200, "2026-11-24")
     two = await stats.today(office, 2)

@@ -18,6 +18,7 @@ from queue_server.rules.visibility import redact
 from queue_server.services.hub import Hub, Outgoing, Subscription
 from queue_server.services.offices import OfficeRegistry
 from queue_server.store import keys
+from queue_server.store.offices import OfficeSettings
 from queue_server.store.queue import Event, QueueStore
 from queue_server.store.streams import GroupReader, stream_group
 
@@ -106,8 +107,8 @@ async def test_without_sockets_a_hub_hears_changes_but_reads_no_events(
         await asyncio.sleep(0.2)
         for n in range(3):
             await store.append_event(OFFICE, "ticket.issued", {"n": n})
-        registry = OfficeRegistry(config)
-        await registry.update(r, OFFICE, dict(registry.get(OFFICE).raw), by="hoa")  # type: ignore[union-attr]
+        registry = OfficeRegistry(config, OfficeSettings(r))
+        await registry.save_table(OFFICE, dict(registry.get(OFFICE).raw), by="hoa")  # type: ignore[union-attr]
         for _ in range(100):
             if heard:
                 break
@@ -136,8 +137,8 @@ async def test_a_change_reaches_the_listeners_before_the_sockets(
     try:
         sub = await hub.subscribe(OFFICE)
         await asyncio.sleep(0.2)
-        registry = OfficeRegistry(config)
-        await registry.update(r, OFFICE, dict(registry.get(OFFICE).raw), by="hoa")  # type: ignore[union-attr]
+        registry = OfficeRegistry(config, OfficeSettings(r))
+        await registry.save_table(OFFICE, dict(registry.get(OFFICE).raw), by="hoa")  # type: ignore[union-attr]
         out = await asyncio.wait_for(sub.queue.get(), 2)
         assert isinstance(out, Outgoing) and out.event.type == "office.config_changed"
         order.append("socket")

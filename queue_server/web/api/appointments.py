@@ -16,12 +16,12 @@ from queue_server.office import Office
 from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.appointments import (
     AppointmentService,
+    Booking,
     CheckIn,
     InvalidInput,
     validate_citizen,
 )
 from queue_server.services.auth import require_device_or_role, require_role
-from queue_server.store.bookings import Booking
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.errors import language
 from queue_server.web.http.requests import (
@@ -150,7 +150,7 @@ async def api_onsite(request: Request) -> Response:
     office = path_office(request)
     data = await body(request)
     staff = opt_str(data, "staff", 64) or who.name
-    if not await services(request).auth.has_user(staff):
+    if not await services(request).auth.user_exists(staff):
         raise NotFound(f"no staff member {staff!r}", vi=f"Không có cán bộ {staff!r}.")
     minutes = opt_int(data, "minutes", 1, 24 * 60) or 60
     citizen = validate_citizen(opt_str(data, "name", 100) or "", opt_str(data, "phone", 20) or "")

@@ -26,8 +26,7 @@ from queue_server.errors import BadRequest, NotFound
 from queue_server.office import Office, Printer
 from queue_server.people import Principal
 from queue_server.services.auth import require_device_or_role, require_role
-from queue_server.services.printing import PrintService
-from queue_server.store.printjobs import PrintJob
+from queue_server.services.printing import PrintJob, PrintService
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.requests import body, idempotency_key, principal, req_str
 from queue_server.web.wiring import services

@@ -14,8 +14,8 @@ from queue_server.services.queue import QueueService
 from queue_server.services.reports import (
     MAX_RANGE_DAYS,
     figures,
+    new_metrics,
 )
-from queue_server.store.aggregates import new_metrics
 from queue_server.web.api.schemas import DIMENSIONS
 from queue_server.web.http.requests import principal
 from queue_server.web.wiring import services

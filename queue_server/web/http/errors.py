@@ -6,13 +6,13 @@ import json
 import logging
 from typing import Any
 
-from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from queue_server.errors import SothutuError, Unavailable
+from queue_server.services import StoreError
 from queue_server.web.http.responses import JSONResponse
 
 log = logging.getLogger("sothutu")
@@ -122,6 +122,6 @@ class UnexpectedErrors:
 HANDLERS = {
     SothutuError: sothutu_error,
     HTTPException: http_error,
-    RedisError: redis_error,
+    StoreError: redis_error,
     json.JSONDecodeError: json_error,
 }

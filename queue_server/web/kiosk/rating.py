@@ -14,8 +14,6 @@ from queue_server.errors import NotFound
 from queue_server.office import Office
 from queue_server.services.auth import require_device_or_role
 from queue_server.services.ratings import REASONS, levels
-from queue_server.store import keys
-from queue_server.store.queue import split_ticket_id
 from queue_server.web.http.requests import path_int, principal
 from queue_server.web.http.templates import render
 from queue_server.web.wiring import services
@@ -71,12 +69,11 @@ async def phone_page(request: Request) -> Response:
     service = services(request).queue
     ticket_id = request.path_params["id"]
     try:
-        ticket = await service.store.ticket(ticket_id)
+        ticket = await service.ticket(ticket_id)
         office = service.office(ticket.office)
     except NotFound:
         return render(request, "rate_phone.html", {"ticket": None}, status=404)
-    slug, token = split_ticket_id(ticket_id)
-    rated = await services(request).redis.hget(keys.ticket(slug, token), "rated")
+    rated = await services(request).ratings.already_rated(ticket_id)
     response = render(
         request,
         "rate_phone.html",

@@ -101,7 +101,7 @@ async def ticket_page(request: Request) -> Response:
 
 async def ticket_qr(request: Request) -> Response:
     # An unknown id is a 404, not a QR code to nowhere.
-    ticket = await services(request).queue.store.ticket(request.path_params["id"])
+    ticket = await services(request).queue.ticket(request.path_params["id"])
     qr = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         border=2,

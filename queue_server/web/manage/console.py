@@ -94,25 +94,21 @@ class Console:
         concerns (see `place_error`) and returns False, with nothing saved."""
         registry: OfficeRegistry = services(self.request).offices
         try:
-            self.office = await registry.update(
-                services(self.request).redis, self.office.slug, table, self.who.name
-            )
+            self.office = await registry.save_table(self.office.slug, table, self.who.name)
         except BadRequest as exc:
             name, message = place_error(exc, prefix, self.lang)
             errors.setdefault(name, message)
             return False
-        # Every process does it again when it reloads the office (web/app.py); here too, so
+        # Every process does it again when it reloads the office (web/wiring.py); here too, so
         # the manager's next page and the kiosks' next refresh already see the new sets.
         queue: QueueService = services(self.request).queue
-        await queue.store.sync_open_counters(self.office)
+        await queue.follow_office(self.office)
         return True
 
     async def event(self, etype: str, data: dict[str, Any]) -> str:
         """Appends an audit event (who is added) to the office stream."""
         queue: QueueService = services(self.request).queue
-        return await queue.store.append_event(
-            self.office.slug, etype, {**data, "by": self.who.name}
-        )
+        return await queue.record_event(self.office.slug, etype, {**data, "by": self.who.name})
 
 
 NOTICES = ("ok", "deleted", "sent", "uploaded", "removed", "cleared", "reprinted")

@@ -99,7 +99,7 @@ async def floor(
         counters.append({**c, "name": conf.name if conf else str(c["number"]), "fields": served})
     calls = 0
     by_field: dict[str, int] = {}
-    for event in await queue.store.events_after(office.slug, f"{now - HOUR_MS}-0", 100_000):
+    for event in await queue.events_since(office.slug, now - HOUR_MS, 100_000):
         if event.type == "ticket.called":
             calls += 1
             code = event.data.get("field", "")
@@ -149,9 +149,7 @@ async def send_message(c: Console) -> Response:
     if form.errors:
         return await _overview(c, form.errors, form.values, 400)
     queue: QueueService = services(c.request).queue
-    now = queue.clock.now_ms()
-    messages = services(c.request).messages
-    await messages.send(c.office.slug, text, now + (minutes or 0) * 60_000, c.who.name, now)
+    await queue.post_board_message(c.office.slug, text, minutes or 0, c.who.name)
     return c.done("", "sent")
 
 

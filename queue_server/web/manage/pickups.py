@@ -16,9 +16,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from queue_server.errors import SothutuError
-from queue_server.services.appointments import AppointmentService
+from queue_server.services.appointments import AppointmentService, Booking
 from queue_server.services.printing import PrintService
-from queue_server.store.bookings import Booking
 from queue_server.web.api.appointments import booking_view, day_label, slip_answer
 from queue_server.web.api.printers import JOB_ID_RE
 from queue_server.web.manage.console import Console, page

@@ -20,10 +20,11 @@ from queue_server.office import Office
 from queue_server.services.queue import QueueService
 from queue_server.services.ratings import REASONS, levels
 from queue_server.services.reports import (
+    Metrics,
     Report,
     figures,
+    new_metrics,
 )
-from queue_server.store.aggregates import Metrics, new_metrics
 from queue_server.web.api.reports import parse_month, parse_range
 from queue_server.web.http.errors import language
 from queue_server.web.http.templates import page_user, render
