@@ -281,6 +281,17 @@ def check_redis_url(url: str) -> None:
 
 
 @dataclass(frozen=True)
+class HeadLimits:
+    """What a request's head may hold before it is refused with 431 (a request line longer
+    than `line_bytes`: 414). nginx's and Apache's defaults: 8 KB per line, 100 fields, and
+    the whole head within nginx's four 8 KB buffers."""
+
+    line_bytes: int = 8 * 1024
+    count: int = 100
+    total_bytes: int = 32 * 1024
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     host: str
     port: int
@@ -289,6 +300,9 @@ class ServerConfig:
     data_dir: Path
     max_body_bytes: int
     heartbeat_s: float
+    # A body not in full this long after its head is answered 408.
+    body_timeout_s: float = 10.0
+    head_limits: HeadLimits = HeadLimits()
 
     def base_url(self) -> str:
         """The address for links made outside a request (a print job, a reminder): the
@@ -683,6 +697,22 @@ def _public_url(s: _Reader) -> str | None:
     return value
 
 
+def _head_limits(s: _Reader) -> HeadLimits:
+    d = HeadLimits()
+    limits = HeadLimits(
+        line_bytes=s.integer("max_header_line_bytes", d.line_bytes, lo=1024, hi=1024 * 1024),
+        count=s.integer("max_headers", d.count, lo=20, hi=10_000),
+        total_bytes=s.integer("max_head_bytes", d.total_bytes, lo=4096, hi=16 * 1024 * 1024),
+    )
+    if limits.total_bytes < limits.line_bytes:
+        raise s.fail(
+            "max_head_bytes",
+            f"must be at least max_header_line_bytes ({limits.line_bytes}), "
+            f"not {limits.total_bytes}",
+        )
+    return limits
+
+
 def parse(data: Mapping[str, Any], path: Path) -> Config:
     file = str(path)
     root = _Reader(file, data, "")
@@ -699,6 +729,8 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
         data_dir=data_dir,
         max_body_bytes=s.integer("max_body_bytes", 64 * 1024, lo=1024),
         heartbeat_s=s.number("heartbeat_s", 10.0),
+        body_timeout_s=s.number("body_timeout_s", ServerConfig.body_timeout_s),
+        head_limits=_head_limits(s),
     )
     rd = root.table("redis")
     fsync = rd.text("appendfsync", "everysec")

@@ -39,6 +39,7 @@ from queue_server.store.queue import Event, QueueStore
 from queue_server.web import api, booking, counter, kiosk, manage, pages, printers
 from queue_server.web import ratings as rating_pages
 from queue_server.web import reports as report_pages
+from queue_server.web.body_deadline import BodyDeadline
 from queue_server.web.errors import HANDLERS, UnexpectedErrors, internal_error
 from queue_server.web.hub import Hub
 from queue_server.web.pages import WEB
@@ -214,6 +215,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
     ]
     middleware = [
         Middleware(UnexpectedErrors),
+        Middleware(BodyDeadline, timeout_s=config.server.body_timeout_s),
         Middleware(
             ApiAwareSessions,
             secret_key=session_key(config.server.data_dir),
