@@ -82,8 +82,9 @@ class HttpProtocol(HttpToolsProtocol):
     Neither uvicorn nor httptools bounds a head (a 1 MB header value, 5,000 headers were
     taken), and httptools keeps a header line whole before handing it over. So the bytes
     read while a head is incomplete are counted before they reach the parser: what is kept
-    of a head is at most `total_bytes` and one read. Lines and fields are checked as the
-    parser hands them over; once refused, nothing more is parsed or answered."""
+    of a head is at most `total_bytes` and one read. Lines, fields and the head's size are
+    checked as the parser hands them over; once refused, nothing more is parsed or
+    answered."""
 
     limits = HeadLimits()
 
@@ -96,7 +97,7 @@ class HttpProtocol(HttpToolsProtocol):
         super().connection_made(coalescing)
         self._in_head = True  # until a head's end; again after its message's end
         self._head_bytes = 0
-        self._url_bytes = 0
+        self._url_bytes = self._fields_bytes = 0
         self._refusal: int | None = None
         self._english = False
 
@@ -117,7 +118,7 @@ class HttpProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._url_bytes = 0
+        self._url_bytes = self._fields_bytes = 0
 
     def on_url(self, url: bytes) -> None:
         self._url_bytes += len(url)
@@ -129,9 +130,12 @@ class HttpProtocol(HttpToolsProtocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         if self._refusal is not None:
             return
+        line = len(name) + len(value) + 4  # ": " and CRLF
+        self._fields_bytes += line
         if (
-            len(name) + len(value) > self.limits.line_bytes
+            line > self.limits.line_bytes
             or len(self.headers) >= self.limits.count
+            or self._url_bytes + self._fields_bytes > self.limits.total_bytes
         ):
             self._refusal = 431
             return
