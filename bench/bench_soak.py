@@ -286,9 +286,8 @@ def main() -> None:
             print(f"  {name.split(' (')[0]}: {(last - first) / 1024:+.1f} MB after the first "
                   f"{args.every} ({verdict})")  # fmt: skip
         text = log.read_text("utf-8", "replace")
-        print(f"server log: {text.count('Traceback')} tracebacks, "
-              f"{text.count('client left')} 'client left', "
-              f"{text.count('closed with 1003')} 1003, {text.count('closed with 1007')} 1007")  # fmt: skip
+        counts = [text.count(s) for s in ("Traceback", "client left", "with 1003", "with 1007")]
+        print("server log: {} tracebacks, {} 'client left', {} 1003, {} 1007".format(*counts))
     finally:
         server.terminate()
         server.wait(timeout=20)
