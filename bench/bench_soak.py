@@ -69,6 +69,7 @@ MID_BODY = (
 def serve_traced(argv: list[str]) -> None:
     """The server, with a SIGUSR1 handler that dumps a tracemalloc snapshot next to the
     file named by SOTHUTU_SOAK_SNAPSHOTS (numbered from 0)."""
+    import ctypes
     import tracemalloc
 
     from queue_server.__main__ import main
@@ -83,7 +84,13 @@ def serve_traced(argv: list[str]) -> None:
         base.with_suffix(f".{taken}.done").touch()
         taken += 1
 
+    def trim(signum: int, frame: object) -> None:
+        # What of the process's RSS is free memory glibc's heap keeps (not Python objects).
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        base.with_suffix(".trimmed").touch()
+
     signal.signal(signal.SIGUSR1, dump)
+    signal.signal(signal.SIGUSR2, trim)
     sys.exit(main(argv))
 
 
@@ -245,9 +252,10 @@ async def phase(
     return marks[0], marks[-1]
 
 
-async def bursts(port: int, pid: int, size: int, rounds: int) -> None:
+async def bursts(port: int, pid: int, size: int, rounds: int, snapshots: Snapshots | None) -> None:
     """`size` boards open at once, then all closed, `rounds` times: what a peak of open
     sockets leaves behind, and whether the next peak adds to it."""
+    before = snapshots.take() if snapshots is not None else None
     print(f"\nbursts of {size} boards open at once, then closed")
     print(f"{'round':>10}{'open MB':>10}{'after MB':>10}")
     for r in range(1, rounds + 1):
@@ -263,6 +271,15 @@ async def bursts(port: int, pid: int, size: int, rounds: int) -> None:
         await asyncio.gather(*(w.wait_closed() for _, w in boards), return_exceptions=True)
         await asyncio.sleep(1.0)
         print(f"{r:>10}{peak / 1024:>10.1f}{rss_kb(pid) / 1024:>10.1f}")
+    if snapshots is not None and before is not None:
+        print_growth(before, snapshots.take())
+        trimmed = snapshots.base.with_suffix(".trimmed")
+        os.kill(pid, signal.SIGUSR2)
+        for _ in range(100):
+            if trimmed.exists():
+                break
+            await asyncio.sleep(0.1)
+        print(f"    RSS after glibc's malloc_trim(0): {rss_kb(pid) / 1024:.1f} MB")
 
 
 def main() -> None:
@@ -319,7 +336,7 @@ def main() -> None:
         for name, session in phases:
             results.append(asyncio.run(phase(name, session, port, server.pid, args, snapshots)))
         if args.burst:
-            asyncio.run(bursts(port, server.pid, args.burst, 5))
+            asyncio.run(bursts(port, server.pid, args.burst, 5, snapshots))
         time.sleep(5)
         print(f"\nRSS 5 s after the last session: {rss_kb(server.pid) / 1024:.1f} MB")
         for (name, _), (first, last) in zip(phases, results, strict=True):
