@@ -76,7 +76,10 @@ def serve(
     if is_loopback(server.host):
         print("  (this machine only: `serve --lan` serves the office network)", flush=True)
     app = create_app(cfg)
-    uvicorn.Server(uvicorn_config(app, server.host, server.port, access_log=access_log)).run()
+    config = uvicorn_config(
+        app, server.host, server.port, access_log=access_log, limits=server.head_limits
+    )
+    uvicorn.Server(config).run()
 
 
 def main(argv: list[str] | None = None) -> int:

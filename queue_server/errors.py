@@ -7,6 +7,7 @@
     ├── Unauthorized      401    missing or wrong credentials
     ├── Forbidden         403    the credentials lack the role
     ├── NotFound          404    unknown office, field, counter, ticket
+    ├── RequestTimeout    408    a request's body did not arrive in time
     ├── Conflict          409    a transition not allowed from the current state
     │   └── RangeExhausted 409   the field's ticket numbers for today are used up
     ├── TooManyRequests   429
@@ -80,6 +81,11 @@ class Forbidden(SothutuError):
 class NotFound(SothutuError):
     status = 404
     code = "not_found"
+
+
+class RequestTimeout(SothutuError):
+    status = 408
+    code = "request_timeout"
 
 
 class Conflict(SothutuError):

@@ -79,6 +79,12 @@ _DELETE = object()
         ("server.public_url", "http://10.0.0.1:80000", "server.public_url", "not a URL"),
         ("server.public_url", "http://10.0.0.1/?a=1", "server.public_url", "?query"),
         ("server.public_url", 8000, "server.public_url", "a string"),
+        ("server.body_timeout_s", 0, "server.body_timeout_s", "greater than 0"),
+        ("server.body_timeout_s", "10", "server.body_timeout_s", "a number"),
+        ("server.max_header_line_bytes", 100, "server.max_header_line_bytes", "at least 1024"),
+        ("server.max_headers", 5, "server.max_headers", "at least 20"),
+        ("server.max_head_bytes", 2.5, "server.max_head_bytes", "an integer"),
+        ("server.max_head_bytes", 6000, "server.max_head_bytes", "at least max_header_line"),
         ("offices", [], "offices", "at least one office"),
     ],
 )
@@ -183,3 +189,19 @@ def test_loopback_public_url_on_the_network_is_warned(
     assert (warning is not None) == warned
     if warning:
         assert "server.public_url" in warning and "office.toml" in warning
+
+
+def test_request_limits_default_to_nginx_and_apache_and_can_be_set(tmp_path: Path) -> None:
+    assert config_mod.load(ROOT / "config.toml").server.body_timeout_s == 10.0
+    assert config_mod.load(ROOT / "config.toml").server.head_limits == config_mod.HeadLimits(
+        line_bytes=8192, count=100, total_bytes=32768
+    )
+    data = demo()
+    data["server"].update(
+        body_timeout_s=2.5, max_header_line_bytes=4096, max_headers=50, max_head_bytes=65536
+    )
+    file = tmp_path / "office.toml"
+    file.write_text(tomli_w.dumps(data), "utf-8")
+    server = config_mod.load(file).server
+    assert server.body_timeout_s == 2.5
+    assert server.head_limits == config_mod.HeadLimits(4096, 50, 65536)

@@ -23,6 +23,7 @@ from printer import InvalidPrintData, PrintOptions
 from queue_server.config.bounds import BOUNDS, REQUIRED, Bound
 from queue_server.config.settings import (
     Config,
+    HeadLimits,
     RedisConfig,
     ServerConfig,
     check_redis_url,
@@ -484,6 +485,22 @@ def _redis(rd: Reader) -> RedisConfig:
     return RedisConfig(url=url or None, appendfsync=fsync)  # type: ignore[arg-type]
 
 
+def _head_limits(s: Reader) -> HeadLimits:
+    d = HeadLimits()
+    limits = HeadLimits(
+        line_bytes=s.integer("max_header_line_bytes", d.line_bytes, lo=1024, hi=1024 * 1024),
+        count=s.integer("max_headers", d.count, lo=20, hi=10_000),
+        total_bytes=s.integer("max_head_bytes", d.total_bytes, lo=4096, hi=16 * 1024 * 1024),
+    )
+    if limits.total_bytes < limits.line_bytes:
+        raise s.fail(
+            "max_head_bytes",
+            f"must be at least max_header_line_bytes ({limits.line_bytes}), "
+            f"not {limits.total_bytes}",
+        )
+    return limits
+
+
 def parse(data: Mapping[str, Any], path: Path) -> Config:
     file = str(path)
     root = Reader(file, data, "")
@@ -500,6 +517,8 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
         data_dir=data_dir,
         max_body_bytes=s.integer("max_body_bytes", 64 * 1024, lo=1024),
         heartbeat_s=s.number("heartbeat_s", 10.0),
+        body_timeout_s=s.number("body_timeout_s", ServerConfig.body_timeout_s),
+        head_limits=_head_limits(s),
     )
     redis = _redis(root.table("redis"))
     # Each office is read as an office of its own: its keys in `bounds` start at its table.

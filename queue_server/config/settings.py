@@ -112,6 +112,17 @@ def check_redis_url(url: str) -> None:
 
 
 @dataclass(frozen=True)
+class HeadLimits:
+    """What a request's head may hold before it is refused with 431 (a request line longer
+    than `line_bytes`: 414). nginx's and Apache's defaults: 8 KB per line, 100 fields, and
+    the whole head within nginx's four 8 KB buffers."""
+
+    line_bytes: int = 8 * 1024
+    count: int = 100
+    total_bytes: int = 32 * 1024
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     host: str
     port: int
@@ -120,6 +131,9 @@ class ServerConfig:
     data_dir: Path
     max_body_bytes: int
     heartbeat_s: float
+    # A body not in full this long after its head is answered 408.
+    body_timeout_s: float = 10.0
+    head_limits: HeadLimits = HeadLimits()
 
     def base_url(self) -> str:
         """The address for links made outside a request (a print job, a reminder): the

@@ -17,6 +17,7 @@ from queue_server.config import Config
 from queue_server.services import StoreError
 from queue_server.services.clock import Clock
 from queue_server.web import api, board, booking, counter, kiosk, login, manage, wiring
+from queue_server.web.http.body_deadline import BodyDeadline
 from queue_server.web.http.errors import HANDLERS, UnexpectedErrors, internal_error
 from queue_server.web.http.sessions import SESSION_COOKIE, ApiAwareSessions, session_key
 from queue_server.web.http.templates import WEB
@@ -62,6 +63,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
     ]
     middleware = [
         Middleware(UnexpectedErrors),
+        Middleware(BodyDeadline, timeout_s=config.server.body_timeout_s),
         Middleware(
             ApiAwareSessions,
             secret_key=session_key(config.server.data_dir),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
 from typing import Any
 
@@ -25,6 +26,7 @@ from queue_server.services.queue import QueueService
 from queue_server.web.http.requests import principal
 from queue_server.web.wiring import services
 
+log = logging.getLogger("sothutu.ws")
 STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
 BACKLOG_PAGE = 1000
 
@@ -107,7 +109,14 @@ async def _live(
         # The loop ends when the client leaves or the forwarder closed the socket.
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             while not forward.done():
-                text = await ws.receive_text()
+                message = await ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                text = message.get("text")
+                if text is None:  # a binary frame: the protocol is JSON in text frames
+                    log.info("websocket %s: binary frame, closed with 1003", ws.url.path)
+                    await ws.close(code=1003, reason="text frames only")
+                    return
                 if len(text) < 200 and '"ping"' in text:
                     await ws.send_text('{"type":"pong"}')
     finally:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import json
+import logging
+from http import HTTPStatus
 from typing import Any
 
 import uvicorn
+import uvicorn.config
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from queue_server.config import HeadLimits
+from queue_server.web.http.errors import error_body
 
 
 class CoalescingTransport:
@@ -59,26 +67,174 @@ class CoalescingTransport:
         self._flush()
         self._transport.close()
 
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
 
 
 class HttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, writing through a `CoalescingTransport`."""
+    """uvicorn's httptools protocol, writing through a `CoalescingTransport`, and refusing a
+    request whose head passes `limits` with 431 (414 for the request line).
+
+    Neither uvicorn nor httptools bounds a head (a 1 MB header value, 5,000 headers were
+    taken), and httptools keeps a header line whole before handing it over. So the bytes
+    read while a head is incomplete are counted before they reach the parser: what is kept
+    of a head is at most `total_bytes` and one read. Lines, fields and the head's size are
+    checked as the parser hands them over; once refused, nothing more is parsed or
+    answered."""
+
+    limits = HeadLimits()
+
+    @classmethod
+    def limited(cls, limits: HeadLimits) -> type[HttpProtocol]:
+        return type("HttpProtocol", (cls,), {"limits": limits})
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         coalescing: Any = CoalescingTransport(transport, self.loop)
         super().connection_made(coalescing)
+        self._in_head = True  # until a head's end; again after its message's end
+        self._head_bytes = 0
+        self._url_bytes = self._fields_bytes = 0
+        self._refusal: int | None = None
+        self._english = False
+
+    def data_received(self, data: bytes) -> None:
+        if self._refusal is not None:
+            return  # read and dropped, so the answer is not lost to a reset
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if self._refusal is None and self._in_head and self._head_bytes > self.limits.total_bytes:
+            self._refusal = 431
+        if self._refusal is not None:
+            self._refuse()
+
+    def handle_websocket_upgrade(self) -> None:
+        if self._refusal is None:
+            super().handle_websocket_upgrade()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._url_bytes = self._fields_bytes = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._url_bytes += len(url)
+        if self._url_bytes > self.limits.line_bytes:
+            self._refusal = self._refusal or 414
+            return
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self._refusal is not None:
+            return
+        line = len(name) + len(value) + 4  # ": " and CRLF
+        self._fields_bytes += line
+        if (
+            line > self.limits.line_bytes
+            or len(self.headers) >= self.limits.count
+            or self._url_bytes + self._fields_bytes > self.limits.total_bytes
+        ):
+            self._refusal = 431
+            return
+        if name.lower() == b"accept-language" and value.lower().startswith(b"en"):
+            self._english = True
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._head_bytes = 0
+        if self._refusal is None:
+            super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if self._refusal is None:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._in_head = True
+        if self._refusal is None:
+            super().on_message_complete()
+
+    def _refuse(self) -> None:
+        """The refusal, then a lingering close (as nginx does): what the client is still
+        sending is read and dropped for a moment, since closing with unread data would
+        reset the connection and could take the answer with it."""
+        if self.transport.is_closing():
+            return
+        status = self._refusal or 431
+        self.logger.info("request head refused with %d: %s", status, _HEAD_TEXT[status][1])
+        code, en, vi = _HEAD_TEXT[status]
+        body = json.dumps(error_body(code, en if self._english else vi), ensure_ascii=False)
+        raw = body.encode()
+        head = [b"HTTP/1.1 %d %s\r\n" % (status, HTTPStatus(status).phrase.encode())]
+        for name, value in self.server_state.default_headers:
+            head += [name, b": ", value, b"\r\n"]
+        head.append(b"content-type: application/json\r\ncontent-length: %d\r\n" % len(raw))
+        head.append(b"connection: close\r\n\r\n")
+        self.transport.write(b"".join(head) + raw)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_S, self.transport.close)
+
+
+LINGER_S = 2.0
+
+_HEAD_TEXT = {
+    414: ("uri_too_long", "the request's address is too long",
+          "Địa chỉ yêu cầu quá dài."),
+    431: ("headers_too_large", "the request's headers are too large or too many",
+          "Phần đầu (header) của yêu cầu quá lớn hoặc quá nhiều."),
+}  # fmt: skip
+
+
+class ClientErrorLines(logging.Filter):
+    """Turns uvicorn's ERROR with a traceback for invalid UTF-8 in a client's text frame
+    into one INFO line. uvicorn already answers it rightly (close code 1007); the traceback
+    is of the client's bytes, not of a fault here. Only that record is changed: the
+    message uvicorn writes for it, with a UnicodeDecodeError attached."""
+
+    MESSAGE = "Invalid UTF-8 sequence received from client."
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.msg == self.MESSAGE
+            and record.exc_info is not None
+            and isinstance(record.exc_info[1], UnicodeDecodeError)
+        ):
+            record.msg = "websocket: invalid UTF-8 in a text frame, closed with 1007"
+            record.args = ()
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's own logging configuration, with `ClientErrorLines` on its error logger."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config.setdefault("filters", {})["client_errors"] = {"()": ClientErrorLines}
+    error_logger = config["loggers"].setdefault("uvicorn.error", {})
+    error_logger["filters"] = [*error_logger.get("filters", []), "client_errors"]
+    return config
 
 
 def uvicorn_config(
-    app: ASGIApp, host: str, port: int, log_level: str = "info", access_log: bool = True
+    app: ASGIApp,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    access_log: bool = True,
+    limits: HeadLimits | None = None,
 ) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level=log_level,
+        log_config=log_config(),
         access_log=access_log,
         # The sans-I/O websockets protocol: no deprecated legacy API, less memory per socket.
         ws="websockets-sansio",
@@ -89,6 +245,6 @@ def uvicorn_config(
         ws_ping_interval=20,
         ws_ping_timeout=20,
         lifespan="on",
-        http=HttpProtocol,
+        http=HttpProtocol.limited(limits or HeadLimits()),
         timeout_graceful_shutdown=5,
     )

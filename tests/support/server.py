@@ -99,10 +99,13 @@ def free_port() -> int:
 class ServeProcess:
     """`python -m queue_server serve` as a separate process, as an operator runs it."""
 
-    def __init__(self, tmp: Path, redis_url: str | None = None) -> None:
+    def __init__(
+        self, tmp: Path, redis_url: str | None = None, server: dict[str, Any] | None = None
+    ) -> None:
+        """`server`: settings of the config's [server] table to change."""
         self.port = free_port()
         data = tomllib.loads((ROOT / "config.toml").read_text("utf-8"))
-        data["server"].update(port=self.port, data_dir=str(tmp / "data"))
+        data["server"].update(port=self.port, data_dir=str(tmp / "data"), **(server or {}))
         data["redis"]["appendfsync"] = "always"
         if redis_url:
             data["redis"]["url"] = redis_url
@@ -113,14 +116,17 @@ class ServeProcess:
         self.slugs = [str(o["slug"]) for o in data["offices"]]
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tmp / "server.log"
 
     def start(self, *serve_args: str) -> None:
+        """The server's output (its log, as an operator sees it) goes to `self.log`."""
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
         cli = [sys.executable, "-m", "queue_server", "--config", str(self.config)]
-        self.proc = subprocess.Popen(
-            [*cli, "serve", *serve_args],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [*cli, "serve", *serve_args],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         wait_until(lambda: get(f"{self.url}/healthz") == 200, 30)
         open_walk_ins(self.redis_url, self.slugs)
 

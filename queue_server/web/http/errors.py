@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -92,7 +92,8 @@ class UnexpectedErrors:
     """Answers an unexpected error with `internal_error` and logs its traceback once, under
     the application's logger. Starlette's error middleware would answer the same and then
     raise again for the server to log, a second traceback of the same error. An error
-    after the answer began is left to it (the connection can only be dropped)."""
+    after the answer began is left to it (the connection can only be dropped). A client
+    that left in the middle of its body is one INFO line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -110,6 +111,11 @@ class UnexpectedErrors:
 
         try:
             await self.app(scope, receive, sending)
+        except ClientDisconnect:
+            # The client left before its request was read in full: nobody to answer, and
+            # nothing wrong here (anyone can send half a body; no traceback for it).
+            request = Request(scope)
+            log.info("client left during its request: %s %s", request.method, request.url.path)
         except Exception as exc:
             if started:
                 raise
