@@ -491,6 +491,7 @@ def _head_limits(s: Reader) -> HeadLimits:
         line_bytes=s.integer("max_header_line_bytes", d.line_bytes, lo=1024, hi=1024 * 1024),
         count=s.integer("max_headers", d.count, lo=20, hi=10_000),
         total_bytes=s.integer("max_head_bytes", d.total_bytes, lo=4096, hi=16 * 1024 * 1024),
+        timeout_s=s.number("head_timeout_s", d.timeout_s),
     )
     if limits.total_bytes < limits.line_bytes:
         raise s.fail(

@@ -115,11 +115,13 @@ def check_redis_url(url: str) -> None:
 class HeadLimits:
     """What a request's head may hold before it is refused with 431 (a request line longer
     than `line_bytes`: 414). nginx's and Apache's defaults: 8 KB per line, 100 fields, and
-    the whole head within nginx's four 8 KB buffers."""
+    the whole head within nginx's four 8 KB buffers. A head not in full `timeout_s` after
+    its first byte is answered 408."""
 
     line_bytes: int = 8 * 1024
     count: int = 100
     total_bytes: int = 32 * 1024
+    timeout_s: float = 10.0
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,8 @@ class CoalescingTransport:
 
 class HttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, writing through a `CoalescingTransport`, and refusing a
-    request whose head passes `limits` with 431 (414 for the request line).
+    request whose head passes `limits` with 431 (414 for the request line), or does not
+    arrive in full within `limits.timeout_s` of its first byte with 408.
 
     Neither uvicorn nor httptools bounds a head (a 1 MB header value, 5,000 headers were
     taken), and httptools keeps a header line whole before handing it over. So the bytes
@@ -100,12 +101,32 @@ class HttpProtocol(HttpToolsProtocol):
         self._url_bytes = self._fields_bytes = 0
         self._refusal: int | None = None
         self._english = False
+        self._head_timer: asyncio.TimerHandle | None = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_slow(self) -> None:
+        # A head trickling in a byte at a time would hold the connection for ever: uvicorn's
+        # keep-alive timeout stops counting at the first byte of a request.
+        self._head_timer = None
+        if self._in_head and self._refusal is None:
+            self._refusal = 408
+            self._refuse()
 
     def data_received(self, data: bytes) -> None:
         if self._refusal is not None:
             return  # read and dropped, so the answer is not lost to a reset
         if self._in_head:
             self._head_bytes += len(data)
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(self.limits.timeout_s, self._head_too_slow)
         super().data_received(data)
         if self._refusal is None and self._in_head and self._head_bytes > self.limits.total_bytes:
             self._refusal = 431
@@ -146,6 +167,7 @@ class HttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._head_bytes = 0
+        self._stop_head_timer()
         if self._refusal is None:
             super().on_headers_complete()
 
@@ -183,6 +205,8 @@ class HttpProtocol(HttpToolsProtocol):
 LINGER_S = 2.0
 
 _HEAD_TEXT = {
+    408: ("request_timeout", "the request's head did not arrive in time",
+          "Yêu cầu gửi đến quá chậm, xin thử lại."),
     414: ("uri_too_long", "the request's address is too long",
           "Địa chỉ yêu cầu quá dài."),
     431: ("headers_too_large", "the request's headers are too large or too many",

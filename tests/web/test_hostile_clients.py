@@ -26,6 +26,7 @@ from tests.conftest import OFFICE
 from tests.support.server import ServeProcess, ServerThread
 
 BODY_TIMEOUT_S = 1.0
+HEAD_TIMEOUT_S = 1.5
 HANDSHAKE = (
     f"GET /ws/offices/{OFFICE} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -68,7 +69,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int,
     """One server for the module, with its own Redis, the demo config and a short body
     timeout."""
     server = ServeProcess(
-        tmp_path_factory.mktemp("hostile"), server={"body_timeout_s": BODY_TIMEOUT_S}
+        tmp_path_factory.mktemp("hostile"),
+        server={"body_timeout_s": BODY_TIMEOUT_S, "head_timeout_s": HEAD_TIMEOUT_S},
     )
     server.start()
     log = Log(server.log)
@@ -296,6 +298,32 @@ async def test_oversized_heads_are_refused_with_431(
     }
     assert log.since_mark("refused") == [
         "INFO:     request head refused with 431: the request's headers are too large or too many"
+    ]
+
+
+async def test_a_head_sent_a_byte_at_a_time_is_a_408(connect: Any, log: Log) -> None:
+    """Slowloris: a head that keeps trickling in is cut off at head_timeout_s from its first
+    byte, although each byte comes well within any idle timeout."""
+    reader, writer = await connect()
+    t0 = time.monotonic()
+    writer.write(b"GET /healthz HTTP/1.1\r\nAccept-Language: en\r\n")
+    answer = asyncio.ensure_future(read_all(reader))
+    for byte in b"X-Slow: " + b"a" * 100:
+        if answer.done():
+            break
+        writer.write(bytes([byte]))
+        await asyncio.sleep(0.2)
+    status, headers, body = response(await answer)
+    elapsed = time.monotonic() - t0
+    await closed(writer)
+    assert status == 408 and headers["connection"] == "close"
+    assert json.loads(body)["error"] == {
+        "code": "request_timeout",
+        "message": "the request's head did not arrive in time",
+    }
+    assert HEAD_TIMEOUT_S <= elapsed < HEAD_TIMEOUT_S + 3
+    assert log.since_mark("refused") == [
+        "INFO:     request head refused with 408: the request's head did not arrive in time"
     ]
 
 
