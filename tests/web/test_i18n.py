@@ -1,24 +1,29 @@
-"""The text catalogue (web/i18n.py): every key the pages, their scripts or the code use
-exists in Vietnamese and in English, and both texts have the same placeholders."""
+"""The text catalogue (web/i18n/vi.toml and en.toml): every key the pages, their scripts or
+the code use exists in Vietnamese and in English, both texts are written out and have the
+same placeholders, and a file a translator broke is refused with its name and the key."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import tomllib
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from queue_server.web.i18n import MESSAGES
+from queue_server.web.i18n import TEXTS, CatalogueError, load
 from tests.conftest import ROOT
 
 WEB, BOARD = ROOT / "queue_server/web", ROOT / "display"
+CATALOGUE = WEB / "i18n"
 TEMPLATES = [*(WEB / "templates").glob("*.html"), *(BOARD / "templates").glob("*.html")]
 SCRIPTS = [*(WEB / "static").glob("*.js"), *(BOARD / "static").glob("*.js")]
 CODE = [p for d in ("queue_server", "display", "printer") for p in (ROOT / d).rglob("*.py")]
 
-# t("key") in templates and code, translate("key", ...) in code; T["key"] and T.key in scripts.
-CALL = re.compile(r"""\b(?:t|translate)\(\s*["']([a-z0-9_.]+)["']""")
+# t("key") in templates and code, translate("key", ...) in code, texts("prefix.") in
+# templates and catalogue("prefix.", ...) in code; T["key"] and T.key in scripts.
+CALL = re.compile(r"""\b(?:t|translate|texts|catalogue)\(\s*["']([a-z0-9_.]+)["']""")
 LOOKUP = re.compile(r"""\bT\[\s*["']([a-z0-9_.]+)["']\s*\]|\bT\.([a-z_][a-z0-9_]*)""")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
@@ -36,24 +41,96 @@ def used(paths: list[Path], pattern: re.Pattern[str]) -> dict[str, set[str]]:
     ("paths", "pattern"), [(TEMPLATES, CALL), (CODE, CALL), (SCRIPTS, LOOKUP)],
     ids=["templates", "code", "scripts"],
 )  # fmt: skip
-def test_every_key_asked_for_exists(paths: list[Path], pattern: re.Pattern[str]) -> None:
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_key_asked_for_exists(paths: list[Path], pattern: re.Pattern[str], lang: str) -> None:
+    texts = TEXTS[lang]
     asked = used(paths, pattern)
     assert len(asked) > 20  # the scan still finds the calls
-    # A key ending in "." is completed at run time (t("manage.role." ~ role)): some key
-    # must start with it.
+    # A key ending in "." is a prefix (texts("kiosk.")) or completed at run time
+    # (t("manage.role." ~ role)): some key must start with it.
     missing = {
         key: sorted(where)
         for key, where in asked.items()
-        if key not in MESSAGES
-        and not (key.endswith(".") and any(k.startswith(key) for k in MESSAGES))
+        if key not in texts and not (key.endswith(".") and any(k.startswith(key) for k in texts))
     }
     assert not missing, missing
 
 
+def test_both_files_hold_the_same_keys() -> None:
+    """Read as a translator's tools read them, without the module's checks."""
+    raw = {lang: tomllib.loads((CATALOGUE / f"{lang}.toml").read_text("utf-8")) for lang in TEXTS}
+    assert len(raw["vi"]) > 600
+    assert sorted(raw["vi"]) == sorted(raw["en"])
+    assert raw == TEXTS
+
+
 def test_both_languages_are_written_out() -> None:
-    for key, (vi, en) in MESSAGES.items():
+    for key, vi in TEXTS["vi"].items():
+        en = TEXTS["en"][key]
         for text in (vi, en):
+            assert isinstance(text, str), key
             assert text.strip() == text and text, key
             # Proper Unicode: composed diacritics, as typed and as screen readers expect.
             assert unicodedata.normalize("NFC", text) == text, key
         assert sorted(PLACEHOLDER.findall(vi)) == sorted(PLACEHOLDER.findall(en)), key
+
+
+GOOD = {"vi": '"a.b" = "Số {n}"\n"c" = "Quầy"\n', "en": '"a.b" = "Number {n}"\n"c" = "Counter"\n'}
+# (what a translator wrote, the file and key the error must name)
+BROKEN = {
+    "key missing in en": ({"en": '"a.b" = "Number {n}"\n'}, "en.toml", "c"),
+    "key missing in vi": ({"vi": '"c" = "Quầy"\n'}, "vi.toml", "a.b"),
+    "empty text": ({"en": '"a.b" = "Number {n}"\n"c" = ""\n'}, "en.toml", "c"),
+    "blank text": ({"vi": '"a.b" = "Số {n}"\n"c" = "  "\n'}, "vi.toml", "c"),
+    "trailing space": ({"vi": '"a.b" = "Số {n} "\n"c" = "Quầy"\n'}, "vi.toml", "a.b"),
+    "decomposed diacritics": (
+        {"vi": '"a.b" = "So\u0302\u0301 {n}"\n"c" = "Quầy"\n'},
+        "vi.toml",
+        "a.b",
+    ),
+    "placeholder lost": ({"en": '"a.b" = "Number"\n"c" = "Counter"\n'}, "en.toml", "a.b"),
+    "placeholder renamed": ({"en": '"a.b" = "No. {m}"\n"c" = "Counter"\n'}, "en.toml", "a.b"),
+    "stray brace": ({"en": '"a.b" = "Number {n} {"\n"c" = "Counter"\n'}, "en.toml", "a.b"),
+    "unquoted dotted key": ({"en": 'a.b = "Number {n}"\n"c" = "Counter"\n'}, "en.toml", "a"),
+    "not a text": ({"vi": '"a.b" = "Số {n}"\n"c" = 3\n'}, "vi.toml", "c"),
+    "upper-case key": ({"vi": '"a.b" = "Số {n}"\n"C" = "Quầy"\n'}, "vi.toml", "C"),
+    "not TOML": ({"vi": '"a.b" = "Số {n}\n'}, "vi.toml", "(file)"),
+}
+
+
+def write(folder: Path, texts: dict[str, str]) -> None:
+    for lang, body in {**GOOD, **texts}.items():
+        (folder / f"{lang}.toml").write_text(body, "utf-8")
+
+
+def test_a_sound_catalogue_loads(tmp_path: Path) -> None:
+    write(tmp_path, {})
+    assert load(tmp_path) == {
+        "vi": {"a.b": "Số {n}", "c": "Quầy"}, "en": {"a.b": "Number {n}", "c": "Counter"}
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(("texts", "file", "key"), BROKEN.values(), ids=BROKEN.keys())
+def test_a_broken_catalogue_is_refused(
+    tmp_path: Path, texts: dict[str, str], file: str, key: str
+) -> None:
+    write(tmp_path, texts)
+    with pytest.raises(CatalogueError) as info:
+        load(tmp_path)
+    assert (info.value.file, info.value.key) == (str(tmp_path / file), key)
+    assert str(info.value).startswith(f"{tmp_path / file}: {key}: ")
+
+
+def test_every_data_file_is_in_the_package() -> None:
+    """A non-editable install ships only what package-data names: the catalogue missing
+    from it would stop the server at import."""
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        patterns = tomllib.load(f)["tool"]["setuptools"]["package-data"]["*"]
+    data = [
+        p for d in ("queue_server", "display", "printer") for p in (ROOT / d).rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc")
+    ]  # fmt: skip
+    assert CATALOGUE / "vi.toml" in data
+    left_out = [str(p.relative_to(ROOT)) for p in data
+                if not any(fnmatch.fnmatch(p.name, pat) for pat in patterns)]  # fmt: skip
+    assert not left_out
