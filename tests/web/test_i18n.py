@@ -4,15 +4,18 @@ same placeholders, and a file a translator broke is refused with its name and th
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import re
 import tomllib
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from queue_server.web.i18n import TEXTS, CatalogueError, load
+from queue_server.errors import BadRequest, NotFound
+from queue_server.web.i18n import TEXTS, CatalogueError, error_text, load
 from tests.conftest import ROOT
 
 WEB, BOARD = ROOT / "queue_server/web", ROOT / "display"
@@ -54,6 +57,50 @@ def test_every_key_asked_for_exists(paths: list[Path], pattern: re.Pattern[str],
         if key not in texts and not (key.endswith(".") and any(k.startswith(key) for k in texts))
     }
     assert not missing, missing
+
+
+def error_keys() -> list[tuple[str, str, set[str] | None]]:
+    """Each `key="..."` an error is raised with in the code: where, the key, and the names
+    of its `params={...}` (None when they are not a literal the scan can read)."""
+    found = []
+    for path in CODE:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            kw = {k.arg: k.value for k in node.keywords if k.arg}
+            key = kw.get("key")
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                continue
+            params = kw.get("params")
+            names: set[str] | None = set()
+            if isinstance(params, ast.Dict):
+                names = {str(k.value) for k in params.keys if isinstance(k, ast.Constant)}
+            elif params is not None:
+                names = None
+            found.append((f"{path.relative_to(ROOT)}:{node.lineno}", key.value, names))
+    return found
+
+
+def test_every_error_key_exists_with_its_placeholders() -> None:
+    raised = error_keys()
+    assert len(raised) > 20  # the scan still finds the errors
+    for where, key, names in raised:
+        assert key in TEXTS["vi"], f"{where}: {key} is not in the catalogue"
+        if names is not None:
+            wanted = set(PLACEHOLDER.findall(TEXTS["vi"][key]))
+            assert {f"{{{n}}}" for n in names} == wanted, f"{where}: {key} needs {wanted}"
+
+
+def test_an_error_is_written_in_the_readers_language() -> None:
+    missing = BadRequest(key="error.value.missing", params={"name": "field"})
+    assert error_text(missing, "vi") == "Thiếu trường 'field'."
+    assert error_text(missing, "en") == "'field' is missing"
+    assert missing.message == "error.value.missing name='field'"  # for the log
+    first = BadRequest(key="error.report.before_first", params={"first": date(2000, 1, 2)})
+    assert error_text(first, "vi") == "Báo cáo chỉ tính từ ngày 02/01/2000."
+    assert error_text(first, "en") == "reports begin on 2000-01-02"
+    inline = NotFound("no such thing", vi="Không có.")  # an error with its texts inline
+    assert (error_text(inline, "vi"), error_text(inline, "en")) == ("Không có.", "no such thing")
 
 
 def test_both_files_hold_the_same_keys() -> None:

@@ -57,10 +57,7 @@ async def submit_job(request: Request) -> Response:
         kind = req_str(data, "kind", 32)
         payload = data.get("data")
         if not isinstance(payload, dict):
-            raise BadRequest(
-                "'data' must be the document as a JSON object",
-                vi="Trường 'data' phải là nội dung giấy in (đối tượng JSON).",
-            )
+            raise BadRequest(key="error.print.data")
         job = await service.submit(
             slug, name, kind, payload, requested_by=who.name, idempotency_key=key
         )
@@ -74,7 +71,7 @@ def _job_id(request: Request) -> str:
     job: str = request.path_params["job"]
     # Stream ids are two 64-bit numbers; a larger one made Redis refuse the command (a 503).
     if not JOB_ID_RE.match(job) or max(int(part) for part in job.split("-")) >= 2**64:
-        raise NotFound(f"no print job {job!r}", vi="Không tìm thấy lệnh in này.")
+        raise NotFound(key="error.print.no_job", params={"job": job})
     return job
 
 
@@ -131,12 +128,12 @@ def _resolve(
     if slug is None:
         offices = [o for o in service.queue.offices.all() if o.printer(name) is not None]
         if len(offices) > 1:
-            raise BadRequest("several offices have this printer; give OFFICE/NAME")
+            raise BadRequest(key="error.printer.ambiguous")
         if not offices:
-            raise NotFound(f"no printer {name!r}")
+            raise NotFound(key="error.printer.unknown", params={"name": name})
         slug = offices[0].slug
     if who.office not in (None, slug):
-        raise NotFound(f"no printer {name!r} for this device")
+        raise NotFound(key="error.printer.other_office", params={"name": name})
     return service.printer(slug, name)
 
 

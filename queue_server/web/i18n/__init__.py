@@ -18,8 +18,11 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from datetime import date
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+
+from queue_server.errors import SothutuError
 
 LANGUAGES = ("vi", "en")
 KEY = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
@@ -96,3 +99,16 @@ def catalogue(prefix: str, lang: str) -> dict[str, str]:
     """The texts under a prefix, for a page's script (e.g. `counter.`)."""
     texts = TEXTS["en" if lang == "en" else "vi"]
     return {k: v for k, v in texts.items() if k.startswith(prefix)}
+
+
+def error_text(error: SothutuError, lang: str) -> str:
+    """What an error tells its reader: its catalogue text with its parameters filled in, a
+    date as the reader writes one; an error without a key, the text it carries inline."""
+    if error.key is None:
+        return error.text(lang)
+    values = {
+        name: (value.isoformat() if lang == "en" else f"{value:%d/%m/%Y}")
+        if isinstance(value, date) else value
+        for name, value in error.params.items()
+    }  # fmt: skip
+    return translate(error.key, lang).format_map(values)

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from queue_server.errors import BadRequest
-from queue_server.web.i18n import translate
+from queue_server.web.i18n import error_text, translate
 
 _INDEX = re.compile(r"\[\d+\]")
 # The config parser's reasons are English (for the operator); these patterns turn the usual
@@ -53,7 +53,7 @@ def place_error(
     ``fields[0]`` → ``fields``); any other error lands on the form as a whole (field "")."""
     key, sep, reason = exc.message.partition(": ")
     if not sep or not key.startswith("office"):
-        return "", exc.text(lang)
+        return "", error_text(exc, lang)
     text = reason_text(reason, lang)
     # "is used twice" names the later of two entries of a list, which may be another entry
     # than the one being edited: it still concerns this form's input of that name.
