@@ -227,7 +227,7 @@ async def job_reprint(c: Console) -> Response:
     ticket = str(c.form.get("ticket") or "")
     try:
         if not ticket:
-            raise _no_ticket(c)
+            raise _no_ticket()
         await printing.reprint(
             c.office.slug, name, ticket, c.who.name, f"reprint:{job}", public_base(c.request)
         )
@@ -237,8 +237,8 @@ async def job_reprint(c: Console) -> Response:
     return c.done("/devices", "reprinted")
 
 
-def _no_ticket(c: Console) -> SothutuError:
-    return BadRequest("this job has no ticket to print again", vi=c.t("manage.printers.no_ticket"))
+def _no_ticket() -> SothutuError:
+    return BadRequest(key="manage.printers.no_ticket")
 
 
 def routes() -> list[BaseRoute]:
