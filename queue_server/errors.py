@@ -17,7 +17,7 @@ The web layer maps these to responses in one table (`queue_server.web.http.error
 What an error tells its reader is a key of the text catalogue (`queue_server/web/i18n/`,
 vi.toml and en.toml) with the values of its {placeholders}:
 
-    raise BadRequest(key="error.value.missing", params={"name": "field"})
+    raise BadRequest(text_key="error.value.missing", params={"name": "field"})
 
 The web layer writes it in the reader's language (`web.i18n.error_text`); the error itself
 knows no language, so services name texts without importing web. A keyed error's `message`,
@@ -33,7 +33,7 @@ from typing import Any
 
 
 class SothutuError(Exception):
-    """`key` and `params`: the catalogue text the reader gets and the values of its
+    """`text_key` and `params`: the catalogue text the reader gets and the values of its
     placeholders (a `date` is written the reader's way); `details`: plain data a client acts
     on (answered as `error.details`), e.g. the counter and its state; `extra`: what a store
     script said besides its message, for the service that turns the refusal into one a
@@ -43,16 +43,16 @@ class SothutuError(Exception):
     code = "internal"
 
     def __init__(
-        self, message: str | None = None, *, key: str | None = None,
+        self, message: str | None = None, *, text_key: str | None = None,
         params: Mapping[str, object] | None = None, vi: str | None = None,
         code: str | None = None, details: dict[str, Any] | None = None,
     ) -> None:  # fmt: skip
-        self.key = key
+        self.text_key = text_key
         self.params: dict[str, object] = dict(params or {})
         if message is None:
-            if key is None:
+            if text_key is None:
                 raise TypeError("an error needs a catalogue key or a message")
-            message = " ".join([key, *(f"{k}={v!r}" for k, v in self.params.items())])
+            message = " ".join([text_key, *(f"{k}={v!r}" for k, v in self.params.items())])
         super().__init__(message)
         self.message = message
         self.message_vi = vi or message

@@ -79,11 +79,11 @@ def _counter_subset(office: Office, raw: str | None) -> list[int]:
     for part in raw.split(","):
         part = part.strip()
         if not part.isdigit() or len(part) > 4:
-            raise BadRequest(key="error.board.counters", params={"raw": raw})
+            raise BadRequest(text_key="error.board.counters", params={"raw": raw})
         number = int(part)
         if number not in known:
             params = {"office": office.name, "number": number}
-            raise NotFound(key="error.board.no_counter", params=params)
+            raise NotFound(text_key="error.board.no_counter", params=params)
         if number not in chosen:
             chosen.append(number)
     return chosen
@@ -142,7 +142,7 @@ async def board_page(request: Request) -> Response:
     counters = _counter_subset(office, raw_subset)
     voice = request.query_params.get("voice", "clips")
     if voice not in VOICES:
-        raise BadRequest(key="error.board.voice", params={"voices": ", ".join(VOICES)})
+        raise BadRequest(text_key="error.board.voice", params={"voices": ", ".join(VOICES)})
     service: QueueService = services(request).queue
     lang = language(request)
     settings: dict[str, Any] = {
@@ -176,7 +176,7 @@ def _style(request: Request, office: Office) -> AnnounceStyle:
         return "digits"
     if style == "number":
         return "number"
-    raise BadRequest(key="error.board.style")
+    raise BadRequest(text_key="error.board.style")
 
 
 async def say(request: Request) -> Response:
@@ -186,7 +186,7 @@ async def say(request: Request) -> Response:
     number = request.query_params.get("number", "").strip()
     counter_raw = request.query_params.get("counter", "").strip()
     if not counter_raw.isdigit() or not 0 < int(counter_raw) < 10_000:
-        raise BadRequest(key="error.board.counter")
+        raise BadRequest(text_key="error.board.counter")
     counter = int(counter_raw)
     style = _style(request, office)
     try:
@@ -194,7 +194,7 @@ async def say(request: Request) -> Response:
             raise ValueError(number)
         words = announcement_words(number, counter, style)
     except ValueError as exc:
-        raise BadRequest(key="error.board.number", params={"number": number}) from exc
+        raise BadRequest(text_key="error.board.number", params={"number": number}) from exc
     data = _data_dir(request)
     service: QueueService = services(request).queue
     return JSONResponse(
@@ -242,11 +242,11 @@ async def clip(request: Request) -> Response:
     office = path_office(request)
     stem = request.path_params["clip"]
     if stem != CHIME and stem not in UNITS:
-        raise NotFound(key="error.voice.no_clip", params={"stem": stem})
+        raise NotFound(text_key="error.voice.no_clip", params={"stem": stem})
     data = _data_dir(request)
     path, _ = clip_file(data, office.slug, stem)
     if path is None:
-        raise Unavailable(key="error.voice.preparing")
+        raise Unavailable(text_key="error.voice.preparing")
     # A recording may be .ogg or .mp3 behind the .wav URL: say what it really is.
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})

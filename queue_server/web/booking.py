@@ -45,7 +45,7 @@ async def slip_png(request: Request) -> Response:
     service = services(request).appointments
     b = await service.find(request.path_params["code"])
     if b.kind != "result":
-        raise NotFound(key="error.booking.no_slip")
+        raise NotFound(text_key="error.booking.no_slip")
     image = preview_image(*await service.slip(b, public_base(request)))
     out = io.BytesIO()
     image.save(out, "PNG")
@@ -77,7 +77,7 @@ async def slip_page(request: Request) -> Response:
     service = services(request).appointments
     b = await service.find(request.path_params["code"])
     if b.kind != "result":
-        raise NotFound(key="error.booking.no_slip")
+        raise NotFound(text_key="error.booking.no_slip")
     kind, data = await service.slip(b, public_base(request))
     blocks = _slip_blocks(kind, data)
     return render(request, "slip.html", {"code": b.code, "kind": kind, "blocks": blocks})
@@ -243,7 +243,7 @@ async def manage_action(request: Request) -> Response:
     service = services(request).appointments
     action = request.path_params["action"]
     if action not in ("cancel", "reschedule"):
-        raise NotFound(key="error.booking.no_action", params={"action": action})
+        raise NotFound(text_key="error.booking.no_action", params={"action": action})
     base = f"/book/{office.slug}/{b.code}"
     try:
         if action == "cancel":

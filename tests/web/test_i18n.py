@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.errors import BadRequest, NotFound
+from queue_server.errors import BadRequest, ConfigError, NotFound
 from queue_server.web.i18n import TEXTS, CatalogueError, error_text, load
 from tests.conftest import ROOT
 
@@ -60,7 +60,7 @@ def test_every_key_asked_for_exists(paths: list[Path], pattern: re.Pattern[str],
 
 
 def error_keys() -> list[tuple[str, str, set[str] | None]]:
-    """Each `key="..."` an error is raised with in the code: where, the key, and the names
+    """Each `text_key="..."` an error is raised with in the code: where, the key, and the names
     of its `params={...}` (None when they are not a literal the scan can read)."""
     found = []
     for path in CODE:
@@ -68,7 +68,7 @@ def error_keys() -> list[tuple[str, str, set[str] | None]]:
             if not isinstance(node, ast.Call):
                 continue
             kw = {k.arg: k.value for k in node.keywords if k.arg}
-            key = kw.get("key")
+            key = kw.get("text_key")
             if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
                 continue
             params = kw.get("params")
@@ -92,15 +92,18 @@ def test_every_error_key_exists_with_its_placeholders() -> None:
 
 
 def test_an_error_is_written_in_the_readers_language() -> None:
-    missing = BadRequest(key="error.value.missing", params={"name": "field"})
+    missing = BadRequest(text_key="error.value.missing", params={"name": "field"})
     assert error_text(missing, "vi") == "Thiếu trường 'field'."
     assert error_text(missing, "en") == "'field' is missing"
     assert missing.message == "error.value.missing name='field'"  # for the log
-    first = BadRequest(key="error.report.before_first", params={"first": date(2000, 1, 2)})
+    first = BadRequest(text_key="error.report.before_first", params={"first": date(2000, 1, 2)})
     assert error_text(first, "vi") == "Báo cáo chỉ tính từ ngày 02/01/2000."
     assert error_text(first, "en") == "reports begin on 2000-01-02"
     inline = NotFound("no such thing", vi="Không có.")  # an error with its texts inline
     assert (error_text(inline, "vi"), error_text(inline, "en")) == ("Không có.", "no such thing")
+    # A config error's own `key` is the file's, not the catalogue's (the CLI prints it).
+    config = ConfigError("c.toml", "offices[0].slug", "is missing")
+    assert error_text(config, "en") == "c.toml: offices[0].slug: is missing"
 
 
 def test_both_files_hold_the_same_keys() -> None:

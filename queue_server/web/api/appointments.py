@@ -45,7 +45,7 @@ def parse_day(raw: str | None) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadRequest(key="error.value.date", params={"raw": raw}) from None
+        raise BadRequest(text_key="error.value.date", params={"raw": raw}) from None
 
 
 def parse_start(raw: str) -> datetime:
@@ -145,7 +145,7 @@ async def api_onsite(request: Request) -> Response:
     data = await body(request)
     staff = opt_str(data, "staff", 64) or who.name
     if not await services(request).auth.has_user(staff):
-        raise NotFound(key="error.booking.unknown_staff", params={"name": staff})
+        raise NotFound(text_key="error.booking.unknown_staff", params={"name": staff})
     minutes = opt_int(data, "minutes", 1, 24 * 60) or 60
     citizen = validate_citizen(opt_str(data, "name", 100) or "", opt_str(data, "phone", 20) or "")
     b = await service.book_onsite(
@@ -277,7 +277,7 @@ async def api_pickup(request: Request) -> Response:
     raw = request.query_params.get("working_days")
     if raw is not None:
         if not raw.isdigit() or not 1 <= int(raw) <= 60:
-            raise BadRequest(key="error.booking.postpone_days")
+            raise BadRequest(text_key="error.booking.postpone_days")
         moved = service.postponed_day(b, int(raw))
         answer["postponed_to"] = {"day": moved.isoformat(), "date_label": day_label(moved, lang)}
     return JSONResponse(answer)

@@ -17,7 +17,7 @@ async def rate_ticket(request: Request) -> Response:
     data = await body(request)
     level = data.get("level")
     if isinstance(level, bool) or not isinstance(level, int):
-        raise BadRequest(key="error.rating.level")
+        raise BadRequest(text_key="error.rating.level")
     reason = opt_str(data, "reason", 300)
     event = await services(request).ratings.rate(
         request.path_params["id"], level, reason, idempotency_key(request)

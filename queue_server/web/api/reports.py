@@ -29,7 +29,7 @@ def _date(raw: str | None, name: str, default: date) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadRequest(key="error.report.date", params={"name": name, "raw": raw}) from None
+        raise BadRequest(text_key="error.report.date", params={"name": name, "raw": raw}) from None
 
 
 def parse_range(request: Request, today: date) -> tuple[date, date]:
@@ -40,11 +40,11 @@ def parse_range(request: Request, today: date) -> tuple[date, date]:
     # Events are read by their stream ids, milliseconds since 1970: an earlier day has no
     # id, and Redis refused the range (a 503 that blamed the data store).
     if start < FIRST_DAY:
-        raise BadRequest(key="error.report.before_first", params={"first": FIRST_DAY})
+        raise BadRequest(text_key="error.report.before_first", params={"first": FIRST_DAY})
     if end < start:
-        raise BadRequest(key="error.report.reversed")
+        raise BadRequest(text_key="error.report.reversed")
     if (end - start).days >= MAX_RANGE_DAYS:
-        raise BadRequest(key="error.report.too_long", params={"days": MAX_RANGE_DAYS})
+        raise BadRequest(text_key="error.report.too_long", params={"days": MAX_RANGE_DAYS})
     return start, end
 
 
@@ -55,7 +55,7 @@ def parse_month(raw: str | None, today: date) -> tuple[date, date]:
         try:
             first = date.fromisoformat(raw + "-01")
         except ValueError:
-            raise BadRequest(key="error.report.month", params={"raw": raw}) from None
+            raise BadRequest(text_key="error.report.month", params={"raw": raw}) from None
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return first, last
 

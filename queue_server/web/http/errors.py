@@ -63,13 +63,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def redis_error(request: Request, exc: Exception) -> Response:
     log.error("redis: %s", exc)
-    return await sothutu_error(request, Unavailable(key="error.unavailable"))
+    return await sothutu_error(request, Unavailable(text_key="error.unavailable"))
 
 
 async def json_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, json.JSONDecodeError)
     err = BadRequest(
-        f"malformed JSON body: {exc}", key="error.body.not_json",
+        f"malformed JSON body: {exc}", text_key="error.body.not_json",
         params={"line": exc.lineno, "column": exc.colno}, code="bad_json",
     )  # fmt: skip
     return await sothutu_error(request, err)

@@ -54,16 +54,16 @@ async def json_body(request: Request, limit: int) -> dict[str, Any]:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:  # also invalid UTF-8, and integers past 64 bits
         raise BadRequest(
-            f"malformed JSON body: {exc}", key="error.body.not_json",
+            f"malformed JSON body: {exc}", text_key="error.body.not_json",
             params={"line": exc.lineno, "column": exc.colno},
         ) from exc  # fmt: skip
     if not isinstance(data, dict):
-        raise BadRequest(key="error.body.not_object")
+        raise BadRequest(text_key="error.body.not_object")
     return data
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(key="error.body.too_large", params={"limit": limit})
+    return PayloadTooLarge(text_key="error.body.too_large", params={"limit": limit})
 
 
 def opt_str(data: dict[str, Any], name: str, max_len: int = 200) -> str | None:
@@ -71,14 +71,14 @@ def opt_str(data: dict[str, Any], name: str, max_len: int = 200) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value or len(value) > max_len:
-        raise BadRequest(key="error.value.text", params={"name": name, "max_len": max_len})
+        raise BadRequest(text_key="error.value.text", params={"name": name, "max_len": max_len})
     return value
 
 
 def req_str(data: dict[str, Any], name: str, max_len: int = 200) -> str:
     value = opt_str(data, name, max_len)
     if value is None:
-        raise BadRequest(key="error.value.missing", params={"name": name})
+        raise BadRequest(text_key="error.value.missing", params={"name": name})
     return value
 
 
@@ -88,7 +88,7 @@ def req_query(request: Request, name: str, example: str) -> str:
     value = request.query_params.get(name, "").strip()
     if not value:
         raise BadRequest(
-            key="error.query.missing", params={"name": name, "example": example},
+            text_key="error.query.missing", params={"name": name, "example": example},
             code="missing_parameter",
         )  # fmt: skip
     return value
@@ -99,7 +99,7 @@ def opt_int(data: dict[str, Any], name: str, lo: int = 0, hi: int = 10**9) -> in
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise BadRequest(key="error.value.integer", params={"name": name, "lo": lo, "hi": hi})
+        raise BadRequest(text_key="error.value.integer", params={"name": name, "lo": lo, "hi": hi})
     return value
 
 
@@ -109,14 +109,14 @@ def opt_bool(data: dict[str, Any], name: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise BadRequest(key="error.value.boolean", params={"name": name})
+        raise BadRequest(text_key="error.value.boolean", params={"name": name})
     return value
 
 
 def path_int(request: Request, name: str) -> int:
     raw = request.path_params[name]
     if not raw.isdigit() or len(raw) > 6:
-        raise BadRequest(key="error.path.number", params={"name": name})
+        raise BadRequest(text_key="error.path.number", params={"name": name})
     return int(raw)
 
 
@@ -128,7 +128,7 @@ def idempotency_key(request: Request) -> str | None:
     if key is None:
         return None
     if not IDEMPOTENCY_RE.match(key):
-        raise BadRequest(key="error.idempotency_key")
+        raise BadRequest(text_key="error.idempotency_key")
     return f"{request.method} {request.url.path} {key}"
 
 
@@ -155,7 +155,7 @@ async def principal(conn: HTTPConnection) -> Principal | None:
             expected = conn.session.get("csrf")
             sent = conn.headers.get("x-csrf-token")
             if not expected or not sent or not secrets.compare_digest(expected, sent):
-                raise Forbidden(key="error.csrf", code="csrf")
+                raise Forbidden(text_key="error.csrf", code="csrf")
     found = await auth.authenticate(token)
     if found is not None:
         conn.scope["sothutu.principal"] = found

@@ -104,11 +104,11 @@ def catalogue(prefix: str, lang: str) -> dict[str, str]:
 def error_text(error: SothutuError, lang: str) -> str:
     """What an error tells its reader: its catalogue text with its parameters filled in, a
     date as the reader writes one; an error without a key, the text it carries inline."""
-    if error.key is None:
+    if error.text_key is None:
         return error.text(lang)
     values = {
         name: (value.isoformat() if lang == "en" else f"{value:%d/%m/%Y}")
         if isinstance(value, date) else value
         for name, value in error.params.items()
     }  # fmt: skip
-    return translate(error.key, lang).format_map(values)
+    return translate(error.text_key, lang).format_map(values)

@@ -139,7 +139,9 @@ def console(
             return await handler(Console(request, who, office, None))
         length = request.headers.get("content-length", "")
         if not length.isdigit() or int(length) > form_limit:
-            raise PayloadTooLarge(key="error.form.too_large", params={"kib": form_limit // 1024})
+            raise PayloadTooLarge(
+                text_key="error.form.too_large", params={"kib": form_limit // 1024}
+            )
         # Closing the form removes the temporary files of uploads.
         async with request.form(max_part_size=form_limit) as form:
             pages.check_csrf(request, str(form.get("csrf") or ""))

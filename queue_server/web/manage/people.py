@@ -238,7 +238,7 @@ async def job_reprint(c: Console) -> Response:
 
 
 def _no_ticket() -> SothutuError:
-    return BadRequest(key="manage.printers.no_ticket")
+    return BadRequest(text_key="manage.printers.no_ticket")
 
 
 def routes() -> list[BaseRoute]:

@@ -27,7 +27,7 @@ def _field_index(c: Console, code: str) -> int:
     for i, f in enumerate(c.office.fields):
         if f.code == code:
             return i
-    raise NotFound(key="error.office.no_field", params={"code": code})
+    raise NotFound(text_key="error.office.no_field", params={"code": code})
 
 
 # General settings (shown on the fields page).
@@ -162,7 +162,7 @@ def _procedure_index(c: Console, field_index: int, pcode: str) -> int:
     for i, p in enumerate(c.office.fields[field_index].procedures):
         if p.code == pcode:
             return i
-    raise NotFound(key="error.office.no_procedure", params={"code": pcode})
+    raise NotFound(text_key="error.office.no_procedure", params={"code": pcode})
 
 
 def _procedure_form(
@@ -241,7 +241,7 @@ def _counter_index(c: Console, number: str) -> int:
     for i, k in enumerate(c.office.counters):
         if str(k.number) == number:
             return i
-    raise NotFound(key="error.office.no_counter", params={"number": number})
+    raise NotFound(text_key="error.office.no_counter", params={"number": number})
 
 
 async def counters_page(c: Console) -> Response:

@@ -99,7 +99,7 @@ async def voice_page(c: Console) -> Response:
 def _stem(c: Console) -> str:
     stem = c.request.path_params["stem"]
     if stem != CHIME and stem not in UNITS:
-        raise NotFound(key="error.voice.no_clip", params={"stem": stem})
+        raise NotFound(text_key="error.voice.no_clip", params={"stem": stem})
     return str(stem)
 
 
