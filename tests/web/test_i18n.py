@@ -106,6 +106,20 @@ def test_an_error_is_written_in_the_readers_language() -> None:
     assert error_text(config, "en") == "c.toml: offices[0].slug: is missing"
 
 
+def test_the_web_layer_reads_errors_through_the_catalogue() -> None:
+    """`exc.text(lang)` knows only inline texts: on an error with a catalogue key it gives
+    the log line. Every edge reads errors with `error_text`."""
+    edges = [*(WEB.rglob("*.py")), ROOT / "queue_server/__main__.py"]
+    inline = re.compile(r"\b(?:exc|err|error|e)\.text\(")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in edges if path.parent.name != "i18n"
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if inline.search(line)
+    ]  # fmt: skip
+    assert not found, found
+
+
 def test_both_files_hold_the_same_keys() -> None:
     """Read as a translator's tools read them, without the module's checks."""
     raw = {lang: tomllib.loads((CATALOGUE / f"{lang}.toml").read_text("utf-8")) for lang in TEXTS}
