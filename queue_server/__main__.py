@@ -19,6 +19,7 @@ from queue_server.people import DEVICE_KINDS, ROLES
 from queue_server.services.auth import AuthService, clean_full_name
 from queue_server.store.accounts import Accounts
 from queue_server.store.connection import RedisHandle
+from queue_server.web.i18n import error_text
 
 T = TypeVar("T")
 
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(token)
     except SothutuError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {error_text(exc, 'en')}", file=sys.stderr)
         return 2
     return 0
 

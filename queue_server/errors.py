@@ -14,25 +14,46 @@
     └── Unavailable       503    Redis or a printer cannot be reached
 
 The web layer maps these to responses in one table (`queue_server.web.http.errors`).
+
+What an error tells its reader is a key of the text catalogue (`queue_server/web/i18n/`,
+vi.toml and en.toml) with the values of its {placeholders}:
+
+    raise BadRequest(text_key="error.value.missing", params={"name": "field"})
+
+The web layer writes it in the reader's language (`web.i18n.error_text`); the error itself
+knows no language, so services name texts without importing web. A keyed error's `message`,
+for logs, is its key and parameters unless the raiser gives a fuller one (what a parser
+said). The errors of services and store carry their English message and `vi=` Vietnamese
+inline instead, which `text(lang)` reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
 class SothutuError(Exception):
-    """`details`: plain data a client acts on (answered as `error.details`), e.g. the counter
-    and its state; `extra`: what a store script said besides its message, for the service
-    that turns the refusal into one a person can act on (not answered)."""
+    """`text_key` and `params`: the catalogue text the reader gets and the values of its
+    placeholders (a `date` is written the reader's way); `details`: plain data a client acts
+    on (answered as `error.details`), e.g. the counter and its state; `extra`: what a store
+    script said besides its message, for the service that turns the refusal into one a
+    person can act on (not answered)."""
 
     status = 500
     code = "internal"
 
     def __init__(
-        self, message: str, *, vi: str | None = None, code: str | None = None,
-        details: dict[str, Any] | None = None,
+        self, message: str | None = None, *, text_key: str | None = None,
+        params: Mapping[str, object] | None = None, vi: str | None = None,
+        code: str | None = None, details: dict[str, Any] | None = None,
     ) -> None:  # fmt: skip
+        self.text_key = text_key
+        self.params: dict[str, object] = dict(params or {})
+        if message is None:
+            if text_key is None:
+                raise TypeError("an error needs a catalogue key or a message")
+            message = " ".join([text_key, *(f"{k}={v!r}" for k, v in self.params.items())])
         super().__init__(message)
         self.message = message
         self.message_vi = vi or message
@@ -42,7 +63,8 @@ class SothutuError(Exception):
         self.extra: dict[str, Any] = {}
 
     def text(self, lang: str) -> str:
-        """The message in the reader's language ("vi" or "en")."""
+        """The inline message in the reader's language ("vi" or "en") of an error without a
+        catalogue key; the web layer reads every error through `web.i18n.error_text`."""
         return self.message_vi if lang == "vi" else self.message
 
 

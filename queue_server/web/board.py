@@ -79,17 +79,11 @@ def _counter_subset(office: Office, raw: str | None) -> list[int]:
     for part in raw.split(","):
         part = part.strip()
         if not part.isdigit() or len(part) > 4:
-            raise BadRequest(
-                f"counters must be numbers separated by commas, like 1,2,3 (not {raw!r})",
-                vi=f"Tham số counters phải là các số quầy cách nhau bởi dấu phẩy, ví dụ 1,2,3"
-                f" (không phải {raw!r}).",
-            )
+            raise BadRequest(text_key="error.board.counters", params={"raw": raw})
         number = int(part)
         if number not in known:
-            raise NotFound(
-                f"office {office.slug} has no counter {number}",
-                vi=f"Văn phòng {office.name} không có quầy {number}.",
-            )
+            params = {"office": office.name, "number": number}
+            raise NotFound(text_key="error.board.no_counter", params=params)
         if number not in chosen:
             chosen.append(number)
     return chosen
@@ -148,10 +142,7 @@ async def board_page(request: Request) -> Response:
     counters = _counter_subset(office, raw_subset)
     voice = request.query_params.get("voice", "clips")
     if voice not in VOICES:
-        raise BadRequest(
-            f"voice must be one of {', '.join(VOICES)}",
-            vi=f"Tham số voice phải là một trong: {', '.join(VOICES)}.",
-        )
+        raise BadRequest(text_key="error.board.voice", params={"voices": ", ".join(VOICES)})
     service: QueueService = services(request).queue
     lang = language(request)
     settings: dict[str, Any] = {
@@ -185,9 +176,7 @@ def _style(request: Request, office: Office) -> AnnounceStyle:
         return "digits"
     if style == "number":
         return "number"
-    raise BadRequest(
-        "style must be 'digits' or 'number'", vi="Tham số style phải là 'digits' hoặc 'number'."
-    )
+    raise BadRequest(text_key="error.board.style")
 
 
 async def say(request: Request) -> Response:
@@ -197,10 +186,7 @@ async def say(request: Request) -> Response:
     number = request.query_params.get("number", "").strip()
     counter_raw = request.query_params.get("counter", "").strip()
     if not counter_raw.isdigit() or not 0 < int(counter_raw) < 10_000:
-        raise BadRequest(
-            "counter must be a counter number, like 3",
-            vi="Tham số counter phải là số quầy, ví dụ 3.",
-        )
+        raise BadRequest(text_key="error.board.counter")
     counter = int(counter_raw)
     style = _style(request, office)
     try:
@@ -208,10 +194,7 @@ async def say(request: Request) -> Response:
             raise ValueError(number)
         words = announcement_words(number, counter, style)
     except ValueError as exc:
-        raise BadRequest(
-            f"number must be a ticket number such as A012, not {number!r}",
-            vi=f"Tham số number phải là một số thứ tự như A012 (không phải {number!r}).",
-        ) from exc
+        raise BadRequest(text_key="error.board.number", params={"number": number}) from exc
     data = _data_dir(request)
     service: QueueService = services(request).queue
     return JSONResponse(
@@ -259,14 +242,11 @@ async def clip(request: Request) -> Response:
     office = path_office(request)
     stem = request.path_params["clip"]
     if stem != CHIME and stem not in UNITS:
-        raise NotFound(f"no voice clip {stem!r}", vi=f"Không có đoạn âm thanh {stem!r}.")
+        raise NotFound(text_key="error.voice.no_clip", params={"stem": stem})
     data = _data_dir(request)
     path, _ = clip_file(data, office.slug, stem)
     if path is None:
-        raise Unavailable(
-            "the voice clips are being prepared; try again in a moment",
-            vi="Bộ âm thanh gọi số đang được chuẩn bị, xin thử lại sau giây lát.",
-        )
+        raise Unavailable(text_key="error.voice.preparing")
     # A recording may be .ogg or .mp3 behind the .wav URL: say what it really is.
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})

@@ -34,6 +34,7 @@ from queue_server.web.http.addresses import public_base
 from queue_server.web.http.errors import language
 from queue_server.web.http.requests import client_ip, path_office
 from queue_server.web.http.templates import check_csrf, render
+from queue_server.web.i18n import error_text
 from queue_server.web.wiring import services
 
 # JSON API.
@@ -43,7 +44,7 @@ async def slip_png(request: Request) -> Response:
     service = services(request).appointments
     b = await service.find(request.path_params["code"])
     if b.kind != "result":
-        raise NotFound("no result-pickup slip for this code", vi="Mã này không có phiếu hẹn.")
+        raise NotFound(text_key="error.booking.no_slip")
     image = preview_image(*await service.slip(b, public_base(request)))
     out = io.BytesIO()
     image.save(out, "PNG")
@@ -75,7 +76,7 @@ async def slip_page(request: Request) -> Response:
     service = services(request).appointments
     b = await service.find(request.path_params["code"])
     if b.kind != "result":
-        raise NotFound("no result-pickup slip for this code", vi="Mã này không có phiếu hẹn.")
+        raise NotFound(text_key="error.booking.no_slip")
     kind, data = await service.slip(b, public_base(request))
     blocks = _slip_blocks(kind, data)
     return render(request, "slip.html", {"code": b.code, "kind": kind, "blocks": blocks})
@@ -129,8 +130,8 @@ def _errors(exc: SothutuError, lang: str) -> dict[str, str]:
     if isinstance(exc, InvalidInput):
         return {k: (v[1] if lang == "en" else v[0]) for k, v in exc.fields.items()}
     if isinstance(exc, Conflict) and exc.code in ("slot_full", "slot_unavailable"):
-        return {"start": exc.text(lang)}
-    return {"form": exc.text(lang)}
+        return {"start": error_text(exc, lang)}
+    return {"form": error_text(exc, lang)}
 
 
 def _form_values(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
@@ -142,7 +143,7 @@ async def book_page(request: Request) -> Response:
     try:
         office = path_office(request)
     except NotFound as exc:
-        context = {"office": None, "error": exc.text(lang), "keep": ""}
+        context = {"office": None, "error": error_text(exc, lang), "keep": ""}
         return render(request, "booking.html", context, 404)
     service = services(request).appointments
     names = ("field", "procedure", "day", "start", "name", "phone", "cccd", "email")
@@ -151,7 +152,7 @@ async def book_page(request: Request) -> Response:
         try:
             context = await _form_context(request, office, values, {})
         except BadRequest as exc:
-            context = await _form_context(request, office, {}, {"form": exc.text(lang)})
+            context = await _form_context(request, office, {}, {"form": error_text(exc, lang)})
         return render(request, "booking.html", context)
     form = await request.form()
     check_csrf(request, str(form.get("csrf") or ""))
@@ -176,7 +177,7 @@ async def book_page(request: Request) -> Response:
             citizen,
         )  # fmt: skip
     except TooManyRequests as exc:
-        context = await _form_context(request, office, values, {"form": exc.text(lang)})
+        context = await _form_context(request, office, values, {"form": error_text(exc, lang)})
         return render(request, "booking.html", context, 429)
     except (BadRequest, Conflict, NotFound) as exc:
         context = await _form_context(request, office, values, _errors(exc, lang))
@@ -191,8 +192,8 @@ async def _booking_for_page(request: Request) -> tuple[Office, Booking] | Respon
         office = path_office(request)
         b = await service.find(request.path_params["code"], office.slug)
     except NotFound as exc:
-        return render(request, "booking_manage.html", {"office": None, "error": exc.text(lang)},
-                      404)  # fmt: skip
+        context = {"office": None, "error": error_text(exc, lang)}
+        return render(request, "booking_manage.html", context, 404)
     return office, b
 
 
@@ -218,7 +219,7 @@ async def manage_page(request: Request) -> Response:
         try:
             day = parse_day(request.query_params.get("day"))
         except BadRequest as exc:
-            day, context["error"] = None, exc.text(lang)
+            day, context["error"] = None, error_text(exc, lang)
         if day is not None:
             context["day"] = {"value": day.isoformat(), "label": day_label(day, lang)}
             context["slots"] = [
@@ -241,7 +242,7 @@ async def manage_action(request: Request) -> Response:
     service = services(request).appointments
     action = request.path_params["action"]
     if action not in ("cancel", "reschedule"):
-        raise NotFound(f"no action {action!r}", vi="Không có thao tác này.")
+        raise NotFound(text_key="error.booking.no_action", params={"action": action})
     base = f"/book/{office.slug}/{b.code}"
     try:
         if action == "cancel":
@@ -253,8 +254,8 @@ async def manage_action(request: Request) -> Response:
         lang = language(request)
         if isinstance(exc, TooManyRequests):
             return render(request, "booking_manage.html",
-                          {"office": None, "error": exc.text(lang)}, 429)  # fmt: skip
-        return RedirectResponse(f"{base}?{urlencode({'error': exc.text(lang)})}", 303)
+                          {"office": None, "error": error_text(exc, lang)}, 429)  # fmt: skip
+        return RedirectResponse(f"{base}?{urlencode({'error': error_text(exc, lang)})}", 303)
     return RedirectResponse(f"{base}?done={action}", 303)
 
 
@@ -309,7 +310,9 @@ async def check_in_page(request: Request) -> Response:
     try:
         office = path_office(request)
     except NotFound as exc:
-        return render(request, "checkin.html", {"office": None, "error": exc.text(lang)}, 404)
+        return render(
+            request, "checkin.html", {"office": None, "error": error_text(exc, lang)}, 404
+        )
     fields = {f.code: f.name_en if lang == "en" else f.name_vi for f in office.fields}
     return render(request, "checkin.html", {"office": office, "fields": fields})
 

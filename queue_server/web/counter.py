@@ -19,6 +19,7 @@ from queue_server.office import Office
 from queue_server.web.http.errors import language
 from queue_server.web.http.requests import path_int
 from queue_server.web.http.templates import page_user, render
+from queue_server.web.i18n import error_text
 from queue_server.web.wiring import services
 
 
@@ -58,7 +59,7 @@ def _not_found(request: Request, office: Office | None, exc: NotFound | BadReque
     return render(
         request,
         "counter_choose.html",
-        {"office": office, "counters": [], "error": exc.text(language(request))},
+        {"office": office, "counters": [], "error": error_text(exc, language(request))},
         status=404,
     )
 

@@ -174,3 +174,9 @@ async def test_agent_printer_added_changed_and_removed_without_restart(
     with pytest.raises(ConnectionClosed) as closed:
         await ws.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404
+    # Connecting again is refused with a reason the agent logs.
+    ws = await agent_socket(server, token, "/ws/printers/kiosk-2")
+    with pytest.raises(ConnectionClosed) as closed:
+        await ws.recv()
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4404, "no printer 'kiosk-2'")

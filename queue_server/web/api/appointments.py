@@ -38,11 +38,6 @@ from queue_server.web.http.requests import (
 from queue_server.web.i18n import translate
 from queue_server.web.wiring import services
 
-WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
-
-
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
 
 def parse_day(raw: str | None) -> date | None:
     if not raw:
@@ -50,21 +45,20 @@ def parse_day(raw: str | None) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadRequest(f"not a date: {raw!r}", vi=f"Ngày không hợp lệ: {raw!r}.") from None
+        raise BadRequest(text_key="error.value.date", params={"raw": raw}) from None
 
 
 def parse_start(raw: str) -> datetime:
     try:
         return datetime.strptime(raw, "%Y-%m-%dT%H:%M")
     except ValueError:
-        raise InvalidInput(
-            {"start": ("Vui lòng chọn một khung giờ.", "choose a time slot (YYYY-MM-DDTHH:MM)")}
-        ) from None
+        # InvalidInput (services) takes the two texts of each field rather than a key.
+        start = (translate("error.booking.start", "vi"), translate("error.booking.start", "en"))
+        raise InvalidInput({"start": start}) from None
 
 
 def day_label(d: date, lang: str) -> str:
-    names = WEEKDAYS_EN if lang == "en" else WEEKDAYS_VI
-    return f"{names[d.weekday()]}, {d:%d/%m/%Y}"
+    return f"{translate(f'reports.weekday.{d.weekday()}', lang)}, {d:%d/%m/%Y}"
 
 
 def booking_view(service: AppointmentService, b: Booking, lang: str) -> dict[str, Any]:
@@ -151,7 +145,7 @@ async def api_onsite(request: Request) -> Response:
     data = await body(request)
     staff = opt_str(data, "staff", 64) or who.name
     if not await services(request).auth.user_exists(staff):
-        raise NotFound(f"no staff member {staff!r}", vi=f"Không có cán bộ {staff!r}.")
+        raise NotFound(text_key="error.booking.unknown_staff", params={"name": staff})
     minutes = opt_int(data, "minutes", 1, 24 * 60) or 60
     citizen = validate_citizen(opt_str(data, "name", 100) or "", opt_str(data, "phone", 20) or "")
     b = await service.book_onsite(
@@ -283,10 +277,7 @@ async def api_pickup(request: Request) -> Response:
     raw = request.query_params.get("working_days")
     if raw is not None:
         if not raw.isdigit() or not 1 <= int(raw) <= 60:
-            raise BadRequest(
-                "'working_days' must be a whole number of 1-60",
-                vi="Số ngày làm việc hoãn thêm phải từ 1 đến 60.",
-            )
+            raise BadRequest(text_key="error.booking.postpone_days")
         moved = service.postponed_day(b, int(raw))
         answer["postponed_to"] = {"day": moved.isoformat(), "date_label": day_label(moved, lang)}
     return JSONResponse(answer)

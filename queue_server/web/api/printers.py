@@ -29,6 +29,7 @@ from queue_server.services.auth import require_device_or_role, require_role
 from queue_server.services.printing import PrintJob, PrintService
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.requests import body, idempotency_key, principal, req_str
+from queue_server.web.i18n import error_text
 from queue_server.web.wiring import services
 
 JOB_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
@@ -56,10 +57,7 @@ async def submit_job(request: Request) -> Response:
         kind = req_str(data, "kind", 32)
         payload = data.get("data")
         if not isinstance(payload, dict):
-            raise BadRequest(
-                "'data' must be the document as a JSON object",
-                vi="Trường 'data' phải là nội dung giấy in (đối tượng JSON).",
-            )
+            raise BadRequest(text_key="error.print.data")
         job = await service.submit(
             slug, name, kind, payload, requested_by=who.name, idempotency_key=key
         )
@@ -73,7 +71,7 @@ def _job_id(request: Request) -> str:
     job: str = request.path_params["job"]
     # Stream ids are two 64-bit numbers; a larger one made Redis refuse the command (a 503).
     if not JOB_ID_RE.match(job) or max(int(part) for part in job.split("-")) >= 2**64:
-        raise NotFound(f"no print job {job!r}", vi="Không tìm thấy lệnh in này.")
+        raise NotFound(text_key="error.print.no_job", params={"job": job})
     return job
 
 
@@ -114,7 +112,8 @@ async def printer_socket(ws: WebSocket) -> None:
     try:
         office, printer = _resolve(services(ws).printing, who, ws.path_params)
     except (NotFound, BadRequest) as exc:
-        await ws.close(4404 if isinstance(exc, NotFound) else 4400, exc.message[:120])
+        # The agent logs the reason: English, for whoever reads its log.
+        await ws.close(4404 if isinstance(exc, NotFound) else 4400, error_text(exc, "en")[:120])
         return
     if printer.driver != "agent":
         await ws.close(4404, "this printer is driven by the server, not by an agent")
@@ -130,12 +129,12 @@ def _resolve(
     if slug is None:
         offices = [o for o in service.queue.offices.all() if o.printer(name) is not None]
         if len(offices) > 1:
-            raise BadRequest("several offices have this printer; give OFFICE/NAME")
+            raise BadRequest(text_key="error.printer.ambiguous")
         if not offices:
-            raise NotFound(f"no printer {name!r}")
+            raise NotFound(text_key="error.printer.unknown", params={"name": name})
         slug = offices[0].slug
     if who.office not in (None, slug):
-        raise NotFound(f"no printer {name!r} for this device")
+        raise NotFound(text_key="error.printer.other_office", params={"name": name})
     return service.printer(slug, name)
 
 

@@ -17,10 +17,7 @@ async def rate_ticket(request: Request) -> Response:
     data = await body(request)
     level = data.get("level")
     if isinstance(level, bool) or not isinstance(level, int):
-        raise BadRequest(
-            "'level' must be a whole number from 1 (very satisfied) to 4 or 5",
-            vi="Thiếu mức đánh giá ('level'): số từ 1 (rất hài lòng) đến 4 hoặc 5.",
-        )
+        raise BadRequest(text_key="error.rating.level")
     reason = opt_str(data, "reason", 300)
     event = await services(request).ratings.rate(
         request.path_params["id"], level, reason, idempotency_key(request)

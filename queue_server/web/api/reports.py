@@ -23,20 +23,13 @@ from queue_server.web.wiring import services
 FIRST_DAY = date(2000, 1, 1)
 
 
-def _bad(en: str, vi: str) -> BadRequest:
-    return BadRequest(en, vi=vi)
-
-
 def _date(raw: str | None, name: str, default: date) -> date:
     if not raw:
         return default
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise _bad(
-            f"'{name}' must be a date like 2026-11-01, not {raw!r}",
-            f"Ngày '{name}' không hợp lệ ({raw!r}); nhập dạng 2026-11-01.",
-        ) from None
+        raise BadRequest(text_key="error.report.date", params={"name": name, "raw": raw}) from None
 
 
 def parse_range(request: Request, today: date) -> tuple[date, date]:
@@ -47,17 +40,11 @@ def parse_range(request: Request, today: date) -> tuple[date, date]:
     # Events are read by their stream ids, milliseconds since 1970: an earlier day has no
     # id, and Redis refused the range (a 503 that blamed the data store).
     if start < FIRST_DAY:
-        raise _bad(
-            f"reports begin on {FIRST_DAY.isoformat()}",
-            f"Báo cáo chỉ tính từ ngày {FIRST_DAY:%d/%m/%Y}.",
-        )
+        raise BadRequest(text_key="error.report.before_first", params={"first": FIRST_DAY})
     if end < start:
-        raise _bad("'to' is before 'from'", "Ngày kết thúc phải sau ngày bắt đầu.")
+        raise BadRequest(text_key="error.report.reversed")
     if (end - start).days >= MAX_RANGE_DAYS:
-        raise _bad(
-            f"a report covers at most {MAX_RANGE_DAYS} days",
-            f"Mỗi báo cáo tối đa {MAX_RANGE_DAYS} ngày.",
-        )
+        raise BadRequest(text_key="error.report.too_long", params={"days": MAX_RANGE_DAYS})
     return start, end
 
 
@@ -68,10 +55,7 @@ def parse_month(raw: str | None, today: date) -> tuple[date, date]:
         try:
             first = date.fromisoformat(raw + "-01")
         except ValueError:
-            raise _bad(
-                f"'month' must look like 2026-11, not {raw!r}",
-                f"Tháng không hợp lệ ({raw!r}); nhập dạng 2026-11.",
-            ) from None
+            raise BadRequest(text_key="error.report.month", params={"raw": raw}) from None
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return first, last
 

@@ -39,10 +39,7 @@ async def issue_ticket(request: Request) -> Response:
     if priority in ("normal", ""):
         priority = None
     if priority == APPOINTMENT:
-        raise BadRequest(
-            "appointment tickets are issued by checking in a booking code",
-            vi="Số có lịch hẹn chỉ được cấp khi xác nhận mã lịch hẹn.",
-        )
+        raise BadRequest(text_key="error.ticket.appointment")
     printer = opt_str(data, "printer", 64)
     if printer is not None:
         printing: PrintService = services(request).printing
@@ -72,7 +69,7 @@ async def call_ticket(request: Request) -> Response:
     data = await body(request)
     counter = opt_int(data, "counter", 1, 999)
     if counter is None:
-        raise BadRequest("'counter' is missing", vi="Thiếu số quầy ('counter').")
+        raise BadRequest(text_key="error.ticket.counter_missing")
     ticket = await services(request).queue.call(
         request.path_params["id"], counter, idempotency_key(request)
     )

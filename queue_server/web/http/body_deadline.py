@@ -48,8 +48,7 @@ class BodyDeadline:
             except TimeoutError:
                 timed_out = True
                 raise RequestTimeout(
-                    f"the request's body did not arrive within {self.timeout_s:g} s",
-                    vi=f"Dữ liệu gửi lên không đến đủ trong {self.timeout_s:g} giây; xin gửi lại.",
+                    text_key="error.body.timeout", params={"seconds": f"{self.timeout_s:g}"}
                 ) from None
             complete = message["type"] != "http.request" or not message.get("more_body", False)
             return message

@@ -11,16 +11,14 @@ from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from queue_server.errors import SothutuError, Unavailable
+from queue_server.errors import BadRequest, SothutuError, Unavailable
 from queue_server.services import StoreError
 from queue_server.web.http.responses import JSONResponse
+from queue_server.web.i18n import error_text, translate
 
 log = logging.getLogger("sothutu")
 
-_HTTP_TEXT = {
-    404: ("not_found", "no such address", "Không có địa chỉ này."),
-    405: ("method_not_allowed", "this method is not allowed here", "Phương thức không hợp lệ."),
-}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}  # texts: error.http.<code>
 
 
 def language(request: HTTPConnection) -> str:
@@ -49,35 +47,37 @@ async def sothutu_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SothutuError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return JSONResponse(
-        error_body(exc.code, exc.text(language(request)), exc.details), exc.status,
+        error_body(exc.code, error_text(exc, language(request)), exc.details), exc.status,
         headers=headers,
     )  # fmt: skip
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code, en, vi = _HTTP_TEXT.get(exc.status_code, ("http_error", str(exc.detail), str(exc.detail)))
-    return JSONResponse(error_body(code, vi if language(request) == "vi" else en), exc.status_code)
+    code = _HTTP_CODES.get(exc.status_code)
+    if code is None:
+        return JSONResponse(error_body("http_error", str(exc.detail)), exc.status_code)
+    text = translate(f"error.http.{code}", language(request))
+    return JSONResponse(error_body(code, text), exc.status_code)
 
 
 async def redis_error(request: Request, exc: Exception) -> Response:
     log.error("redis: %s", exc)
-    err = Unavailable("the data store cannot be reached; try again in a moment",
-                      vi="Không kết nối được cơ sở dữ liệu, xin thử lại sau giây lát.")  # fmt: skip
-    return await sothutu_error(request, err)
+    return await sothutu_error(request, Unavailable(text_key="error.unavailable"))
 
 
 async def json_error(request: Request, exc: Exception) -> Response:
-    err = SothutuError("malformed JSON body", vi="Dữ liệu gửi lên không phải JSON hợp lệ.")
-    err.status, err.code = 400, "bad_json"
+    assert isinstance(exc, json.JSONDecodeError)
+    err = BadRequest(
+        f"malformed JSON body: {exc}", text_key="error.body.not_json",
+        params={"line": exc.lineno, "column": exc.colno}, code="bad_json",
+    )  # fmt: skip
     return await sothutu_error(request, err)
 
 
 def internal_message(request: HTTPConnection) -> str:
     """What an unexpected error (a bug) tells the reader; the traceback goes to the log."""
-    if language(request) == "vi":
-        return "Lỗi máy chủ. Lỗi đã được ghi lại; xin thử lại sau."
-    return "internal server error; the error was logged"
+    return translate("error.internal", language(request))
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:

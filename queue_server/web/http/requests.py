@@ -53,22 +53,17 @@ async def json_body(request: Request, limit: int) -> dict[str, Any]:
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:  # also invalid UTF-8, and integers past 64 bits
-        raise BadRequest(f"malformed JSON body: {exc}",
-                         vi="Dữ liệu gửi lên không phải JSON hợp lệ.") from exc  # fmt: skip
+        raise BadRequest(
+            f"malformed JSON body: {exc}", text_key="error.body.not_json",
+            params={"line": exc.lineno, "column": exc.colno},
+        ) from exc  # fmt: skip
     if not isinstance(data, dict):
-        raise BadRequest("the body must be a JSON object", vi="Dữ liệu phải là một đối tượng JSON.")
+        raise BadRequest(text_key="error.body.not_object")
     return data
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(
-        f"the body is larger than {limit} bytes", vi=f"Dữ liệu gửi lên vượt quá {limit} byte."
-    )
-
-
-def _wrong(name: str, what_vi: str, what_en: str) -> BadRequest:
-    # Each language whole: the description of the value is part of the sentence.
-    return BadRequest(f"'{name}' must be {what_en}", vi=f"Trường '{name}' phải là {what_vi}.")
+    return PayloadTooLarge(text_key="error.body.too_large", params={"limit": limit})
 
 
 def opt_str(data: dict[str, Any], name: str, max_len: int = 200) -> str | None:
@@ -76,16 +71,14 @@ def opt_str(data: dict[str, Any], name: str, max_len: int = 200) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value or len(value) > max_len:
-        raise _wrong(
-            name, f"chuỗi ký tự dài 1-{max_len} ký tự", f"a text of 1-{max_len} characters"
-        )
+        raise BadRequest(text_key="error.value.text", params={"name": name, "max_len": max_len})
     return value
 
 
 def req_str(data: dict[str, Any], name: str, max_len: int = 200) -> str:
     value = opt_str(data, name, max_len)
     if value is None:
-        raise BadRequest(f"'{name}' is missing", vi=f"Thiếu trường '{name}'.")
+        raise BadRequest(text_key="error.value.missing", params={"name": name})
     return value
 
 
@@ -95,10 +88,9 @@ def req_query(request: Request, name: str, example: str) -> str:
     value = request.query_params.get(name, "").strip()
     if not value:
         raise BadRequest(
-            f"the query parameter '{name}' is missing, e.g. ?{name}={example}",
-            vi=f"Thiếu tham số '{name}' trong địa chỉ, ví dụ ?{name}={example}.",
+            text_key="error.query.missing", params={"name": name, "example": example},
             code="missing_parameter",
-        )
+        )  # fmt: skip
     return value
 
 
@@ -107,7 +99,7 @@ def opt_int(data: dict[str, Any], name: str, lo: int = 0, hi: int = 10**9) -> in
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise _wrong(name, f"số nguyên từ {lo} đến {hi}", f"a whole number from {lo} to {hi}")
+        raise BadRequest(text_key="error.value.integer", params={"name": name, "lo": lo, "hi": hi})
     return value
 
 
@@ -117,16 +109,14 @@ def opt_bool(data: dict[str, Any], name: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise BadRequest(
-            f"'{name}' must be true or false", vi=f"Trường '{name}' phải là true hoặc false."
-        )
+        raise BadRequest(text_key="error.value.boolean", params={"name": name})
     return value
 
 
 def path_int(request: Request, name: str) -> int:
     raw = request.path_params[name]
     if not raw.isdigit() or len(raw) > 6:
-        raise BadRequest(f"'{name}' must be a number", vi=f"Tham số '{name}' phải là số.")
+        raise BadRequest(text_key="error.path.number", params={"name": name})
     return int(raw)
 
 
@@ -138,10 +128,7 @@ def idempotency_key(request: Request) -> str | None:
     if key is None:
         return None
     if not IDEMPOTENCY_RE.match(key):
-        raise BadRequest(
-            "Idempotency-Key must be 8-128 letters, digits or . _ : -",
-            vi="Idempotency-Key không hợp lệ.",
-        )
+        raise BadRequest(text_key="error.idempotency_key")
     return f"{request.method} {request.url.path} {key}"
 
 
@@ -168,11 +155,7 @@ async def principal(conn: HTTPConnection) -> Principal | None:
             expected = conn.session.get("csrf")
             sent = conn.headers.get("x-csrf-token")
             if not expected or not sent or not secrets.compare_digest(expected, sent):
-                raise Forbidden(
-                    "missing or wrong X-CSRF-Token; reload the page",
-                    vi="Phiên làm việc đã hết hạn. Vui lòng tải lại trang và thử lại.",
-                    code="csrf",
-                )
+                raise Forbidden(text_key="error.csrf", code="csrf")
     found = await auth.authenticate(token)
     if found is not None:
         conn.scope["sothutu.principal"] = found

@@ -53,9 +53,7 @@ def csrf_token(conn: HTTPConnection) -> str:
 def check_csrf(request: Request, submitted: str | None) -> None:
     expected = request.session.get("csrf")
     if not expected or not submitted or not secrets.compare_digest(expected, submitted):
-        raise Forbidden(
-            translate("csrf.failed", "en"), vi=translate("csrf.failed", "vi"), code="csrf"
-        )
+        raise Forbidden(text_key="csrf.failed", code="csrf")
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:

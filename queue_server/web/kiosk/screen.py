@@ -23,6 +23,7 @@ from queue_server.services.queue import Placed
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.errors import language
 from queue_server.web.http.templates import render
+from queue_server.web.i18n import error_text
 from queue_server.web.wiring import services
 
 CHECK_IN_PATH = "/kiosk/{office}/check-in"
@@ -52,7 +53,7 @@ async def kiosk_page(request: Request) -> Response:
     try:
         office = service.office(request.path_params["office"])
     except NotFound as exc:
-        return render(request, "kiosk.html", {"error": exc.text(lang)}, status=404)
+        return render(request, "kiosk.html", {"error": error_text(exc, lang)}, status=404)
     loads = await field_loads(service, office)
     check_in = CHECK_IN_PATH.replace("{office}", office.slug)
     return render(

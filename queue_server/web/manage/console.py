@@ -131,8 +131,7 @@ def console(
         length = request.headers.get("content-length", "")
         if not length.isdigit() or int(length) > form_limit:
             raise PayloadTooLarge(
-                f"a form of at most {form_limit // 1024} KiB, with its length",
-                vi=f"Dữ liệu gửi lên quá lớn (tối đa {form_limit // 1024} KiB).",
+                text_key="error.form.too_large", params={"kib": form_limit // 1024}
             )
         # Closing the form removes the temporary files of uploads.
         async with request.form(max_part_size=form_limit) as form:

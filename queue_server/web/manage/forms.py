@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 
 from queue_server.config.bounds import Bound, locate
 from queue_server.errors import BadRequest
-from queue_server.web.i18n import translate
+from queue_server.web.i18n import error_text, translate
 
 # The config parser's reasons are English (for the operator); these patterns turn the usual
 # ones into Vietnamese for the manager.
@@ -57,7 +57,7 @@ def place_error(exc: BadRequest, prefix: str, lang: str) -> tuple[str, str]:
     details = exc.details or {}
     key, reason = details.get("key"), details.get("reason")
     if not isinstance(key, str) or not key.startswith("office."):
-        return "", exc.text(lang)
+        return "", error_text(exc, lang)
     text = reason_text(str(reason), lang)
     # "is used twice" names the later of two entries of a list, which may be another entry
     # than the one being edited: it still concerns this form's input of that name.

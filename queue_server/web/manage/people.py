@@ -24,6 +24,7 @@ from queue_server.services.auth import (
 )
 from queue_server.services.printing import PrintService
 from queue_server.web.http.addresses import public_base
+from queue_server.web.i18n import error_text
 from queue_server.web.manage.console import Console, page
 from queue_server.web.manage.floor import since_label
 from queue_server.web.manage.forms import Form
@@ -80,7 +81,7 @@ async def staff_add(c: Console) -> Response:
         try:
             await _auth(c).create_user(c.who, name, role, password, full_name)
         except SothutuError as exc:
-            form.errors["name"] = exc.text(c.lang)
+            form.errors["name"] = error_text(exc, c.lang)
         else:
             await c.event("staff.changed", {"action": "added", "user": name, "role": role,
                                             "full_name": full_name})  # fmt: skip
@@ -93,7 +94,7 @@ def _full_name(form: Form) -> str:
     try:
         return clean_full_name(form.raw("full_name"))
     except BadRequest as exc:
-        form.errors.setdefault("full_name", exc.text(form.lang))
+        form.errors.setdefault("full_name", error_text(exc, form.lang))
         return ""
 
 
@@ -121,7 +122,7 @@ async def _user_action(c: Console, action: str) -> Response:
         else:
             await auth.remove_user(c.who, name)
     except SothutuError as exc:
-        form.errors[""] = exc.text(c.lang)
+        form.errors[""] = error_text(exc, c.lang)
     if form.errors:
         message = form.errors.get("") or next(iter(form.errors.values()))
         return await _staff(c, {"role": "staff"}, {f"{action}:{name}": message, "": message}, 400)
@@ -214,7 +215,7 @@ async def job_clear(c: Console) -> Response:
     try:
         await printing.clear(c.office.slug, name, job, c.who.name, None)
     except SothutuError as exc:
-        return await _devices(c, {"kind": "kiosk"}, {"": exc.text(c.lang)}, exc.status)
+        return await _devices(c, {"kind": "kiosk"}, {"": error_text(exc, c.lang)}, exc.status)
     return c.done("/devices", "cleared")
 
 
@@ -226,18 +227,18 @@ async def job_reprint(c: Console) -> Response:
     ticket = str(c.form.get("ticket") or "")
     try:
         if not ticket:
-            raise _no_ticket(c)
+            raise _no_ticket()
         await printing.reprint(
             c.office.slug, name, ticket, c.who.name, f"reprint:{job}", public_base(c.request)
         )
         await printing.clear(c.office.slug, name, job, c.who.name, None)
     except SothutuError as exc:
-        return await _devices(c, {"kind": "kiosk"}, {"": exc.text(c.lang)}, exc.status)
+        return await _devices(c, {"kind": "kiosk"}, {"": error_text(exc, c.lang)}, exc.status)
     return c.done("/devices", "reprinted")
 
 
-def _no_ticket(c: Console) -> SothutuError:
-    return BadRequest("this job has no ticket to print again", vi=c.t("manage.printers.no_ticket"))
+def _no_ticket() -> SothutuError:
+    return BadRequest(text_key="manage.printers.no_ticket")
 
 
 def routes() -> list[BaseRoute]:

@@ -20,6 +20,7 @@ from queue_server.services.appointments import AppointmentService, Booking
 from queue_server.services.printing import PrintService
 from queue_server.web.api.appointments import booking_view, day_label, slip_answer
 from queue_server.web.api.printers import JOB_ID_RE
+from queue_server.web.i18n import error_text
 from queue_server.web.manage.console import Console, page
 from queue_server.web.manage.floor import since_label
 from queue_server.web.manage.forms import Form
@@ -67,7 +68,7 @@ async def _found(c: Console, code: str, cancelled: bool = False) -> Response:
     try:
         b = await service.find_pickup(code, c.office.slug)
     except SothutuError as exc:
-        return _form(c, {"code": code}, {"code": exc.text(c.lang)}, exc.status)
+        return _form(c, {"code": code}, {"code": error_text(exc, c.lang)}, exc.status)
     found = _view(c, b)
     found["cancelled"] = cancelled
     if b.status == "booked":
@@ -90,7 +91,7 @@ async def postpone(c: Console) -> Response:
         try:
             found = _view(c, await service.find_pickup(code, c.office.slug))
         except SothutuError as exc:
-            form.errors["code"] = exc.text(c.lang)
+            form.errors["code"] = error_text(exc, c.lang)
     if form.errors:
         return _form(c, form.values, form.errors, 400, found)
     try:
@@ -101,7 +102,7 @@ async def postpone(c: Console) -> Response:
         answer = await slip_answer(c.request, b, {"printer": printer} if printer else {},
                                    c.who.name)  # fmt: skip
     except SothutuError as exc:
-        return _form(c, form.values, {"": exc.text(c.lang)}, exc.status, found)
+        return _form(c, form.values, {"": error_text(exc, c.lang)}, exc.status, found)
     return _form(c, {}, {}, done=_outcome(c, answer, printer))
 
 
@@ -140,7 +141,7 @@ async def cancel_print(c: Console) -> Response:
     try:
         await printing.clear(c.office.slug, printer, job, c.who.name, None)
     except SothutuError as exc:
-        return _form(c, {"code": code}, {"": exc.text(c.lang)}, exc.status)
+        return _form(c, {"code": code}, {"": error_text(exc, c.lang)}, exc.status)
     return await _found(c, code, cancelled=True)
 
 

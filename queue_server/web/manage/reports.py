@@ -28,7 +28,7 @@ from queue_server.services.reports import (
 from queue_server.web.api.reports import parse_month, parse_range
 from queue_server.web.http.errors import language
 from queue_server.web.http.templates import page_user, render
-from queue_server.web.i18n import translate
+from queue_server.web.i18n import error_text, translate
 from queue_server.web.manage import charts
 from queue_server.web.manage.console import time_zone_label
 from queue_server.web.wiring import services
@@ -269,7 +269,7 @@ async def reports_page(request: Request) -> Response:
         ctx = {
             **base,
             **_context(report, lang),
-            "form_error": exc.text(lang),
+            "form_error": error_text(exc, lang),
             "form": dict(request.query_params),
         }
         return render(request, "reports.html", ctx, status=400)

@@ -25,7 +25,7 @@ def _field_index(c: Console, code: str) -> int:
     for i, f in enumerate(c.office.fields):
         if f.code == code:
             return i
-    raise NotFound(f"no field of service {code!r}", vi=f"Không có lĩnh vực {code!r}.")
+    raise NotFound(text_key="error.office.no_field", params={"code": code})
 
 
 # General settings (shown on the fields page).
@@ -155,7 +155,7 @@ def _procedure_index(c: Console, field_index: int, pcode: str) -> int:
     for i, p in enumerate(c.office.fields[field_index].procedures):
         if p.code == pcode:
             return i
-    raise NotFound(f"no procedure {pcode!r}", vi=f"Không có thủ tục {pcode!r}.")
+    raise NotFound(text_key="error.office.no_procedure", params={"code": pcode})
 
 
 def _procedure_form(
@@ -229,7 +229,7 @@ def _counter_index(c: Console, number: str) -> int:
     for i, k in enumerate(c.office.counters):
         if str(k.number) == number:
             return i
-    raise NotFound(f"no counter {number}", vi=f"Không có quầy số {number}.")
+    raise NotFound(text_key="error.office.no_counter", params={"number": number})
 
 
 async def counters_page(c: Console) -> Response:

@@ -100,7 +100,7 @@ async def voice_page(c: Console) -> Response:
 def _stem(c: Console) -> str:
     stem = c.request.path_params["stem"]
     if stem != CHIME and stem not in UNITS:
-        raise NotFound(f"no voice clip {stem!r}", vi=f"Không có đoạn âm thanh {stem!r}.")
+        raise NotFound(text_key="error.voice.no_clip", params={"stem": stem})
     return str(stem)
 
 
