@@ -302,8 +302,7 @@ def resolve_chime(override_dir: Path | None, default_dir: Path) -> Path:
 UNITS: Final[dict[str, str]] = {clip_name(u): u for u in VOCABULARY}
 
 # The last set this process made sure of. A process that creates many apps over fresh data
-# folders (the test suite does) copies it instead of running espeak-ng again each time;
-# ensure_default_clips still checks the copy's build key and rebuilds a stale one.
+# folders (the test suite does) copies it instead of running espeak-ng again each time.
 _last_set: Path | None = None
 
 
@@ -311,17 +310,25 @@ def _prepare_default_clips(data_dir: Path) -> None:
     global _last_set
     target = default_dir(data_dir)
     source = _last_set
-    copied = False
-    if source is not None and source != target and not target.exists():
-        with contextlib.suppress(OSError):
-            shutil.copytree(source, target)
-            copied = True
-    try:
-        _last_set = ensure_default_clips(data_dir)
-    except VoiceClipsError:
-        if copied:  # a set this installation cannot check is not served
-            shutil.rmtree(target, ignore_errors=True)
-        raise
+    # Only a set this installation's espeak-ng would build (its version is asked first:
+    # without espeak-ng nothing is copied), and only whole: copied beside the target and
+    # renamed into place, so a board never reads a manifest before its clips.
+    if (
+        source is not None
+        and source != target
+        and not target.exists()
+        and _up_to_date(source, build_key(espeak_version()))
+    ):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix=".default-", dir=target.parent))
+        try:
+            shutil.copytree(source, fresh, dirs_exist_ok=True)
+            fresh.rename(target)
+        except OSError:
+            pass  # built below instead
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+    _last_set = ensure_default_clips(data_dir)
 
 
 async def build_default_clips(data_dir: Path) -> None:
