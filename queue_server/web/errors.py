@@ -57,7 +57,11 @@ async def sothutu_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code, en, vi = _HTTP_TEXT.get(exc.status_code, ("http_error", str(exc.detail), str(exc.detail)))
-    return JSONResponse(error_body(code, vi if language(request) == "vi" else en), exc.status_code)
+    # The router's 405 carries the `Allow` header (RFC 9110 requires it) in `exc.headers`.
+    return JSONResponse(
+        error_body(code, vi if language(request) == "vi" else en), exc.status_code,
+        headers=exc.headers,
+    )  # fmt: skip
 
 
 async def redis_error(request: Request, exc: Exception) -> Response:

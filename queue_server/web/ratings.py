@@ -19,7 +19,14 @@ from queue_server.store import keys
 from queue_server.store.queue import split_ticket_id
 from queue_server.store.ratings import RatingStore
 from queue_server.web.pages import render
-from queue_server.web.requests import idempotency_key, json_body, opt_str, path_int, principal
+from queue_server.web.requests import (
+    idempotency_key,
+    json_body,
+    opt_str,
+    path_int,
+    principal,
+    whole_number,
+)
 
 # The tablet shows the rating only for a ticket finished this recently (an event replayed
 # after a reconnect is older), and goes back to idle after this long without a tap.
@@ -54,8 +61,8 @@ async def rate_ticket(request: Request) -> Response:
     # Holding the unguessable ticket id is enough, as for cancelling: the phone page has
     # it from the QR code, the counter tablet from its display token's event stream.
     data = await json_body(request, request.app.state.config.server.max_body_bytes)
-    level = data.get("level")
-    if isinstance(level, bool) or not isinstance(level, int):
+    level = whole_number(data.get("level"))
+    if level is None:
         raise BadRequest(
             "'level' must be a whole number from 1 (very satisfied) to 4 or 5",
             vi="Thiếu mức đánh giá ('level'): số từ 1 (rất hài lòng) đến 4 hoặc 5.",
@@ -69,12 +76,12 @@ async def rate_ticket(request: Request) -> Response:
 
 async def tablet_page(request: Request) -> Response:
     service = _queue(request)
-    office = service.office(request.path_params["office"])
-    counter = service.counter(office, path_int(request, "n"))
     who = await principal(request)
     if who is None:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
-    require_device_or_role(who, ("display", "kiosk"), "staff", office.slug)
+    require_device_or_role(who, ("display", "kiosk"), "staff", request.path_params["office"])
+    office = service.office(request.path_params["office"])
+    counter = service.counter(office, path_int(request, "n"))
     return render(
         request,
         "rate_tablet.html",
