@@ -247,7 +247,9 @@ def _appointments() -> list[Operation]:
     return [
         _op("get", f"{a}/slots", "Days with bookable slots, or one day's slots", ANYONE,
             {"anyOf": [ref("SlotDays"), ref("DaySlots")]},
-            query={"field": text(8, example="HT"), "day": DAY}, required_query=("field",),
+            # At least one character that is not space (Python's str.strip drops \x1c-\x1f).
+            query={"field": text(8, example="HT", pattern=r"[^\s\x1c-\x1f\x85]"), "day": DAY},
+            required_query=("field",),
             note="Without `day`: the days of the horizon that have slots."),
         _op("post", a, "Book a slot", ANYONE, ref("Booking"), status=201,
             body=obj({"field": text(8), "start": START, "name": NAME, "phone": PHONE},
