@@ -339,6 +339,9 @@ def _str(data: Mapping[str, Any], key: str, default: str | None = None) -> str:
 
 def _int(data: Mapping[str, Any], key: str) -> int:
     value = data.get(key)
+    # JSON has one number type: 3.0 is a whole number too (JSON Schema's "integer" says so).
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidPrintData(key, "must be a whole number, 0 or more")
     return value

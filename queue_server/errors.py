@@ -3,7 +3,8 @@
     SothutuError                 code, message (a sentence a person can act on), status
     ├── ConfigError              a wrong or missing value in config.toml: file, key, reason
     ├── BadRequest        400    malformed JSON, wrong types, unknown enum values
-    │   └── PayloadTooLarge 413
+    │   ├── PayloadTooLarge 413
+    │   └── UnsupportedMediaType 415  a body that is not sent as JSON
     ├── Unauthorized      401    missing or wrong credentials
     ├── Forbidden         403    the credentials lack the role
     ├── NotFound          404    unknown office, field, counter, ticket
@@ -88,6 +89,11 @@ class BadRequest(SothutuError):
 class PayloadTooLarge(BadRequest):
     status = 413
     code = "too_large"
+
+
+class UnsupportedMediaType(BadRequest):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class Unauthorized(SothutuError):

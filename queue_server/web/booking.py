@@ -240,9 +240,7 @@ async def manage_action(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf") or ""))
     service = services(request).appointments
-    action = request.path_params["action"]
-    if action not in ("cancel", "reschedule"):
-        raise NotFound(text_key="error.booking.no_action", params={"action": action})
+    action = request.url.path.rsplit("/", 1)[-1]
     base = f"/book/{office.slug}/{b.code}"
     try:
         if action == "cancel":
@@ -326,6 +324,11 @@ def routes() -> list[BaseRoute]:
         Route("/book/{office}/{code}", manage_page),
         Route("/book/{office}/{code}/qr.png", booking_qr),
         Route("/book/{office}/{code}/calendar.ics", booking_ics),
-        Route("/book/{office}/{code}/{action:str}", manage_action, methods=["POST"]),
+        # One route per action: a catch-all `{action}` served POST on every other page of
+        # the booking too (its QR code, its calendar entry), and their 405s could not say so.
+        *(
+            Route(f"/book/{{office}}/{{code}}/{action}", manage_action, methods=["POST"])
+            for action in ("cancel", "reschedule")
+        ),
         Route("/kiosk/{office}/check-in", check_in_page),
     ]

@@ -219,10 +219,11 @@ async def test_a_chunked_body_is_read_up_to_the_limit(http: httpx.AsyncClient) -
             yield body[i : i + size]
 
     big = json.dumps({"field": "HT", "pad": "x" * 200_000}).encode()
-    resp = await http.post(f"{API}/tickets", content=chunks(big, 1024))
+    as_json = {"content-type": "application/json"}
+    resp = await http.post(f"{API}/tickets", content=chunks(big, 1024), headers=as_json)
     assert "content-length" not in resp.request.headers
     assert resp.status_code == 413 and resp.json()["error"]["code"] == "too_large"
     small = json.dumps({"field": "HT", "priority": "elderly"}).encode()
-    resp = await http.post(f"{API}/tickets", content=chunks(small, 5))
+    resp = await http.post(f"{API}/tickets", content=chunks(small, 5), headers=as_json)
     assert resp.status_code == 201 and resp.json()["number"] == "A001"
     assert resp.json()["priority"] == "elderly"

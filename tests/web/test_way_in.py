@@ -100,7 +100,10 @@ async def test_fallbacks_answer_as_before(http: httpx.AsyncClient) -> None:
 async def test_errors_use_the_error_table(http: httpx.AsyncClient) -> None:
     unknown = await http.post(f"{API}/tickets", json={"field": "ZZ"})
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
-    bad = await http.post(f"{API}/tickets", content=b"{", headers={"Accept-Language": "en"})
+    bad = await http.post(
+        f"{API}/tickets", content=b"{",
+        headers={"Accept-Language": "en", "Content-Type": "application/json"},
+    )  # fmt: skip
     assert bad.status_code == 400 and "malformed JSON" in bad.json()["error"]["message"]
     nobody = await http.post(f"{API}/counters/1/open")
     assert nobody.status_code == 401 and nobody.headers["www-authenticate"] == "Bearer"

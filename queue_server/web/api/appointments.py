@@ -256,7 +256,9 @@ async def api_postpone(request: Request) -> Response:
     data = await body(request)
     raw_day = opt_str(data, "date", 10)
     new_day = parse_day(raw_day) if raw_day else None
-    working_days = opt_int(data, "working_days", 1, 60) if new_day is None else None
+    # Checked even beside a date (which wins): a wrong value is refused, never ignored.
+    days = opt_int(data, "working_days", 1, 60)
+    working_days = days if new_day is None else None
     b = await service.postpone_result(
         request.path_params["code"], new_day, opt_str(data, "reason", 300) or "", who.name,
         idempotency_key(request), working_days=working_days,

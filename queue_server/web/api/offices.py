@@ -65,8 +65,10 @@ async def get_office(request: Request) -> Response:
 
 async def get_queue(request: Request) -> Response:
     service = services(request).queue
-    office = service.office(request.path_params["office"])
-    require_device_or_role(await principal(request), ("display",), "staff", office.slug)
+    # Who asks comes before which office: an unknown office answers 401 like a known one.
+    slug = request.path_params["office"]
+    require_device_or_role(await principal(request), ("display",), "staff", slug)
+    office = service.office(slug)
     return JSONResponse(await service.snapshot(office.slug))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from printer import DOCUMENT_KINDS
+from queue_server.services.appointments import CCCD_RE, EMAIL_RE, PHONE_RE
 from queue_server.services.reports import MAX_RANGE_DAYS
 from queue_server.web.api.schemas import (
     DAY,
@@ -20,6 +21,7 @@ from queue_server.web.api.schemas import (
     SCHEMAS,
     Schema,
     enum,
+    nullable,
     obj,
     ref,
     text,
@@ -35,6 +37,7 @@ _ERRORS = {
     404: ("NotFound", "No such office, counter, ticket, booking, printer or job"),
     409: ("Conflict", "Not allowed in the current state; `code` says why"),
     413: ("PayloadTooLarge", "The body is larger than `server.max_body_bytes`"),
+    415: ("UnsupportedMediaType", "A body not sent as `Content-Type: application/json`"),
     429: ("TooManyRequests", "Too many bookings from this address or phone number"),
     503: ("Unavailable", "The data store cannot be reached; try again"),
 }
@@ -54,6 +57,16 @@ _PATH_PARAMS: dict[str, Schema] = {
 COUNTER = {"type": "integer", "minimum": 1, "maximum": 999}
 FORCE = {"type": "boolean", "description": "act although warned: the clerk was told and chose to"}
 START = {**LOCAL_TIME, "maxLength": 16}
+# What the citizen's details must be (services/appointments.py checks them with the same
+# expressions; a phone may also be written with spaces, dots, dashes or +84).
+NAME = text(100, pattern=r"\S[\s\S]*\S", description="a name of 2-100 letters")
+PHONE = text(20, pattern=PHONE_RE.pattern, example="0912345678",
+             description="a Vietnamese number of 10 digits")  # fmt: skip
+CCCD = {"type": "string", "pattern": CCCD_RE.pattern, "description": "citizen ID, 12 digits"}
+EMAIL = text(200, pattern=EMAIL_RE.pattern)
+# A date, or empty for the default.
+DAY_OR_DEFAULT = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}],
+                  "example": "2026-11-26"}  # fmt: skip
 
 
 Operation = tuple[str, str, dict[str, Any]]
@@ -116,8 +129,14 @@ def _op(
         "parameters": params,
     }
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-        statuses |= {400, 413}
+        # A body whose every field is optional may be left out (an empty body is `{}`).
+        required = bool(body.get("required") or body.get("anyOf"))
+        schema = _null_is_absent(body)
+        op["requestBody"] = {
+            "required": required,
+            "content": {"application/json": {"schema": schema}},
+        }
+        statuses |= {400, 413, 415}
     if who.token != "none":
         op["security"] = [{"bearer": []}] + ([{}] if who.token == "optional" else [])
         statuses |= {401, 403}
@@ -131,6 +150,23 @@ def _op(
         responses[str(code)] = {"$ref": f"#/components/responses/{_ERRORS[code][0]}"}
     op["responses"] = responses
     return method, path, op
+
+
+def _given(name: str, kind: str) -> Schema:
+    """`name` is there and not null: one of a choice of fields that must be given."""
+    return {"required": [name], "properties": {name: {"type": kind}}}
+
+
+def _null_is_absent(schema: Schema) -> Schema:
+    """The body's optional fields may also be null: the handlers read null as absent."""
+    if "anyOf" in schema and "properties" not in schema:
+        return {**schema, "anyOf": [_null_is_absent(s) for s in schema["anyOf"]]}
+    required = set(schema.get("required", ()))
+    properties = {
+        name: prop if name in required else nullable(prop)
+        for name, prop in schema.get("properties", {}).items()
+    }
+    return {**schema, "properties": properties} if properties else schema
 
 
 def _tickets() -> list[Operation]:
@@ -156,7 +192,8 @@ def _tickets() -> list[Operation]:
         *steps,
         _op("post", f"{TK}/transfer", "Move a waiting or called ticket to another field or "
             "counter", STAFF, ref("Ticket"),
-            body=obj({}, {"field": text(8), "counter": COUNTER, "force": FORCE}),
+            body={**obj({}, {"field": text(8), "counter": COUNTER, "force": FORCE}),
+                  "anyOf": [_given("field", "string"), _given("counter", "integer")]},
             errors=(409,), note="It keeps its place by issue order. To a counter that is "
             "not open: 409 `counter_closed` or `counter_paused` (`details`: counter, name, "
             "status) unless `force` is true."),
@@ -210,12 +247,13 @@ def _appointments() -> list[Operation]:
     return [
         _op("get", f"{a}/slots", "Days with bookable slots, or one day's slots", ANYONE,
             {"anyOf": [ref("SlotDays"), ref("DaySlots")]},
-            query={"field": text(8, example="HT"), "day": DAY}, required_query=("field",),
+            # At least one character that is not space (Python's str.strip drops \x1c-\x1f).
+            query={"field": text(8, example="HT", pattern=r"[^\s\x1c-\x1f\x85]"), "day": DAY},
+            required_query=("field",),
             note="Without `day`: the days of the horizon that have slots."),
         _op("post", a, "Book a slot", ANYONE, ref("Booking"), status=201,
-            body=obj({"field": text(8), "start": START, "name": text(100),
-                      "phone": text(20, example="0912345678")},
-                     {"procedure": text(32), "cccd": text(12), "email": text(200)}),
+            body=obj({"field": text(8), "start": START, "name": NAME, "phone": PHONE},
+                     {"procedure": text(32), "cccd": CCCD, "email": EMAIL}),
             errors=(409, 429),
             note="400 `invalid_input` names each wrong field; 409 `slot_full`, "
             "`slot_unavailable`, `phone_limit`."),
@@ -234,16 +272,16 @@ def _appointments() -> list[Operation]:
         _op("post", f"{OF}/onsite", "Book a visit at an address", STAFF, ref("Booking"),
             status=201,
             body=obj({"field": text(8), "start": START, "address": text(300),
-                      "name": text(100), "phone": text(20)},
+                      "name": NAME, "phone": PHONE},
                      {"staff": text(64), "procedure": text(32),
                       "minutes": {"type": "integer", "minimum": 1, "maximum": 1440}}),
             errors=(409,), note="409 `staff_busy` (overlap), `outside_hours`."),
         _op("get", f"{OF}/plan", "The day's bookings of every kind, in time order", STAFF,
-            ref("Plan"), query={"day": DAY}),
+            ref("Plan"), query={"day": DAY_OR_DEFAULT}),
         _op("post", f"{TK}/result", "Record a result pickup for a served ticket", STAFF,
             ref("Slip"), status=201,
             body=obj({"procedure": text(32)},
-                     {"name": text(100), "phone": text(20), "printer": text(64)}),
+                     {"name": text(100), "phone": PHONE, "printer": text(64)}),
             errors=(409,),
             note="The date is counted in working days. One pickup per ticket and procedure"
             " (a repeat answers the first). 400 `wrong_procedure`: the procedure is neither of"
@@ -251,9 +289,10 @@ def _appointments() -> list[Operation]:
             " phone that is not a Vietnamese number."),
         _op("post", "/api/v1/appointments/{code}/postpone", "Postpone a result pickup", STAFF,
             ref("Slip"),
-            body=obj({"reason": text(300)},
-                     {"working_days": {"type": "integer", "minimum": 1, "maximum": 60},
-                      "date": {**DAY, "maxLength": 10}, "printer": text(64)}),
+            body={**obj({"reason": text(300)},
+                        {"working_days": {"type": "integer", "minimum": 1, "maximum": 60},
+                         "date": {**DAY, "maxLength": 10}, "printer": text(64)}),
+                  "anyOf": [_given("working_days", "integer"), _given("date", "string")]},
             errors=(409,),
             note="To `date`, or by `working_days` of the office's calendar counted from the"
             " day promised (from today once that is past). The slip becomes an apology slip"
@@ -294,7 +333,7 @@ def _others() -> list[Operation]:
             ref("Token"), body=obj({"username": text(64), "password": text(200)}),
             errors=(401,), idempotent=False),
         _op("get", f"{OF}/reports", "Report figures over a date range", MANAGER,
-            ref("Report"), query={"from": DAY, "to": DAY},
+            ref("Report"), query={"from": DAY_OR_DEFAULT, "to": DAY_OR_DEFAULT},
             note=f"Default: this month up to today. At most {MAX_RANGE_DAYS} days, from "
             "2000-01-01 on."),
         _op("get", "/api/v1/openapi.json", "This document", ANYONE, {"type": "object"}),
@@ -343,8 +382,9 @@ def _components() -> dict[str, Any]:
                 "name": "lang",
                 "in": "query",
                 "required": False,
-                "description": "Language of error messages and labels (else Accept-Language)",
-                "schema": enum("vi", "en"),
+                "description": "Language of error messages and labels: vi or en; any other"
+                " value is ignored (then Accept-Language, then vi)",
+                "schema": {"type": "string", "examples": ["vi", "en"]},
             },
             "Idempotency-Key": {
                 "name": "Idempotency-Key",

@@ -39,8 +39,9 @@ BLOCK_MS = 1_000
 
 async def list_printers(request: Request) -> Response:
     service = services(request).printing
-    office = service.queue.office(request.path_params["office"])
-    require_device_or_role(await principal(request), ("kiosk",), "staff", office.slug)
+    slug = request.path_params["office"]
+    require_device_or_role(await principal(request), ("kiosk",), "staff", slug)
+    office = service.queue.office(slug)
     return JSONResponse({"office": office.slug, "printers": await service.overview(office.slug)})
 
 
@@ -98,6 +99,10 @@ async def clear_job(request: Request) -> Response:
         slug, name, job, who.name, idempotency_key(request), only_own=only_own
     )
     return JSONResponse({"printer": name, "cleared": job, "from": where})
+
+
+async def job(request: Request) -> Response:
+    return await (clear_job if request.method == "DELETE" else job_status)(request)
 
 
 async def printer_socket(ws: WebSocket) -> None:
@@ -308,8 +313,9 @@ def routes() -> list[BaseRoute]:
     return [
         Route(o, list_printers),
         Route(f"{o}/{{name}}/jobs", submit_job, methods=["POST"]),
-        Route(f"{o}/{{name}}/jobs/{{job}}", clear_job, methods=["DELETE"]),
-        Route(f"{o}/{{name}}/jobs/{{job}}", job_status, methods=["GET"]),
+        # One route for both methods: of two routes on one path, the router's 405 would
+        # name only the first one's methods in `Allow`.
+        Route(f"{o}/{{name}}/jobs/{{job}}", job, methods=["GET", "DELETE"]),
         WebSocketRoute("/ws/printers/{printer}", printer_socket),
         WebSocketRoute("/ws/printers/{office}/{printer}", printer_socket),
     ]

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from queue_server.errors import BadRequest
-from queue_server.web.http.requests import body, idempotency_key, opt_str
+from queue_server.web.http.requests import body, idempotency_key, opt_str, whole_number
 from queue_server.web.wiring import services
 
 
@@ -15,8 +15,8 @@ async def rate_ticket(request: Request) -> Response:
     # Holding the unguessable ticket id is enough, as for cancelling: the phone page has
     # it from the QR code, the counter tablet from its display token's event stream.
     data = await body(request)
-    level = data.get("level")
-    if isinstance(level, bool) or not isinstance(level, int):
+    level = whole_number(data.get("level"))
+    if level is None:
         raise BadRequest(text_key="error.rating.level")
     reason = opt_str(data, "reason", 300)
     event = await services(request).ratings.rate(

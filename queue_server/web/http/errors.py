@@ -56,9 +56,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code)
     if code is None:
-        return JSONResponse(error_body("http_error", str(exc.detail)), exc.status_code)
+        return JSONResponse(
+            error_body("http_error", str(exc.detail)), exc.status_code, headers=exc.headers
+        )
     text = translate(f"error.http.{code}", language(request))
-    return JSONResponse(error_body(code, text), exc.status_code)
+    # The router's 405 carries the `Allow` header (RFC 9110 requires it) in `exc.headers`.
+    return JSONResponse(error_body(code, text), exc.status_code, headers=exc.headers)
 
 
 async def redis_error(request: Request, exc: Exception) -> Response:

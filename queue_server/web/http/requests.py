@@ -9,13 +9,15 @@ from typing import Any
 import orjson
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
 
-from queue_server.errors import BadRequest, Forbidden, PayloadTooLarge
+from queue_server.errors import BadRequest, Forbidden, PayloadTooLarge, UnsupportedMediaType
 from queue_server.office import Office
 from queue_server.people import Principal
 from queue_server.services.auth import AuthService
 from queue_server.web.wiring import services
 
 IDEMPOTENCY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+# application/json, or any type with the +json suffix (RFC 6839), e.g. application/merge-patch+json
+JSON_TYPE_RE = re.compile(r"^(application/json|[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+\+json)$")
 
 
 def header(conn: HTTPConnection, name: bytes) -> str | None:
@@ -32,6 +34,7 @@ async def json_body(request: Request, limit: int) -> dict[str, Any]:
     """The request's JSON object; {} for an empty body. Read from the ASGI channel directly
     (Starlette's stream() is an async generator around the same loop), stopping as soon as
     the limit is passed."""
+    _check_media_type(request)
     message = await request.receive()
     if message["type"] == "http.disconnect":
         raise ClientDisconnect()
@@ -60,6 +63,24 @@ async def json_body(request: Request, limit: int) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest(text_key="error.body.not_object")
     return data
+
+
+def _check_media_type(request: Request) -> None:
+    """A body must be sent as JSON (a `charset` may say UTF-8, the only one JSON has). A
+    form, a text or an upload is refused with 415 rather than read as JSON: a scanner typing
+    into a form, or a client that forgot the header, learns it at once."""
+    length = header(request, b"content-length")
+    if (length is not None and not length.strip("0")) or (
+        length is None and header(request, b"transfer-encoding") is None
+    ):
+        return  # no body, nothing to read as anything
+    sent = header(request, b"content-type") or ""
+    media_type, *params = (part.strip().lower() for part in sent.split(";"))
+    charset = next((p[8:].strip('"') for p in params if p.startswith("charset=")), "utf-8")
+    if JSON_TYPE_RE.match(media_type) and charset in ("utf-8", "utf8"):
+        return
+    shown = sent.strip()[:80] or "none"
+    raise UnsupportedMediaType(text_key="error.body.not_json_type", params={"sent": shown})
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
@@ -94,13 +115,26 @@ def req_query(request: Request, name: str, example: str) -> str:
     return value
 
 
+def whole_number(value: Any) -> int | None:
+    """`value` as an int if it is a whole number, else None. JSON has one number type, and
+    JSON Schema's "integer" counts 28.0 as one: some clients write every number that way."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def opt_int(data: dict[str, Any], name: str, lo: int = 0, hi: int = 10**9) -> int | None:
     value = data.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+    number = whole_number(value)
+    if number is None or not lo <= number <= hi:
         raise BadRequest(text_key="error.value.integer", params={"name": name, "lo": lo, "hi": hi})
-    return value
+    return number
 
 
 def opt_bool(data: dict[str, Any], name: str) -> bool:

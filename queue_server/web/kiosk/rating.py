@@ -36,12 +36,12 @@ def _scale(office: Office) -> dict[str, Any]:
 
 async def tablet_page(request: Request) -> Response:
     service = services(request).queue
-    office = service.office(request.path_params["office"])
-    counter = service.counter(office, path_int(request, "n"))
     who = await principal(request)
     if who is None:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
-    require_device_or_role(who, ("display", "kiosk"), "staff", office.slug)
+    require_device_or_role(who, ("display", "kiosk"), "staff", request.path_params["office"])
+    office = service.office(request.path_params["office"])
+    counter = service.counter(office, path_int(request, "n"))
     return render(
         request,
         "rate_tablet.html",
