@@ -26,6 +26,11 @@ from queue_server.store.scripts import Moved, state_conflict
 CALL_ATTEMPTS = 20
 
 
+def _stream_id(eid: str) -> tuple[int, int]:
+    ms, _, seq = eid.partition("-")
+    return int(ms), int(seq or 0)
+
+
 class Placed(NamedTuple):
     """A ticket with its place in line. A tuple: one is made for every ticket issued, and a
     frozen dataclass sets each field through `object.__setattr__`."""
@@ -395,6 +400,20 @@ class QueueService:
     async def board_message(self, slug: str) -> dict[str, Any] | None:
         """`{text, until_ms}` of the message the office's boards show now, or None."""
         return await self.store.messages.current(self.office(slug).slug, self.clock.now_ms())
+
+    async def replayable(self, slug: str, since: str) -> bool:
+        """Whether a client that saw event `since` can be sent exactly what followed it:
+        nothing after it was trimmed (it is not older than the oldest kept event) and it
+        comes from this stream (not newer than the newest)."""
+        first = await self.store.first_event_id(slug)
+        if first is None:
+            return False
+        newest = await self.store.last_event_id(slug)
+        return _stream_id(first) <= _stream_id(since) <= _stream_id(newest)
+
+    async def events_after(self, slug: str, after: str, count: int) -> list[Event]:
+        """Up to `count` of the office's events after the event id `after`, oldest first."""
+        return await self.store.events_after(slug, after, count)
 
     async def events_since(self, slug: str, since_ms: int, limit: int) -> list[Event]:
         """Up to `limit` of the office's events appended from `since_ms` on, oldest first."""

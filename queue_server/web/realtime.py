@@ -78,21 +78,15 @@ async def _catch_up(
     ws: WebSocket, service: QueueService, slug: str, since: str | None, public: bool
 ) -> str:
     """Sends what the client missed, or a snapshot; returns the last id sent."""
-    store = service.store
-    if since is not None and STREAM_ID_RE.match(since):
-        first = await store.first_event_id(slug)
-        newest = await store.last_event_id(slug)
-        # Usable only if nothing after `since` was trimmed (it is not older than the oldest
-        # kept event) and it comes from this stream (not newer than the newest).
-        if first is not None and _id_tuple(first) <= _id_tuple(since) <= _id_tuple(newest):
-            last = since
-            while True:
-                events = await store.events_after(slug, last, BACKLOG_PAGE)
-                for event in events:
-                    await _send(ws, event.to_json(), public)
-                    last = event.id
-                if len(events) < BACKLOG_PAGE:
-                    return last
+    if since is not None and STREAM_ID_RE.match(since) and await service.replayable(slug, since):
+        last = since
+        while True:
+            events = await service.events_after(slug, last, BACKLOG_PAGE)
+            for event in events:
+                await _send(ws, event.to_json(), public)
+                last = event.id
+            if len(events) < BACKLOG_PAGE:
+                return last
     snapshot = await service.snapshot(slug)
     last = str(snapshot["last_event"])
     await _send(ws, {"id": last, "type": "snapshot", "office": slug, "data": snapshot}, public)
