@@ -119,8 +119,7 @@ class PrintService:
         if printer is None:
             known = ", ".join(p.name for p in office.printers) or "-"
             raise NotFound(
-                f"no printer {name!r} in this office; printers: {known}",
-                vi=f"Không có máy in {name!r} tại đơn vị này. Các máy in: {known}.",
+                text_key="error.printer.not_here", params={"name": name, "known": known}
             )
         return office, printer
 
@@ -139,8 +138,7 @@ class PrintService:
         office, printer = self.printer(slug, name)
         if kind not in DOCUMENT_KINDS:
             raise BadRequest(
-                f"'kind' must be one of {', '.join(DOCUMENT_KINDS)}",
-                vi=f"Loại giấy in ('kind') phải là một trong: {', '.join(DOCUMENT_KINDS)}.",
+                text_key="error.print.kind", params={"kinds": ", ".join(DOCUMENT_KINDS)}
             )
         try:
             document_layout(kind, data)
@@ -223,7 +221,7 @@ class PrintService:
         self.printer(slug, name)
         placed = await self.queue.get(ticket_id)
         if placed.ticket.office != slug:
-            raise NotFound(f"no ticket {ticket_id!r}", vi="Không tìm thấy số thứ tự này.")
+            raise NotFound(f"no ticket {ticket_id!r}", text_key="error.ticket.not_found")
         return await self.print_ticket(
             slug, name, placed, requested_by=requested_by, idempotency_key=idem, reprint=True,
             base=base,

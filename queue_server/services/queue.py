@@ -63,7 +63,7 @@ class QueueService:
     def office(self, slug: str) -> Office:
         office = self.offices.get(slug)
         if office is None:
-            raise NotFound(f"no office {slug!r}", vi=f"Không có đơn vị {slug!r}.")
+            raise NotFound(text_key="error.office.not_found", params={"slug": slug})
         return office
 
     @staticmethod
