@@ -71,10 +71,7 @@ class QueueService:
         field = office.field(code)
         if field is None:
             known = ", ".join(f.code for f in office.fields)
-            raise NotFound(
-                f"no field of service {code!r}; known: {known}",
-                vi=f"Không có lĩnh vực {code!r}. Các lĩnh vực: {known}.",
-            )
+            raise NotFound(text_key="error.queue.no_field", params={"code": code, "known": known})
         return field
 
     @staticmethod
@@ -89,8 +86,7 @@ class QueueService:
         if counter is None:
             known = ", ".join(str(c.number) for c in office.counters)
             raise NotFound(
-                f"no counter {number}; counters: {known}",
-                vi=f"Không có quầy số {number}. Các quầy: {known}.",
+                text_key="error.queue.no_counter", params={"number": number, "known": known}
             )
         return counter
 
@@ -118,14 +114,10 @@ class QueueService:
             if office.priority(priority) is None:
                 known = ", ".join(p.code for p in office.priorities if p.code != APPOINTMENT)
                 raise BadRequest(
-                    f"unknown priority {priority!r}; known: {known}",
-                    vi=f"Đối tượng ưu tiên {priority!r} không hợp lệ. Hợp lệ: {known}.",
+                    text_key="error.queue.priority", params={"priority": priority, "known": known}
                 )
             if priority == APPOINTMENT and due_ms is None:
-                raise BadRequest(
-                    "appointment tickets are issued by checking in a booking code",
-                    vi="Số có lịch hẹn chỉ được cấp khi xác nhận mã lịch hẹn.",
-                )
+                raise BadRequest(text_key="error.ticket.appointment")
             klass = "appointment" if priority == APPOINTMENT else "priority"
         now = self.clock.now_ms()
         day = self.day(office, now)
@@ -201,25 +193,22 @@ class QueueService:
                 )
             except Moved:
                 continue  # another counter took it; look again
-        raise Unavailable(
-            "too many counters are calling at once; try again",
-            vi="Nhiều quầy đang gọi cùng lúc, xin thử lại.",
-        )
+        raise Unavailable(text_key="error.queue.calls_collide")
 
     @staticmethod
     def _check_can_call(state: CounterState) -> None:
         if state.status != "open":
             raise Conflict(
                 f"counter {state.number} is {state.status}; open it first",
-                vi=f"Quầy {state.number} chưa mở. Hãy mở quầy trước khi gọi số.",
+                text_key="error.queue.counter_not_open",
+                params={"number": state.number},
                 code="counter_not_open",
             )
         if state.busy:
             raise Conflict(
-                f"counter {state.number} is still serving {state.current_number};"
-                " finish it or mark it as no-show first",
-                vi=f"Quầy {state.number} đang phục vụ số {state.current_number}. Hãy kết thúc"
-                " hoặc đánh dấu vắng mặt trước.",
+                f"counter {state.number} is still serving {state.current_number}",
+                text_key="error.queue.counter_busy",
+                params={"number": state.number, "current": state.current_number},
                 code="counter_busy",
             )
 
@@ -241,7 +230,7 @@ class QueueService:
                 idempotency_key,
             )  # fmt: skip
         except Moved as exc:
-            raise Conflict(str(exc), vi="Số này vừa được quầy khác gọi hoặc chuyển.") from exc
+            raise Conflict(str(exc), text_key="error.queue.moved") from exc
 
     async def step(
         self,
@@ -280,10 +269,7 @@ class QueueService:
         issue order there. To a counter that is closed or paused only with `force` (the
         clerk was told and chose to): the ticket would wait until that counter opens."""
         if field_code is None and counter is None:
-            raise BadRequest(
-                "say where to: a field, a counter or both",
-                vi="Hãy chọn lĩnh vực hoặc quầy để chuyển đến.",
-            )
+            raise BadRequest(text_key="error.queue.transfer_where")
         ticket = await self.store.ticket(ticket_id)
         office = self.office(ticket.office)
         field = self.field(office, field_code) if field_code else self.field(office, ticket.field)
@@ -295,7 +281,7 @@ class QueueService:
         if ticket.status not in ("waiting", "called"):
             raise _state_conflict(ticket, "transfer")
         if ticket.status == "waiting" and lane == ticket.lane and field.code == ticket.field:
-            raise Conflict("the ticket is already there", vi="Số này đã ở đúng lĩnh vực/quầy đó.")
+            raise Conflict(text_key="error.queue.already_there")
         if counter is not None and not force:
             # Read before the move, not in its script: a warning to the clerk, who may
             # still choose the counter; a counter closing at that instant is told to its
@@ -318,14 +304,12 @@ class QueueService:
         status = (await self.counter_state(office, number)).status
         if status == "open":
             return
-        vi_state = "đang đóng" if status == "closed" else "đang tạm dừng"
         en_state = "closed" if status == "closed" else "paused"
         raise Conflict(
             f"counter {number} ({target.name}) is {en_state}: ticket {ticket.number} would wait"
-            f' there until it opens. Choose another counter, or send "force": true to'
-            " transfer it anyway",
-            vi=f"{target.name} {vi_state}: số {ticket.number} sẽ phải chờ đến khi quầy mở lại."
-            ' Hãy chọn quầy khác, hoặc gửi "force": true nếu vẫn chuyển.',
+            " there until it opens",
+            text_key=f"error.queue.transfer_{en_state}",
+            params={"name": target.name, "number": ticket.number},
             code=f"counter_{en_state}",
             details={"counter": number, "name": target.name, "status": status},
         )
