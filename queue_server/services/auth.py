@@ -41,9 +41,7 @@ def clean_full_name(text: str) -> str:
     if len(name) > MAX_FULL_NAME or not all(
         unicodedata.category(ch)[0] in "LM" or ch in " .-'" for ch in name
     ):
-        raise BadRequest(
-            text_key="error.auth.full_name", params={"max_len": MAX_FULL_NAME}
-        )
+        raise BadRequest(text_key="error.auth.full_name", params={"max_len": MAX_FULL_NAME})
     return name
 
 
@@ -59,9 +57,7 @@ def suggest_login(full_name: str) -> str:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise BadRequest(
-            text_key="error.auth.password_short", params={"min_len": MIN_PASSWORD}
-        )
+        raise BadRequest(text_key="error.auth.password_short", params={"min_len": MIN_PASSWORD})
 
 
 def _check_role(actor: Principal, role: str) -> None:

@@ -118,9 +118,7 @@ class PrintService:
         printer = office.printer(name)
         if printer is None:
             known = ", ".join(p.name for p in office.printers) or "-"
-            raise NotFound(
-                text_key="error.printer.not_here", params={"name": name, "known": known}
-            )
+            raise NotFound(text_key="error.printer.not_here", params={"name": name, "known": known})
         return office, printer
 
     async def submit(

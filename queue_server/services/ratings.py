@@ -59,14 +59,10 @@ class RatingService:
         office = self.queue.office(ticket.office)
         n = office.ratings.levels
         if not 1 <= level <= n:
-            raise BadRequest(
-                text_key="error.rating.level_range", params={"n": n}
-            )
+            raise BadRequest(text_key="error.rating.level_range", params={"n": n})
         text = (reason or "").strip()
         if len(text) > MAX_REASON:
-            raise BadRequest(
-                text_key="error.rating.reason_long", params={"max_len": MAX_REASON}
-            )
+            raise BadRequest(text_key="error.rating.reason_long", params={"max_len": MAX_REASON})
         return await self.store.rate(
             ticket, level, text, self.queue.clock.now_ms(), idempotency_key
         )

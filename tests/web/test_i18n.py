@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.errors import BadRequest, ConfigError, NotFound
+from queue_server.errors import BadRequest, ConfigError, Localized, NotFound, Text
 from queue_server.web.i18n import TEXTS, CatalogueError, error_text, load
 from tests.conftest import ROOT
 
@@ -99,6 +99,19 @@ def test_an_error_is_written_in_the_readers_language() -> None:
     first = BadRequest(text_key="error.report.before_first", params={"first": date(2000, 1, 2)})
     assert error_text(first, "vi") == "Báo cáo chỉ tính từ ngày 02/01/2000."
     assert error_text(first, "en") == "reports begin on 2000-01-02"
+    # A name the configuration gives in both languages is written in the reader's.
+    named = NotFound(
+        text_key="error.office.no_field", params={"code": Localized("Hộ tịch", "Civil")}
+    )
+    assert (error_text(named, "vi"), error_text(named, "en")) == (
+        "Không có lĩnh vực 'Hộ tịch'.", "no field of service 'Civil'"
+    )  # fmt: skip
+    # Several texts: sentences in Vietnamese, clauses in English.
+    several = BadRequest(
+        text_key="error.booking.name", more=[Text(text_key="error.value.missing", params={"name": "x"})]
+    )  # fmt: skip
+    assert error_text(several, "vi") == "Vui lòng nhập họ và tên (2-100 ký tự). Thiếu trường 'x'."
+    assert error_text(several, "en") == "enter a name of 2-100 letters; 'x' is missing"
     inline = NotFound("no such thing", vi="Không có.")  # an error with its texts inline
     assert (error_text(inline, "vi"), error_text(inline, "en")) == ("Không có.", "no such thing")
     # A config error's own `key` is the file's, not the catalogue's (the CLI prints it).
