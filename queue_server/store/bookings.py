@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 import redis.asyncio as aredis
 from redis.commands.core import AsyncScript
 
-from queue_server.errors import Conflict, NotFound, SothutuError
+from queue_server.errors import Conflict, Localized, NotFound, SothutuError
 from queue_server.store import keys
 from queue_server.store.scripts import _source
 
@@ -124,13 +124,14 @@ class Booking:
         }
 
 
-_MESSAGES_VI = {
-    "not_found": "Không tìm thấy lịch hẹn với mã này.",
-    "slot_full": "Khung giờ này đã hết chỗ. Vui lòng chọn khung giờ khác.",
-    "phone_limit": "Số điện thoại này đã có đủ số lịch hẹn được phép. Hãy hủy một lịch trước.",
-    "same_slot": "Lịch hẹn đã ở đúng khung giờ này.",
-    "not_later": "Ngày hẹn mới phải sau ngày hẹn hiện tại.",
-    "staff_busy": "Cán bộ này đã có lịch làm việc tại chỗ trùng thời gian.",
+# The catalogue text of a script's refusal, by its code; a code not here keeps the
+# script's own English message.
+_TEXT_KEYS = {
+    "slot_full": "error.booking.slot_full",
+    "phone_limit": "error.booking.phone_limit",
+    "same_slot": "error.booking.same_slot",
+    "not_later": "error.booking.not_later",
+    "staff_busy": "error.booking.staff_busy",
 }
 
 
@@ -160,20 +161,22 @@ def booking_conflict(action: str, status: str, kind: str) -> Conflict:
     """409 `invalid_state` that says the booking's state (or kind) and what the action
     needed."""
     verb_vi, verb_en, needs_kind = BOOKING_ACTIONS.get(action, ("xử lý", action, None))
+    verb = Localized(verb_vi, verb_en)
     if needs_kind is not None and kind != needs_kind:
-        is_vi, is_en = BOOKING_KINDS.get(kind, (kind, kind))
-        need_vi, need_en = BOOKING_KINDS[needs_kind]
         return Conflict(
-            f"cannot {verb_en} this booking: it is {is_en}; only {need_en} can be changed so",
-            vi=f"Không thể {verb_vi} lịch này: đây là {is_vi}. Chỉ {verb_vi} được {need_vi}.",
+            f"cannot {verb_en} a booking of kind {kind}",
+            text_key="error.booking.wrong_kind",
+            params={
+                "verb": verb,
+                "kind": Localized(*BOOKING_KINDS.get(kind, (kind, kind))),
+                "needed": Localized(*BOOKING_KINDS[needs_kind]),
+            },
             code="invalid_state",
         )
-    state_vi, state_en = BOOKING_STATES.get(status, (status, status))
     return Conflict(
-        f"cannot {verb_en} this booking: it is {state_en}; {verb_en} needs a booking that is"
-        " booked (not yet checked in, cancelled or missed)",
-        vi=f"Không thể {verb_vi} lịch hẹn này: lịch hẹn {state_vi}. Chỉ {verb_vi} được lịch"
-        " hẹn đã đặt và chưa đến.",
+        f"cannot {verb_en} a booking that is {status}",
+        text_key="error.booking.wrong_state",
+        params={"verb": verb, "state": Localized(*BOOKING_STATES.get(status, (status, status)))},
         code="invalid_state",
     )
 
@@ -185,21 +188,17 @@ def _error(code: str, result: dict[str, Any]) -> SothutuError:
     if code == "stale":
         return Stale(message)
     if code == "not_found":
-        return NotFound(message, vi=_MESSAGES_VI["not_found"])
+        return NotFound(message, text_key="error.booking.not_found")
     if code == "invalid_state":
         return booking_conflict(
             str(result.get("action", "")), str(result.get("status", "")),
             str(result.get("kind", "")),
         )  # fmt: skip
-    return Conflict(message, vi=_MESSAGES_VI.get(code), code=code)
+    return Conflict(message, text_key=_TEXT_KEYS.get(code), code=code)
 
 
 def _busy() -> Conflict:
-    return Conflict(
-        "too many bookings at the same moment; try again",
-        vi="Đang có nhiều người đặt lịch cùng lúc, xin thử lại.",
-        code="busy",
-    )
+    return Conflict(text_key="error.booking.busy", code="busy")
 
 
 class BookingStore:
@@ -235,7 +234,7 @@ class BookingStore:
     async def get(self, slug: str, code: str) -> Booking:
         h = cast(dict[str, Any], await self.client.hgetall(keys.booking(slug, code)))
         if not h:
-            raise NotFound(f"no booking {code!r}", vi=_MESSAGES_VI["not_found"])
+            raise NotFound(f"no booking {code!r}", text_key="error.booking.not_found")
         return Booking.from_hash(h)
 
     async def many(self, slug: str, codes: list[str]) -> list[Booking]:
