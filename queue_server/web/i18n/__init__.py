@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -108,16 +109,29 @@ def fill(text: Text, lang: str) -> str:
         name: (value.isoformat() if lang == "en" else f"{value:%d/%m/%Y}")
         if isinstance(value, date)
         else (value.en if lang == "en" else value.vi) if isinstance(value, Localized)
+        else fill(value, lang) if isinstance(value, Text)
         else value
         for name, value in text.params.items()
     }  # fmt: skip
     return translate(text.text_key, lang).format_map(values)
 
 
+def say(texts: Sequence[Text], lang: str) -> str:
+    """Several catalogue texts as one: sentences follow each other; English clauses without
+    a full stop are joined by "; "."""
+    out = ""
+    for text in texts:
+        written = fill(text, lang)
+        if out:
+            out += " " if lang == "vi" or out.endswith((".", "!", "?")) else "; "
+        out += written
+    return out
+
+
 def error_text(error: SothutuError, lang: str) -> str:
     """What an error tells its reader: its catalogue texts with their parameters filled in
-    (several are sentences in Vietnamese, clauses joined by "; " in English); an error
+    (`say`); an error
     without a key, the text it carries inline."""
     if error.text_key is None:
         return error.text(lang)
-    return ("; " if lang == "en" else " ").join(fill(t, lang) for t in error.texts)
+    return say(error.texts, lang)
