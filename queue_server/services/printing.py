@@ -35,7 +35,7 @@ from printer import (
     render_document,
 )
 from queue_server.config import Config
-from queue_server.errors import BadRequest, NotFound
+from queue_server.errors import BadRequest, Localized, NotFound, Text
 from queue_server.office import Office, Printer
 from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.clock import Clock
@@ -47,27 +47,27 @@ from queue_server.store.queue import Event
 
 log = logging.getLogger("sothutu.printing")
 # The printer package explains a bad payload in English (the print agent's log); these
-# turn its reasons into Vietnamese for an API answer in Vietnamese.
-_REASONS_VI: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^is required$"), "bắt buộc phải có"),
-    (re.compile(r"^must be a string$"), "phải là chuỗi ký tự"),
-    (re.compile(r"^must be a number$"), "phải là số"),
-    (re.compile(r"^must be a whole number, 0 or more$"), "phải là số nguyên từ 0 trở lên"),
-    (re.compile(r"^must be an ISO 8601 date and time$"), "phải là ngày giờ theo ISO 8601"),
-    (re.compile(r"^must be a list of strings$"), "phải là danh sách chuỗi ký tự"),
-    (re.compile(r"^must be a list of layout blocks$"), "phải là danh sách khối nội dung"),
-    (re.compile(r"^must be true or false$"), "phải là true hoặc false"),
-    (re.compile(r"^must be one of (.+)$"), r"phải là một trong: \1"),
+# name the catalogue text of each of its reasons, for an answer in the reader's language.
+_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^is required$"), "error.print.reason.required"),
+    (re.compile(r"^must be a string$"), "error.print.reason.string"),
+    (re.compile(r"^must be a number$"), "error.print.reason.number"),
+    (re.compile(r"^must be a whole number, 0 or more$"), "error.print.reason.whole"),
+    (re.compile(r"^must be an ISO 8601 date and time$"), "error.print.reason.datetime"),
+    (re.compile(r"^must be a list of strings$"), "error.print.reason.strings"),
+    (re.compile(r"^must be a list of layout blocks$"), "error.print.reason.blocks"),
+    (re.compile(r"^must be true or false$"), "error.print.reason.boolean"),
+    (re.compile(r"^must be one of (?P<choices>.+)$"), "error.print.reason.choice"),
 )  # fmt: skip
 
 
-def reason_vi(reason: str) -> str:
-    """A printer-package reason in Vietnamese; a reason not in the table is not repeated
-    (the field's name still says where to look)."""
-    for pattern, vi in _REASONS_VI:
-        if pattern.match(reason):
-            return pattern.sub(vi, reason)
-    return "không hợp lệ"
+def print_reason(reason: str) -> Text | Localized:
+    """A printer-package reason as a catalogue text; a reason not in the table is said in
+    English as it is and not repeated in Vietnamese (the field's name says where to look)."""
+    for pattern, key in _REASONS:
+        if found := pattern.match(reason):
+            return Text(key, found.groupdict())
+    return Localized("không hợp lệ", reason)
 
 
 # A recorded state (docs/printing.md) as a person sending a job needs it: will it print now?
@@ -143,7 +143,8 @@ class PrintService:
         except InvalidPrintData as exc:
             raise BadRequest(
                 f"cannot print this {kind}: {exc}",
-                vi=f"Không in được: trường '{exc.field}' {reason_vi(exc.reason)}.",
+                text_key="error.print.invalid",
+                params={"field": exc.field, "reason": print_reason(exc.reason)},
             ) from exc
         now = self.clock.now_ms()
         job_id = await self.jobs.enqueue(

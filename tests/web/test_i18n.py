@@ -107,9 +107,8 @@ def test_an_error_is_written_in_the_readers_language() -> None:
         "Không có lĩnh vực 'Hộ tịch'.", "no field of service 'Civil'"
     )  # fmt: skip
     # Several texts: sentences in Vietnamese, clauses in English.
-    several = BadRequest(
-        text_key="error.booking.name", more=[Text(text_key="error.value.missing", params={"name": "x"})]
-    )  # fmt: skip
+    missing_x = Text(text_key="error.value.missing", params={"name": "x"})
+    several = BadRequest(text_key="error.booking.name", more=[missing_x])
     assert error_text(several, "vi") == "Vui lòng nhập họ và tên (2-100 ký tự). Thiếu trường 'x'."
     assert error_text(several, "en") == "enter a name of 2-100 letters; 'x' is missing"
     inline = NotFound("no such thing", vi="Không có.")  # an error with its texts inline
