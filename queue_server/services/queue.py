@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from queue_server.config import Config
-from queue_server.errors import BadRequest, Conflict, NotFound, Unavailable
+from queue_server.errors import BadRequest, Conflict, Localized, NotFound, Text, Unavailable
 from queue_server.office import APPOINTMENT, Counter, Field, Office
 from queue_server.rules.calling import (
     Klass,
@@ -416,26 +416,42 @@ def _last_counter(office: Office, counter: Counter, action: str, extra: dict[str
             left.append((field, int(entry["waiting"])))
     waiting = sum(n for _, n in left)
     own = int(extra.get("own") or 0)
-    verb_vi, verb_en = ("tạm dừng", "pause") if action == "pause" else ("đóng", "close")
-    en: list[str] = []
-    vi: list[str] = []
+    verb_en = "pause" if action == "pause" else "close"
+    en: list[str] = []  # for the log
+    texts: list[Text] = []
     if left:
         people = "1 person is" if waiting == 1 else f"{waiting} people are"
         en.append(
             f"counter {counter.number} is the last one open for"
             f" {', '.join(f.name_en for f, _ in left)}; {people} waiting."
         )
-        vi.append(
-            f"{counter.name} là quầy cuối cùng đang mở cho lĩnh vực"
-            f" {', '.join(f.name_vi for f, _ in left)}; còn {waiting} người đang chờ."
+        fields = Localized(
+            ", ".join(f.name_vi for f, _ in left), ", ".join(f.name_en for f, _ in left)
+        )
+        texts.append(
+            Text(
+                text_key="error.queue.last_open_one",
+                params={"name": counter.name, "fields": fields},
+            )
+            if waiting == 1
+            else Text(
+                text_key="error.queue.last_open",
+                params={"name": counter.name, "fields": fields, "waiting": waiting},
+            )
         )
     if own:
         tickets = "1 ticket sent to it waits" if own == 1 else f"{own} tickets sent to it wait"
         en.append(f"{tickets} for counter {counter.number}.")
-        vi.append(f"Còn {own} người được chuyển đến {counter.name} đang chờ.")
+        texts.append(
+            Text(text_key="error.queue.own_waiting_one", params={"name": counter.name})
+            if own == 1
+            else Text(text_key="error.queue.own_waiting", params={"name": counter.name, "own": own})
+        )
+    texts.append(Text(f"error.queue.force_{verb_en}"))
+    first, *more = texts
     return Conflict(
         " ".join([*en, f'Send "force": true to {verb_en} it anyway.']),
-        vi=" ".join([*vi, f'Gửi "force": true nếu vẫn {verb_vi} quầy.']),
+        text_key=first.text_key, params=first.params, more=more,
         code="last_counter",
         details={
             "counter": counter.number,
