@@ -26,8 +26,10 @@ knows no language, so services name texts without importing web. A keyed error's
 for logs, is its key and parameters unless the raiser gives a fuller one (what a parser
 said). An error that says several things names a text for each (`more=[Text(...)]`, a
 form's problems, a counter's reasons); a value written differently in each language, such
-as a name from the configuration, is a `Localized` parameter. `vi=` inline texts, read by
-`text(lang)`, are left only where no catalogue key fits.
+as a name from the configuration, is a `Localized` parameter. An error without a key (a
+refusal a store script names with a code no catalogue text covers) says its English
+`message` in both languages; `vi=` inline texts, read by `text(lang)`, are not used in the
+server (tests/web/test_i18n.py refuses them).
 """
 
 from __future__ import annotations
