@@ -31,7 +31,7 @@ from queue_server.services.walk_ins import closed_conflict
 from queue_server.store.bookings import Booking as Booking  # handed on to web
 from queue_server.store.bookings import BookingStore, CodeTaken, booking_conflict
 from queue_server.store.records import Ticket
-from queue_server.store.scripts import TICKET_STATES
+from queue_server.store.scripts import ticket_state
 
 # No 0/O, 1/I: a code is read aloud and typed on a kiosk keypad. 32**8 = 2**40 codes.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -413,7 +413,7 @@ class AppointmentService:
                 text_key="error.booking.result_state",
                 params={
                     "number": ticket.number,
-                    "state": Localized(*TICKET_STATES.get(ticket.status, (ticket.status,) * 2)),
+                    "state": ticket_state(ticket.status),
                 },
                 code="invalid_state",
             )

@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 import redis.asyncio as aredis
 from redis.commands.core import AsyncScript
 
-from queue_server.errors import Conflict, Localized, NotFound, SothutuError
+from queue_server.errors import Conflict, Localized, NotFound, SothutuError, Text
 from queue_server.store import keys
 from queue_server.store.scripts import _source
 
@@ -135,48 +135,47 @@ _TEXT_KEYS = {
 }
 
 
-# A booking's state and kind as a clerk or citizen reads them, and what each action needs
-# (vi, en).
-BOOKING_STATES = {
-    "booked": ("đã đặt, chưa đến", "booked"),
-    "checked_in": ("đã xác nhận và lấy số", "checked in"),
-    "cancelled": ("đã bị hủy", "cancelled"),
-    "no_show": ("đã quá giờ mà công dân không đến", "missed"),
+# A booking's state and kind as a clerk or citizen reads them (`error.booking.is.<state>`,
+# `error.booking.kind.<kind>`), and each action's words (`error.booking.verb.<action>`) and
+# the kind it needs (None: any).
+BOOKING_STATES = ("booked", "checked_in", "cancelled", "no_show")
+BOOKING_KINDS = ("visit", "result", "onsite")
+BOOKING_ACTIONS: dict[str, str | None] = {
+    "cancel": "visit",
+    "cancel_onsite": "onsite",
+    "check_in": None,
+    "reschedule": "visit",
+    "postpone": "result",
 }
-BOOKING_KINDS = {
-    "visit": ("lịch hẹn đến làm thủ tục", "a visit"),
-    "result": ("lịch hẹn trả kết quả", "a result pickup"),
-    "onsite": ("lịch làm việc tại địa chỉ của công dân", "a visit at an address"),
-}
-BOOKING_ACTIONS: dict[str, tuple[str, str, str | None]] = {
-    "cancel": ("hủy", "cancel", "visit"),
-    "cancel_onsite": ("hủy", "cancel", "onsite"),
-    "check_in": ("xác nhận", "check in", None),
-    "reschedule": ("đổi giờ", "move", "visit"),
-    "postpone": ("hẹn lại ngày trả", "postpone", "result"),
-}
+
+
+def _word(group: str, value: str, known: tuple[str, ...]) -> Text | str:
+    return Text(f"error.booking.{group}.{value}") if value in known else value
 
 
 def booking_conflict(action: str, status: str, kind: str) -> Conflict:
     """409 `invalid_state` that says the booking's state (or kind) and what the action
     needed."""
-    verb_vi, verb_en, needs_kind = BOOKING_ACTIONS.get(action, ("xử lý", action, None))
-    verb = Localized(verb_vi, verb_en)
+    needs_kind = BOOKING_ACTIONS.get(action)
+    verb = (
+        Text(f"error.booking.verb.{action}") if action in BOOKING_ACTIONS
+        else Localized("xử lý", action)
+    )  # fmt: skip
     if needs_kind is not None and kind != needs_kind:
         return Conflict(
-            f"cannot {verb_en} a booking of kind {kind}",
+            f"cannot {action} a booking of kind {kind}",
             text_key="error.booking.wrong_kind",
             params={
                 "verb": verb,
-                "kind": Localized(*BOOKING_KINDS.get(kind, (kind, kind))),
-                "needed": Localized(*BOOKING_KINDS[needs_kind]),
+                "kind": _word("kind", kind, BOOKING_KINDS),
+                "needed": _word("kind", needs_kind, BOOKING_KINDS),
             },
             code="invalid_state",
         )
     return Conflict(
-        f"cannot {verb_en} a booking that is {status}",
+        f"cannot {action} a booking that is {status}",
         text_key="error.booking.wrong_state",
-        params={"verb": verb, "state": Localized(*BOOKING_STATES.get(status, (status, status)))},
+        params={"verb": verb, "state": _word("is", status, BOOKING_STATES)},
         code="invalid_state",
     )
 

@@ -13,7 +13,14 @@ import redis.asyncio as aredis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from queue_server.errors import Conflict, Localized, NotFound, RangeExhausted, SothutuError
+from queue_server.errors import (
+    Conflict,
+    Localized,
+    NotFound,
+    RangeExhausted,
+    SothutuError,
+    Text,
+)
 from queue_server.store.multiplex import MultiplexedRedis
 
 NAMES = ("issue", "call", "step", "requeue", "counter", "rollover", "open_sets")
@@ -140,49 +147,36 @@ _TEXT_KEYS = {
 }
 
 
-# A ticket's state as a clerk reads it, and what each action needs (vi, en).
-TICKET_STATES = {
-    "waiting": ("đang chờ gọi", "waiting"),
-    "called": ("đã được gọi", "called"),
-    "serving": ("đang được phục vụ", "being served"),
-    "done": ("đã phục vụ xong", "done"),
-    "no_show": ("đã bị đánh dấu vắng mặt", "marked absent"),
-    "cancelled": ("đã bị hủy", "cancelled"),
-}
-TICKET_ACTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "call": ("gọi", "call", ("waiting",)),
-    "recall": ("gọi lại", "recall", ("called",)),
-    "start": ("bắt đầu phục vụ", "start serving", ("called",)),
-    "finish": ("kết thúc", "finish", ("called", "serving")),
-    "no_show": ("đánh dấu vắng mặt", "mark absent", ("called",)),
-    "cancel": ("hủy", "cancel", ("waiting",)),
-    "transfer": ("chuyển", "transfer", ("waiting", "called")),
-}
+# The ticket states and actions that have words in the catalogue: `error.ticket.is.<state>`
+# (a state as a clerk reads it), `error.ticket.verb.<action>` and `error.ticket.needs.<action>`
+# (the states the action needs).
+TICKET_STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
+TICKET_ACTIONS = ("call", "recall", "start", "finish", "no_show", "cancel", "transfer")
+
+
+def ticket_state(status: str) -> Text | str:
+    """A ticket's state in words; a state without words as it is."""
+    return Text(f"error.ticket.is.{status}") if status in TICKET_STATES else status
 
 
 def state_conflict(
     number: str, status: str, action: str, counter: str | None = None, moved: bool = False
 ) -> Conflict:
     """409 `invalid_state` that says the ticket's state and what the action needed."""
-    verb_vi, verb_en, needs = TICKET_ACTIONS.get(action, ("xử lý", action, ()))
-    params: dict[str, object] = {"verb": Localized(verb_vi, verb_en), "number": number}
+    known = action in TICKET_ACTIONS
+    verb = Text(f"error.ticket.verb.{action}") if known else Localized("xử lý", action)
+    params: dict[str, object] = {"verb": verb, "number": number}
     if counter:
         key, params["counter"] = "error.ticket.state_counter", counter
     elif moved:
         key = "error.ticket.state_moved"
     else:
-        params["state"] = Localized(*TICKET_STATES.get(status, (status, status)))
+        params["state"] = ticket_state(status)
         key = "error.ticket.state"
-        if needs:
-            key, params["needs"] = (
-                "error.ticket.state_needs",
-                Localized(
-                    " hoặc ".join(f"“{TICKET_STATES[s][0]}”" for s in needs),
-                    " or ".join(TICKET_STATES[s][1] for s in needs),
-                ),
-            )
+        if known:
+            key, params["needs"] = "error.ticket.state_needs", Text(f"error.ticket.needs.{action}")
     return Conflict(
-        f"cannot {verb_en} ticket {number} ({status})",
+        f"cannot {action} ticket {number} ({status})",
         text_key=key,
         params=params,
         code="invalid_state",
