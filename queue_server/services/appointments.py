@@ -386,7 +386,7 @@ class AppointmentService:
             return
         where = (
             Localized(counter.name, f"counter {counter.number}") if counter
-            else Localized("quầy", "the counter")
+            else Text(text_key="error.booking.where_counter")
         )  # fmt: skip
         raise BadRequest(
             f"procedure {procedure.code} is not of ticket {ticket.number}'s field {field.code}",
