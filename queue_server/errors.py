@@ -24,19 +24,39 @@ vi.toml and en.toml) with the values of its {placeholders}:
 The web layer writes it in the reader's language (`web.i18n.error_text`); the error itself
 knows no language, so services name texts without importing web. A keyed error's `message`,
 for logs, is its key and parameters unless the raiser gives a fuller one (what a parser
-said). The errors of services and store carry their English message and `vi=` Vietnamese
-inline instead, which `text(lang)` reads.
+said). An error that says several things names a text for each (`more=[Text(...)]`, a
+form's problems, a counter's reasons); a value written differently in each language, such
+as a name from the configuration, is a `Localized` parameter. An error without a key (a
+refusal a store script names with a code no catalogue text covers) says its English
+`message` in both languages; `vi=` inline texts, read by `text(lang)`, are not used in the
+server (tests/web/test_i18n.py refuses them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+
+class Localized(NamedTuple):
+    """A parameter written differently in each language: a name the configuration gives in
+    both (`name_vi`, `name_en`)."""
+
+    vi: str
+    en: str
+
+
+class Text(NamedTuple):
+    """A catalogue key and the values of its placeholders."""
+
+    text_key: str
+    params: Mapping[str, object] = {}
 
 
 class SothutuError(Exception):
     """`text_key` and `params`: the catalogue text the reader gets and the values of its
-    placeholders (a `date` is written the reader's way); `details`: plain data a client acts
+    placeholders (a `date` is written the reader's way, a `Localized` in the reader's
+    language); `more`: further texts the reader gets after it; `details`: plain data a client acts
     on (answered as `error.details`), e.g. the counter and its state; `extra`: what a store
     script said besides its message, for the service that turns the refusal into one a
     person can act on (not answered)."""
@@ -46,11 +66,13 @@ class SothutuError(Exception):
 
     def __init__(
         self, message: str | None = None, *, text_key: str | None = None,
-        params: Mapping[str, object] | None = None, vi: str | None = None,
-        code: str | None = None, details: dict[str, Any] | None = None,
+        params: Mapping[str, object] | None = None, more: Sequence[Text] = (),
+        vi: str | None = None, code: str | None = None, details: dict[str, Any] | None = None,
     ) -> None:  # fmt: skip
         self.text_key = text_key
         self.params: dict[str, object] = dict(params or {})
+        # What the reader is told, in order: the key's text, then each of `more`.
+        self.texts: list[Text] = [Text(text_key, self.params), *more] if text_key else []
         if message is None:
             if text_key is None:
                 raise TypeError("an error needs a catalogue key or a message")

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from queue_server.config import Config
-from queue_server.errors import BadRequest, Conflict, NotFound, TooManyRequests
+from queue_server.errors import BadRequest, Conflict, Localized, NotFound, Text, TooManyRequests
 from queue_server.office import APPOINTMENT, Field, Office, Procedure
 from queue_server.rules.calendar import add_working_days, hours_on, working_days_after
 from queue_server.rules.slots import (
@@ -31,7 +31,7 @@ from queue_server.services.walk_ins import closed_conflict
 from queue_server.store.bookings import Booking as Booking  # handed on to web
 from queue_server.store.bookings import BookingStore, CodeTaken, booking_conflict
 from queue_server.store.records import Ticket
-from queue_server.store.scripts import TICKET_STATES
+from queue_server.store.scripts import ticket_state
 
 # No 0/O, 1/I: a code is read aloud and typed on a kiosk keypad. 32**8 = 2**40 codes.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -39,10 +39,7 @@ CODE_LENGTH = 8
 # Mobile (10 digits) or landline (02x, 11 digits), as written in Vietnam.
 PHONE_RE = re.compile(r"^0(?:[35789]\d{8}|2\d{9})$")
 CCCD_RE = re.compile(r"^\d{12}$")
-BAD_PHONE = (
-    "Số điện thoại không hợp lệ (10 chữ số, ví dụ 0912345678).",
-    "enter a Vietnamese mobile number of 10 digits, e.g. 0912345678",
-)
+BAD_PHONE = Text(text_key="error.booking.phone")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
 
@@ -66,14 +63,15 @@ def normalise_phone(raw: str) -> str:
 
 
 class InvalidInput(BadRequest):
-    """Form input a citizen must correct; `fields` maps a form field to its problem."""
+    """Form input a citizen must correct; `fields` maps a form field to its problem, each
+    told in turn (a form shows each next to its field)."""
 
     code = "invalid_input"
 
-    def __init__(self, fields: dict[str, tuple[str, str]]) -> None:
-        en = "; ".join(f"{k}: {v[1]}" for k, v in fields.items())
-        vi = " ".join(v[0] for v in fields.values())
-        super().__init__(en, vi=vi)
+    def __init__(self, fields: dict[str, Text]) -> None:
+        first, *more = fields.values()
+        log = "; ".join(f"{k}: {v.text_key}" for k, v in fields.items())
+        super().__init__(log, text_key=first.text_key, params=first.params, more=more)
         self.fields = fields
 
 
@@ -94,19 +92,19 @@ class Citizen:
 
 
 def validate_citizen(name: str, phone: str, cccd: str = "", email: str = "") -> Citizen:
-    errors: dict[str, tuple[str, str]] = {}
+    errors: dict[str, Text] = {}
     name = " ".join(name.split())
     if not 2 <= len(name) <= 100:
-        errors["name"] = ("Vui lòng nhập họ và tên (2-100 ký tự).", "enter a name of 2-100 letters")
+        errors["name"] = Text(text_key="error.booking.name")
     phone = normalise_phone(phone)
     if not PHONE_RE.match(phone):
         errors["phone"] = BAD_PHONE
     cccd = cccd.strip()
     if cccd and not CCCD_RE.match(cccd):
-        errors["cccd"] = ("Số CCCD gồm 12 chữ số.", "a citizen ID number has 12 digits")
+        errors["cccd"] = Text(text_key="error.booking.cccd")
     email = email.strip()
     if email and not EMAIL_RE.match(email):
-        errors["email"] = ("Địa chỉ e-mail không hợp lệ.", "not a valid e-mail address")
+        errors["email"] = Text(text_key="error.booking.email")
     if errors:
         raise InvalidInput(errors)
     return Citizen(name, phone, cccd, email)
@@ -174,9 +172,9 @@ class AppointmentService:
             if free.slot.start == start:
                 return free
         raise Conflict(
-            f"{start:%H:%M %d/%m/%Y} is not a free slot of {field.code}; choose another",
-            vi=f"Khung giờ {start:%H:%M} ngày {start:%d/%m/%Y} không còn trống hoặc không"
-            " nhận đặt lịch. Vui lòng chọn khung giờ khác.",
+            f"{start:%H:%M %d/%m/%Y} is not a free slot of {field.code}",
+            text_key="error.booking.slot_unavailable",
+            params={"time": f"{start:%H:%M}", "day": start.date()},
             code="slot_unavailable",
         )
 
@@ -188,25 +186,18 @@ class AppointmentService:
             for p in f.procedures:
                 if p.code == code:
                     return f, p
-        raise NotFound(f"no procedure {code!r}", vi=f"Không có thủ tục {code!r}.")
+        raise NotFound(text_key="error.office.no_procedure", params={"code": code})
 
     async def limit(self, office: Office, ip: str, phone: str | None) -> None:
         """429 when one client or one phone books abusively often."""
         a = office.appointments
         now = self.clock.now_ms()
         if await self.store.hit(office.slug, "ip", ip, 3600, now) > a.bookings_per_ip_per_hour:
-            raise TooManyRequests(
-                "too many booking requests from this address; try again in an hour",
-                vi="Quá nhiều yêu cầu đặt lịch từ thiết bị này. Vui lòng thử lại sau một giờ.",
-            )
+            raise TooManyRequests(text_key="error.booking.too_many_ip")
         if phone is not None:
             n = await self.store.hit(office.slug, "phone", phone, 86400, now)
             if n > a.bookings_per_phone_per_day:
-                raise TooManyRequests(
-                    "too many booking requests for this phone today; try again tomorrow",
-                    vi="Số điện thoại này đã đặt lịch quá nhiều lần hôm nay. Vui lòng thử lại"
-                    " vào ngày mai.",
-                )
+                raise TooManyRequests(text_key="error.booking.too_many_phone")
 
     async def book(
         self, slug: str, field_code: str, procedure_code: str, start: datetime,
@@ -215,8 +206,7 @@ class AppointmentService:
         office = self.queue.office(slug)
         field = self.queue.field(office, field_code)
         if procedure_code and procedure_code not in {p.code for p in field.procedures}:
-            raise InvalidInput({"procedure": ("Thủ tục không thuộc lĩnh vực đã chọn.",
-                                              "the procedure is not of this field")})  # fmt: skip
+            raise InvalidInput({"procedure": Text(text_key="error.booking.procedure_field")})
         free = await self._slot(office, field, start)
         for _ in range(5):
             code = new_code()
@@ -237,17 +227,15 @@ class AppointmentService:
             except Exception:
                 await self.store.release_code(code)
                 raise
-        raise Conflict("could not draw a free booking code; try again",
-                       vi="Không tạo được mã lịch hẹn, xin thử lại.")  # fmt: skip
+        raise Conflict(text_key="error.booking.no_code")
 
     async def find(self, code: str, slug: str | None = None) -> Booking:
         code = normalise_code(code)
         if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
-            raise NotFound(f"no booking {code!r}", vi="Mã lịch hẹn không đúng. Vui lòng kiểm tra"
-                           " lại (8 ký tự, không có số 0, số 1, chữ O, chữ I).")  # fmt: skip
+            raise NotFound(f"no booking {code!r}", text_key="error.booking.code_form")
         office_slug = await self.store.office_of(code)
         if office_slug is None or (slug is not None and office_slug != slug):
-            raise NotFound(f"no booking {code!r}", vi="Không tìm thấy lịch hẹn với mã này.")
+            raise NotFound(f"no booking {code!r}", text_key="error.booking.not_found")
         return await self.store.get(office_slug, code)
 
     async def cancel(self, slug: str, code: str, by: str = "citizen",
@@ -281,17 +269,14 @@ class AppointmentService:
         another visit of the same person, and a time outside the office's hours."""
         office = self.queue.office(slug)
         field = self.queue.field(office, field_code)
-        problems: dict[str, tuple[str, str]] = {}
+        problems: dict[str, Text] = {}
         address = " ".join(address.split())
         if not 5 <= len(address) <= 200:
-            problems["address"] = ("Vui lòng nhập địa chỉ (5-200 ký tự).",
-                                   "enter an address of 5-200 characters")  # fmt: skip
+            problems["address"] = Text(text_key="error.booking.address")
         if not 15 <= minutes <= 480:
-            problems["minutes"] = ("Thời lượng từ 15 đến 480 phút.",
-                                   "the duration must be 15-480 minutes")  # fmt: skip
+            problems["minutes"] = Text(text_key="error.booking.minutes")
         if procedure_code and procedure_code not in {p.code for p in field.procedures}:
-            problems["procedure"] = ("Thủ tục không thuộc lĩnh vực đã chọn.",
-                                     "the procedure is not of this field")  # fmt: skip
+            problems["procedure"] = Text(text_key="error.booking.procedure_field")
         if problems:
             raise InvalidInput(problems)
         end = start + timedelta(minutes=minutes)
@@ -303,9 +288,8 @@ class AppointmentService:
             or end.time() > sessions[-1].end
         ):
             raise Conflict(
-                f"{start:%H:%M}-{end:%H:%M} {start:%d/%m/%Y} is outside the office's hours",
-                vi=f"Thời gian {start:%H:%M}-{end:%H:%M} ngày {start:%d/%m/%Y} nằm ngoài giờ"
-                " làm việc.",
+                text_key="error.booking.outside_hours",
+                params={"start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "day": start.date()},
                 code="outside_hours",
             )
         for _ in range(5):
@@ -328,8 +312,7 @@ class AppointmentService:
             if made.code != code:
                 await self.store.release_code(code)
             return made
-        raise Conflict("could not draw a free booking code; try again",
-                       vi="Không tạo được mã lịch hẹn, xin thử lại.")  # fmt: skip
+        raise Conflict(text_key="error.booking.no_code")
 
     async def plan(self, slug: str, day: date) -> list[Booking]:
         """The day's appointments of every kind, in time order (cancelled ones left out)."""
@@ -350,15 +333,11 @@ class AppointmentService:
         if b.status == "checked_in":
             return CheckIn("ok", b, await self.queue.get(b.ticket), again=True)
         if b.kind == "onsite":
-            raise Conflict(
-                "a visit at an address is not checked in at the kiosk",
-                vi="Lịch làm việc tại địa chỉ của công dân không cần lấy số tại máy.",
-                code="onsite",
-            )
+            raise Conflict(text_key="error.booking.onsite_check_in", code="onsite")
         if b.status != "booked":
             raise Conflict(
                 f"booking {b.code} is {b.status}",
-                vi="Lịch hẹn này đã bị hủy hoặc đã quá hạn. Vui lòng lấy số thường.",
+                text_key="error.booking.not_booked",
                 code="booking_" + b.status,
             )
         now = self.local_now(office)
@@ -405,15 +384,20 @@ class AppointmentService:
         counter = office.counter(ticket.counter) if ticket.counter is not None else None
         if field.code == ticket.field or (counter is not None and field.code in counter.fields):
             return
-        where_en = f"counter {counter.number}" if counter else "the counter"
-        where_vi = counter.name if counter else "quầy"
+        where = (
+            Localized(counter.name, f"counter {counter.number}") if counter
+            else Text(text_key="error.booking.where_counter")
+        )  # fmt: skip
         raise BadRequest(
-            f"procedure {procedure.code} ({procedure.name_en}) is of the field {field.name_en}"
-            f" ({field.code}), which is not the field of ticket {ticket.number} and is not"
-            f" served at {where_en}",
-            vi=f"Thủ tục {procedure.code} “{procedure.name_vi}” thuộc lĩnh vực {field.name_vi},"
-            f" không phải lĩnh vực của số {ticket.number} và {where_vi} không phục vụ lĩnh vực"
-            " này.",
+            f"procedure {procedure.code} is not of ticket {ticket.number}'s field {field.code}",
+            text_key="error.booking.wrong_procedure",
+            params={
+                "code": procedure.code,
+                "procedure": Localized(f"“{procedure.name_vi}”", f"({procedure.name_en})"),
+                "field": Localized(field.name_vi, f"{field.name_en} ({field.code})"),
+                "number": ticket.number,
+                "where": where,
+            },
             code="wrong_procedure",
         )
 
@@ -425,12 +409,12 @@ class AppointmentService:
         placed = await self.queue.get(ticket_id)
         ticket = placed.ticket
         if ticket.status not in ("serving", "done"):
-            state_vi, state_en = TICKET_STATES.get(ticket.status, (ticket.status,) * 2)
             raise Conflict(
-                f"ticket {ticket.number} is {state_en}; record a result for a ticket"
-                " being served or done",
-                vi=f"Số {ticket.number} {state_vi}: chỉ hẹn trả kết quả được cho số đang được"
-                " phục vụ hoặc đã phục vụ xong.",
+                text_key="error.booking.result_state",
+                params={
+                    "number": ticket.number,
+                    "state": ticket_state(ticket.status),
+                },
                 code="invalid_state",
             )
         phone = normalise_phone(phone) if phone.strip() else ""
@@ -463,17 +447,13 @@ class AppointmentService:
                 # A replayed request answers the first code; the new one is not used.
                 await self.store.release_code(code)
             return made
-        raise Conflict("could not draw a free booking code; try again",
-                       vi="Không tạo được mã hẹn, xin thử lại.")  # fmt: skip
+        raise Conflict(text_key="error.booking.no_pickup_code")
 
     async def find_pickup(self, code: str, slug: str | None = None) -> Booking:
         """A result pickup (hẹn trả kết quả) by its dossier code, of any state."""
         b = await self.find(code, slug)
         if b.kind != "result":
-            raise NotFound(
-                f"{b.code} is an appointment, not a result pickup",
-                vi=f"Mã {b.code} là lịch hẹn nộp hồ sơ, không phải phiếu hẹn trả kết quả.",
-            )
+            raise NotFound(text_key="error.booking.not_pickup", params={"code": b.code})
         return b
 
     def postponed_day(self, b: Booking, working_days: int) -> date:
@@ -496,26 +476,18 @@ class AppointmentService:
         office = self.queue.office(b.office)
         if b.status != "booked":
             raise Conflict(
-                f"pickup {b.code} is {b.status}; only a result not yet collected can be postponed",
-                vi=f"Hồ sơ {b.code} không còn chờ trả kết quả (trạng thái: {b.status}), không"
-                " hẹn lại được.",
+                text_key="error.booking.postpone_state",
+                params={"code": b.code, "status": b.status},
                 code="invalid_state",
             )
         if not reason.strip():
-            raise InvalidInput({"reason": ("Vui lòng ghi lý do chậm trả kết quả.",
-                                           "give the reason for the delay")})  # fmt: skip
+            raise InvalidInput({"reason": Text(text_key="error.booking.delay_reason")})
         if new_day is None:
             if working_days is None or not 1 <= working_days <= 60:
-                raise InvalidInput({"working_days": (
-                    "Số ngày làm việc hoãn thêm phải từ 1 đến 60.",
-                    "postpone by 1-60 working days, or give the new date",
-                )})  # fmt: skip
+                raise InvalidInput({"working_days": Text(text_key="error.booking.postpone_by")})
             new_day = self.postponed_day(b, working_days)
         if not hours_on(office.calendar, new_day):
-            raise BadRequest(
-                f"{new_day:%d/%m/%Y} is not a working day of the office",
-                vi=f"Ngày {new_day:%d/%m/%Y} không phải ngày làm việc.",
-            )
+            raise BadRequest(text_key="error.booking.not_working_day", params={"day": new_day})
         start_ms, end_ms = self._day_bounds(office, new_day)
         return await self.store.postpone_result(
             b, now_ms=self.clock.now_ms(), start_ms=start_ms, end_ms=end_ms,

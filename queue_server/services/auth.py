@@ -29,7 +29,7 @@ def _check_name(name: str) -> None:
     if not NAME_RE.match(name):
         raise BadRequest(
             f"name {name!r} must be 1-64 letters, digits, '.', '_' or '-'",
-            vi="Tên chỉ gồm chữ cái không dấu, chữ số, dấu chấm, gạch dưới hoặc gạch ngang.",
+            text_key="error.auth.name",
         )
 
 
@@ -41,11 +41,7 @@ def clean_full_name(text: str) -> str:
     if len(name) > MAX_FULL_NAME or not all(
         unicodedata.category(ch)[0] in "LM" or ch in " .-'" for ch in name
     ):
-        raise BadRequest(
-            f"a full name has at most {MAX_FULL_NAME} letters, spaces, '.', '-' or apostrophes",
-            vi=f"Họ và tên gồm tối đa {MAX_FULL_NAME} chữ cái (có dấu), khoảng trắng, dấu"
-            " chấm, gạch ngang hoặc nháy đơn.",
-        )
+        raise BadRequest(text_key="error.auth.full_name", params={"max_len": MAX_FULL_NAME})
     return name
 
 
@@ -61,19 +57,16 @@ def suggest_login(full_name: str) -> str:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise BadRequest(
-            f"the password needs at least {MIN_PASSWORD} characters",
-            vi=f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.",
-        )
+        raise BadRequest(text_key="error.auth.password_short", params={"min_len": MIN_PASSWORD})
 
 
 def _check_role(actor: Principal, role: str) -> None:
     if role not in ROLES:
-        raise BadRequest(f"role must be one of {', '.join(ROLES)}", vi="Vai trò không hợp lệ.")
+        raise BadRequest(text_key="error.auth.role", params={"roles": ", ".join(ROLES)})
     if RANK[role] > RANK.get(actor.role, 0):
         raise Forbidden(
             f"a {actor.role} cannot give the {role} role",
-            vi="Bạn không thể cấp vai trò cao hơn vai trò của mình.",
+            text_key="error.auth.role_above_own",
         )
 
 
@@ -89,7 +82,7 @@ class AuthService:
         _check_role(actor, role)
         _check_name(name)
         if await self.accounts.user(name) is not None:
-            raise Conflict(f"user {name!r} exists", vi=f"Tên đăng nhập {name!r} đã có người dùng.")
+            raise Conflict(text_key="error.auth.user_exists", params={"name": name})
         await self.add_user(name, role, password, full_name)
 
     async def add_user(
@@ -98,7 +91,7 @@ class AuthService:
         """Adds or updates a user; `full_name` None keeps the one an existing user has."""
         _check_name(name)
         if role not in ROLES:
-            raise BadRequest(f"role must be one of {', '.join(ROLES)}", vi="Vai trò không hợp lệ.")
+            raise BadRequest(text_key="error.auth.role", params={"roles": ", ".join(ROLES)})
         _check_password(password)
         cleaned = None if full_name is None else clean_full_name(full_name)
         hashed = await asyncio.to_thread(_hasher.hash, password)
@@ -120,7 +113,7 @@ class AuthService:
         except (VerificationError, InvalidHashError):
             user = None
         if user is None:
-            raise Unauthorized("wrong user name or password", vi="Sai tên đăng nhập hoặc mật khẩu.")
+            raise Unauthorized(text_key="error.auth.wrong_login")
         principal = Principal("user", name, user["role"])
         return await self.accounts.issue_token(principal, USER_TOKEN_TTL_S), principal
 
@@ -151,9 +144,7 @@ class AuthService:
         user = await self._managed_user(actor, name)
         _check_role(actor, role)
         if name == actor.name:
-            raise BadRequest(
-                "you cannot change your own role", vi="Không thể tự đổi vai trò của chính mình."
-            )
+            raise BadRequest(text_key="error.auth.own_role")
         if user["role"] != role:
             await self.accounts.set_user(name, role=role)
 
@@ -183,20 +174,15 @@ class AuthService:
     async def remove_user(self, actor: Principal, name: str) -> None:
         await self._managed_user(actor, name)
         if name == actor.name:
-            raise BadRequest(
-                "you cannot remove yourself", vi="Không thể tự xóa tài khoản của mình."
-            )
+            raise BadRequest(text_key="error.auth.remove_self")
         await self.accounts.delete_user(name)
 
     async def _managed_user(self, actor: Principal, name: str) -> dict[str, str]:
         user = await self.accounts.user(name) if NAME_RE.match(name) else None
         if user is None:
-            raise NotFound(f"no user {name!r}", vi=f"Không có tài khoản {name!r}.")
+            raise NotFound(text_key="error.auth.no_user", params={"name": name})
         if RANK.get(user["role"], 0) > RANK.get(actor.role, 0):
-            raise Forbidden(
-                "only an admin may change an admin",
-                vi="Chỉ quản trị hệ thống mới sửa được tài khoản này.",
-            )
+            raise Forbidden(text_key="error.auth.admin_only")
         return user
 
     async def devices(self, office: str) -> list[dict[str, str]]:
@@ -211,11 +197,9 @@ class AuthService:
 def require_role(principal: Principal | None, role: str) -> Principal:
     """The principal, if it is a user with at least `role`."""
     if principal is None:
-        raise Unauthorized("log in first", vi="Vui lòng đăng nhập.")
+        raise Unauthorized(text_key="error.auth.log_in")
     if principal.kind != "user" or RANK.get(principal.role, 0) < RANK[role]:
-        raise Forbidden(
-            f"this needs the {role} role", vi="Tài khoản này không có quyền thực hiện thao tác."
-        )
+        raise Forbidden(f"this needs the {role} role", text_key="error.auth.role_needed")
     return principal
 
 
@@ -227,5 +211,5 @@ def require_device_or_role(
     if principal is not None and principal.kind == "device":
         if principal.role in kinds and principal.office in (None, office):
             return principal
-        raise Forbidden("this device may not do that", vi="Thiết bị này không có quyền.")
+        raise Forbidden(text_key="error.auth.device")
     return require_role(principal, role)

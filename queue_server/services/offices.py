@@ -61,9 +61,9 @@ class OfficeRegistry:
     async def save_table(self, slug: str, table: Mapping[str, Any], by: str) -> Office:
         """Validate and save a new table for an office; nothing is saved if it is invalid."""
         if slug not in self._offices:
-            raise NotFound(f"no office {slug!r}", vi=f"Không có đơn vị {slug!r}.")
+            raise NotFound(text_key="error.office.not_found", params={"slug": slug})
         if table.get("slug") != slug:
-            raise BadRequest("the office's slug cannot change", vi="Không được đổi mã đơn vị.")
+            raise BadRequest(text_key="error.office.slug_fixed")
         try:
             office = parse_office(table, "office")
             # The stored form must survive TOML (export) as well as JSON (Redis).
@@ -72,8 +72,8 @@ class OfficeRegistry:
             # The key (``office.fields[1].prefix``) says which value, and so which input of
             # the console's form, is wrong.
             raise BadRequest(
-                f"{exc.key}: {exc.reason}",
-                vi=f"{exc.key}: {exc.reason}",
+                text_key="error.office.invalid",
+                params={"key": exc.key, "reason": exc.reason},
                 details={"key": exc.key, "reason": exc.reason},
             ) from exc
         except (TypeError, ValueError) as exc:

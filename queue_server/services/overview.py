@@ -7,16 +7,17 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from queue_server.errors import Text
 from queue_server.office import Field, Office
 from queue_server.rules.calling import Waiting, calling_order
 from queue_server.rules.waiting import average_service_s, estimated_wait_s
 from queue_server.services.queue import QueueService
-from queue_server.services.walk_ins import FIELD_CLOSED, walk_in_state
+from queue_server.services.walk_ins import FIELD_CLOSED, Say, walk_in_state
 
 NO_OPEN_COUNTER = "no_open_counter"
 WALK_IN_CLOSED = "walk_in_closed"
 _REASONS = {
-    NO_OPEN_COUNTER: ("Chưa có quầy mở", "No counter is open"),
+    NO_OPEN_COUNTER: Text(text_key="walk_in.no_open_counter"),
     WALK_IN_CLOSED: FIELD_CLOSED,
 }
 # Sorts after every real ticket of its class, as a ticket issued now would.
@@ -43,7 +44,7 @@ class FieldLoad:
             return WALK_IN_CLOSED
         return None if self.open_counters > 0 else NO_OPEN_COUNTER
 
-    def to_json(self, lang: str = "vi") -> dict[str, Any]:
+    def to_json(self, say: Say) -> dict[str, Any]:
         reason = self.reason
         return {
             "code": self.field.code,
@@ -55,7 +56,7 @@ class FieldLoad:
             "open_counters": self.open_counters,
             "available": self.available,
             "reason": reason,
-            "reason_text": None if reason is None else _REASONS[reason][lang == "en"],
+            "reason_text": None if reason is None else say([_REASONS[reason]]),
         }
 
 
@@ -89,21 +90,21 @@ async def field_loads(queue: QueueService, office: Office) -> list[FieldLoad]:
     return loads
 
 
-async def office_overview(queue: QueueService, slug: str, lang: str = "vi") -> dict[str, Any]:
+async def office_overview(queue: QueueService, slug: str, say: Say) -> dict[str, Any]:
     """The JSON of `GET /api/v1/offices/{office}/overview`."""
     office = queue.office(slug)
     loads = await field_loads(queue, office)
     return {
         "office": office.slug,
         "name": office.name,
-        "walk_in": walk_in_gate_json(queue, office, loads, lang),
-        "fields": [load.to_json(lang) for load in loads],
+        "walk_in": walk_in_gate_json(queue, office, loads, say),
+        "fields": [load.to_json(say) for load in loads],
     }
 
 
 def walk_in_gate_json(
-    queue: QueueService, office: Office, loads: list[FieldLoad], lang: str
+    queue: QueueService, office: Office, loads: list[FieldLoad], say: Say
 ) -> dict[str, Any]:
     """The gate as `loads` read it, with the reason and the next opening when closed."""
     is_open = all(load.walk_ins_open for load in loads)
-    return walk_in_state(office, is_open, queue.clock.now_ms(), lang)
+    return walk_in_state(office, is_open, queue.clock.now_ms(), say)

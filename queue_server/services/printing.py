@@ -35,7 +35,7 @@ from printer import (
     render_document,
 )
 from queue_server.config import Config
-from queue_server.errors import BadRequest, NotFound
+from queue_server.errors import BadRequest, Localized, NotFound, Text
 from queue_server.office import Office, Printer
 from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.clock import Clock
@@ -47,27 +47,27 @@ from queue_server.store.queue import Event
 
 log = logging.getLogger("sothutu.printing")
 # The printer package explains a bad payload in English (the print agent's log); these
-# turn its reasons into Vietnamese for an API answer in Vietnamese.
-_REASONS_VI: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^is required$"), "bắt buộc phải có"),
-    (re.compile(r"^must be a string$"), "phải là chuỗi ký tự"),
-    (re.compile(r"^must be a number$"), "phải là số"),
-    (re.compile(r"^must be a whole number, 0 or more$"), "phải là số nguyên từ 0 trở lên"),
-    (re.compile(r"^must be an ISO 8601 date and time$"), "phải là ngày giờ theo ISO 8601"),
-    (re.compile(r"^must be a list of strings$"), "phải là danh sách chuỗi ký tự"),
-    (re.compile(r"^must be a list of layout blocks$"), "phải là danh sách khối nội dung"),
-    (re.compile(r"^must be true or false$"), "phải là true hoặc false"),
-    (re.compile(r"^must be one of (.+)$"), r"phải là một trong: \1"),
+# name the catalogue text of each of its reasons, for an answer in the reader's language.
+_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^is required$"), "error.print.reason.required"),
+    (re.compile(r"^must be a string$"), "error.print.reason.string"),
+    (re.compile(r"^must be a number$"), "error.print.reason.number"),
+    (re.compile(r"^must be a whole number, 0 or more$"), "error.print.reason.whole"),
+    (re.compile(r"^must be an ISO 8601 date and time$"), "error.print.reason.datetime"),
+    (re.compile(r"^must be a list of strings$"), "error.print.reason.strings"),
+    (re.compile(r"^must be a list of layout blocks$"), "error.print.reason.blocks"),
+    (re.compile(r"^must be true or false$"), "error.print.reason.boolean"),
+    (re.compile(r"^must be one of (?P<choices>.+)$"), "error.print.reason.choice"),
 )  # fmt: skip
 
 
-def reason_vi(reason: str) -> str:
-    """A printer-package reason in Vietnamese; a reason not in the table is not repeated
-    (the field's name still says where to look)."""
-    for pattern, vi in _REASONS_VI:
-        if pattern.match(reason):
-            return pattern.sub(vi, reason)
-    return "không hợp lệ"
+def print_reason(reason: str) -> Text | Localized:
+    """A printer-package reason as a catalogue text; a reason not in the table is said in
+    English as it is and not repeated in Vietnamese (the field's name says where to look)."""
+    for pattern, key in _REASONS:
+        if found := pattern.match(reason):
+            return Text(key, found.groupdict())
+    return Localized("không hợp lệ", reason)
 
 
 # A recorded state (docs/printing.md) as a person sending a job needs it: will it print now?
@@ -118,10 +118,7 @@ class PrintService:
         printer = office.printer(name)
         if printer is None:
             known = ", ".join(p.name for p in office.printers) or "-"
-            raise NotFound(
-                f"no printer {name!r} in this office; printers: {known}",
-                vi=f"Không có máy in {name!r} tại đơn vị này. Các máy in: {known}.",
-            )
+            raise NotFound(text_key="error.printer.not_here", params={"name": name, "known": known})
         return office, printer
 
     async def submit(
@@ -139,15 +136,15 @@ class PrintService:
         office, printer = self.printer(slug, name)
         if kind not in DOCUMENT_KINDS:
             raise BadRequest(
-                f"'kind' must be one of {', '.join(DOCUMENT_KINDS)}",
-                vi=f"Loại giấy in ('kind') phải là một trong: {', '.join(DOCUMENT_KINDS)}.",
+                text_key="error.print.kind", params={"kinds": ", ".join(DOCUMENT_KINDS)}
             )
         try:
             document_layout(kind, data)
         except InvalidPrintData as exc:
             raise BadRequest(
                 f"cannot print this {kind}: {exc}",
-                vi=f"Không in được: trường '{exc.field}' {reason_vi(exc.reason)}.",
+                text_key="error.print.invalid",
+                params={"field": exc.field, "reason": print_reason(exc.reason)},
             ) from exc
         now = self.clock.now_ms()
         job_id = await self.jobs.enqueue(
@@ -223,7 +220,7 @@ class PrintService:
         self.printer(slug, name)
         placed = await self.queue.get(ticket_id)
         if placed.ticket.office != slug:
-            raise NotFound(f"no ticket {ticket_id!r}", vi="Không tìm thấy số thứ tự này.")
+            raise NotFound(f"no ticket {ticket_id!r}", text_key="error.ticket.not_found")
         return await self.print_ticket(
             slug, name, placed, requested_by=requested_by, idempotency_key=idem, reprint=True,
             base=base,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from queue_server.config import Config
-from queue_server.errors import BadRequest, Conflict, NotFound, Unavailable
+from queue_server.errors import BadRequest, Conflict, Localized, NotFound, Text, Unavailable
 from queue_server.office import APPOINTMENT, Counter, Field, Office
 from queue_server.rules.calling import (
     Klass,
@@ -68,7 +68,7 @@ class QueueService:
     def office(self, slug: str) -> Office:
         office = self.offices.get(slug)
         if office is None:
-            raise NotFound(f"no office {slug!r}", vi=f"Không có đơn vị {slug!r}.")
+            raise NotFound(text_key="error.office.not_found", params={"slug": slug})
         return office
 
     @staticmethod
@@ -76,10 +76,7 @@ class QueueService:
         field = office.field(code)
         if field is None:
             known = ", ".join(f.code for f in office.fields)
-            raise NotFound(
-                f"no field of service {code!r}; known: {known}",
-                vi=f"Không có lĩnh vực {code!r}. Các lĩnh vực: {known}.",
-            )
+            raise NotFound(text_key="error.queue.no_field", params={"code": code, "known": known})
         return field
 
     @staticmethod
@@ -94,8 +91,7 @@ class QueueService:
         if counter is None:
             known = ", ".join(str(c.number) for c in office.counters)
             raise NotFound(
-                f"no counter {number}; counters: {known}",
-                vi=f"Không có quầy số {number}. Các quầy: {known}.",
+                text_key="error.queue.no_counter", params={"number": number, "known": known}
             )
         return counter
 
@@ -123,14 +119,10 @@ class QueueService:
             if office.priority(priority) is None:
                 known = ", ".join(p.code for p in office.priorities if p.code != APPOINTMENT)
                 raise BadRequest(
-                    f"unknown priority {priority!r}; known: {known}",
-                    vi=f"Đối tượng ưu tiên {priority!r} không hợp lệ. Hợp lệ: {known}.",
+                    text_key="error.queue.priority", params={"priority": priority, "known": known}
                 )
             if priority == APPOINTMENT and due_ms is None:
-                raise BadRequest(
-                    "appointment tickets are issued by checking in a booking code",
-                    vi="Số có lịch hẹn chỉ được cấp khi xác nhận mã lịch hẹn.",
-                )
+                raise BadRequest(text_key="error.ticket.appointment")
             klass = "appointment" if priority == APPOINTMENT else "priority"
         now = self.clock.now_ms()
         day = self.day(office, now)
@@ -206,25 +198,22 @@ class QueueService:
                 )
             except Moved:
                 continue  # another counter took it; look again
-        raise Unavailable(
-            "too many counters are calling at once; try again",
-            vi="Nhiều quầy đang gọi cùng lúc, xin thử lại.",
-        )
+        raise Unavailable(text_key="error.queue.calls_collide")
 
     @staticmethod
     def _check_can_call(state: CounterState) -> None:
         if state.status != "open":
             raise Conflict(
                 f"counter {state.number} is {state.status}; open it first",
-                vi=f"Quầy {state.number} chưa mở. Hãy mở quầy trước khi gọi số.",
+                text_key="error.queue.counter_not_open",
+                params={"number": state.number},
                 code="counter_not_open",
             )
         if state.busy:
             raise Conflict(
-                f"counter {state.number} is still serving {state.current_number};"
-                " finish it or mark it as no-show first",
-                vi=f"Quầy {state.number} đang phục vụ số {state.current_number}. Hãy kết thúc"
-                " hoặc đánh dấu vắng mặt trước.",
+                f"counter {state.number} is still serving {state.current_number}",
+                text_key="error.queue.counter_busy",
+                params={"number": state.number, "current": state.current_number},
                 code="counter_busy",
             )
 
@@ -246,7 +235,7 @@ class QueueService:
                 idempotency_key,
             )  # fmt: skip
         except Moved as exc:
-            raise Conflict(str(exc), vi="Số này vừa được quầy khác gọi hoặc chuyển.") from exc
+            raise Conflict(str(exc), text_key="error.queue.moved") from exc
 
     async def step(
         self,
@@ -285,10 +274,7 @@ class QueueService:
         issue order there. To a counter that is closed or paused only with `force` (the
         clerk was told and chose to): the ticket would wait until that counter opens."""
         if field_code is None and counter is None:
-            raise BadRequest(
-                "say where to: a field, a counter or both",
-                vi="Hãy chọn lĩnh vực hoặc quầy để chuyển đến.",
-            )
+            raise BadRequest(text_key="error.queue.transfer_where")
         ticket = await self.store.ticket(ticket_id)
         office = self.office(ticket.office)
         field = self.field(office, field_code) if field_code else self.field(office, ticket.field)
@@ -300,7 +286,7 @@ class QueueService:
         if ticket.status not in ("waiting", "called"):
             raise _state_conflict(ticket, "transfer")
         if ticket.status == "waiting" and lane == ticket.lane and field.code == ticket.field:
-            raise Conflict("the ticket is already there", vi="Số này đã ở đúng lĩnh vực/quầy đó.")
+            raise Conflict(text_key="error.queue.already_there")
         if counter is not None and not force:
             # Read before the move, not in its script: a warning to the clerk, who may
             # still choose the counter; a counter closing at that instant is told to its
@@ -323,14 +309,12 @@ class QueueService:
         status = (await self.counter_state(office, number)).status
         if status == "open":
             return
-        vi_state = "đang đóng" if status == "closed" else "đang tạm dừng"
         en_state = "closed" if status == "closed" else "paused"
         raise Conflict(
             f"counter {number} ({target.name}) is {en_state}: ticket {ticket.number} would wait"
-            f' there until it opens. Choose another counter, or send "force": true to'
-            " transfer it anyway",
-            vi=f"{target.name} {vi_state}: số {ticket.number} sẽ phải chờ đến khi quầy mở lại."
-            ' Hãy chọn quầy khác, hoặc gửi "force": true nếu vẫn chuyển.',
+            " there until it opens",
+            text_key=f"error.queue.transfer_{en_state}",
+            params={"name": target.name, "number": ticket.number},
             code=f"counter_{en_state}",
             details={"counter": number, "name": target.name, "status": status},
         )
@@ -451,26 +435,42 @@ def _last_counter(office: Office, counter: Counter, action: str, extra: dict[str
             left.append((field, int(entry["waiting"])))
     waiting = sum(n for _, n in left)
     own = int(extra.get("own") or 0)
-    verb_vi, verb_en = ("tạm dừng", "pause") if action == "pause" else ("đóng", "close")
-    en: list[str] = []
-    vi: list[str] = []
+    verb_en = "pause" if action == "pause" else "close"
+    en: list[str] = []  # for the log
+    texts: list[Text] = []
     if left:
         people = "1 person is" if waiting == 1 else f"{waiting} people are"
         en.append(
             f"counter {counter.number} is the last one open for"
             f" {', '.join(f.name_en for f, _ in left)}; {people} waiting."
         )
-        vi.append(
-            f"{counter.name} là quầy cuối cùng đang mở cho lĩnh vực"
-            f" {', '.join(f.name_vi for f, _ in left)}; còn {waiting} người đang chờ."
+        fields = Localized(
+            ", ".join(f.name_vi for f, _ in left), ", ".join(f.name_en for f, _ in left)
+        )
+        texts.append(
+            Text(
+                text_key="error.queue.last_open_one",
+                params={"name": counter.name, "fields": fields},
+            )
+            if waiting == 1
+            else Text(
+                text_key="error.queue.last_open",
+                params={"name": counter.name, "fields": fields, "waiting": waiting},
+            )
         )
     if own:
         tickets = "1 ticket sent to it waits" if own == 1 else f"{own} tickets sent to it wait"
         en.append(f"{tickets} for counter {counter.number}.")
-        vi.append(f"Còn {own} người được chuyển đến {counter.name} đang chờ.")
+        texts.append(
+            Text(text_key="error.queue.own_waiting_one", params={"name": counter.name})
+            if own == 1
+            else Text(text_key="error.queue.own_waiting", params={"name": counter.name, "own": own})
+        )
+    texts.append(Text(f"error.queue.force_{verb_en}"))
+    first, *more = texts
     return Conflict(
         " ".join([*en, f'Send "force": true to {verb_en} it anyway.']),
-        vi=" ".join([*vi, f'Gửi "force": true nếu vẫn {verb_vi} quầy.']),
+        text_key=first.text_key, params=first.params, more=more,
         code="last_counter",
         details={
             "counter": counter.number,

@@ -59,16 +59,10 @@ class RatingService:
         office = self.queue.office(ticket.office)
         n = office.ratings.levels
         if not 1 <= level <= n:
-            raise BadRequest(
-                f"'level' must be a whole number from 1 (very satisfied) to {n}",
-                vi=f"Mức đánh giá phải là số từ 1 (rất hài lòng) đến {n}.",
-            )
+            raise BadRequest(text_key="error.rating.level_range", params={"n": n})
         text = (reason or "").strip()
         if len(text) > MAX_REASON:
-            raise BadRequest(
-                f"'reason' must be at most {MAX_REASON} characters",
-                vi=f"Lý do tối đa {MAX_REASON} ký tự.",
-            )
+            raise BadRequest(text_key="error.rating.reason_long", params={"max_len": MAX_REASON})
         return await self.store.rate(
             ticket, level, text, self.queue.clock.now_ms(), idempotency_key
         )

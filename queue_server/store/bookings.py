@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 import redis.asyncio as aredis
 from redis.commands.core import AsyncScript
 
-from queue_server.errors import Conflict, NotFound, SothutuError
+from queue_server.errors import Conflict, Localized, NotFound, SothutuError, Text
 from queue_server.store import keys
 from queue_server.store.scripts import _source
 
@@ -124,56 +124,58 @@ class Booking:
         }
 
 
-_MESSAGES_VI = {
-    "not_found": "Không tìm thấy lịch hẹn với mã này.",
-    "slot_full": "Khung giờ này đã hết chỗ. Vui lòng chọn khung giờ khác.",
-    "phone_limit": "Số điện thoại này đã có đủ số lịch hẹn được phép. Hãy hủy một lịch trước.",
-    "same_slot": "Lịch hẹn đã ở đúng khung giờ này.",
-    "not_later": "Ngày hẹn mới phải sau ngày hẹn hiện tại.",
-    "staff_busy": "Cán bộ này đã có lịch làm việc tại chỗ trùng thời gian.",
+# The catalogue text of a script's refusal, by its code; a code not here keeps the
+# script's own English message.
+_TEXT_KEYS = {
+    "slot_full": "error.booking.slot_full",
+    "phone_limit": "error.booking.phone_limit",
+    "same_slot": "error.booking.same_slot",
+    "not_later": "error.booking.not_later",
+    "staff_busy": "error.booking.staff_busy",
 }
 
 
-# A booking's state and kind as a clerk or citizen reads them, and what each action needs
-# (vi, en).
-BOOKING_STATES = {
-    "booked": ("đã đặt, chưa đến", "booked"),
-    "checked_in": ("đã xác nhận và lấy số", "checked in"),
-    "cancelled": ("đã bị hủy", "cancelled"),
-    "no_show": ("đã quá giờ mà công dân không đến", "missed"),
+# A booking's state and kind as a clerk or citizen reads them (`error.booking.is.<state>`,
+# `error.booking.kind.<kind>`), and each action's words (`error.booking.verb.<action>`) and
+# the kind it needs (None: any).
+BOOKING_STATES = ("booked", "checked_in", "cancelled", "no_show")
+BOOKING_KINDS = ("visit", "result", "onsite")
+BOOKING_ACTIONS: dict[str, str | None] = {
+    "cancel": "visit",
+    "cancel_onsite": "onsite",
+    "check_in": None,
+    "reschedule": "visit",
+    "postpone": "result",
 }
-BOOKING_KINDS = {
-    "visit": ("lịch hẹn đến làm thủ tục", "a visit"),
-    "result": ("lịch hẹn trả kết quả", "a result pickup"),
-    "onsite": ("lịch làm việc tại địa chỉ của công dân", "a visit at an address"),
-}
-BOOKING_ACTIONS: dict[str, tuple[str, str, str | None]] = {
-    "cancel": ("hủy", "cancel", "visit"),
-    "cancel_onsite": ("hủy", "cancel", "onsite"),
-    "check_in": ("xác nhận", "check in", None),
-    "reschedule": ("đổi giờ", "move", "visit"),
-    "postpone": ("hẹn lại ngày trả", "postpone", "result"),
-}
+
+
+def _word(group: str, value: str, known: tuple[str, ...]) -> Text | str:
+    return Text(f"error.booking.{group}.{value}") if value in known else value
 
 
 def booking_conflict(action: str, status: str, kind: str) -> Conflict:
     """409 `invalid_state` that says the booking's state (or kind) and what the action
     needed."""
-    verb_vi, verb_en, needs_kind = BOOKING_ACTIONS.get(action, ("xử lý", action, None))
+    needs_kind = BOOKING_ACTIONS.get(action)
+    verb = (
+        Text(f"error.booking.verb.{action}") if action in BOOKING_ACTIONS
+        else Localized("xử lý", action)
+    )  # fmt: skip
     if needs_kind is not None and kind != needs_kind:
-        is_vi, is_en = BOOKING_KINDS.get(kind, (kind, kind))
-        need_vi, need_en = BOOKING_KINDS[needs_kind]
         return Conflict(
-            f"cannot {verb_en} this booking: it is {is_en}; only {need_en} can be changed so",
-            vi=f"Không thể {verb_vi} lịch này: đây là {is_vi}. Chỉ {verb_vi} được {need_vi}.",
+            f"cannot {action} a booking of kind {kind}",
+            text_key="error.booking.wrong_kind",
+            params={
+                "verb": verb,
+                "kind": _word("kind", kind, BOOKING_KINDS),
+                "needed": _word("kind", needs_kind, BOOKING_KINDS),
+            },
             code="invalid_state",
         )
-    state_vi, state_en = BOOKING_STATES.get(status, (status, status))
     return Conflict(
-        f"cannot {verb_en} this booking: it is {state_en}; {verb_en} needs a booking that is"
-        " booked (not yet checked in, cancelled or missed)",
-        vi=f"Không thể {verb_vi} lịch hẹn này: lịch hẹn {state_vi}. Chỉ {verb_vi} được lịch"
-        " hẹn đã đặt và chưa đến.",
+        f"cannot {action} a booking that is {status}",
+        text_key="error.booking.wrong_state",
+        params={"verb": verb, "state": _word("is", status, BOOKING_STATES)},
         code="invalid_state",
     )
 
@@ -185,21 +187,17 @@ def _error(code: str, result: dict[str, Any]) -> SothutuError:
     if code == "stale":
         return Stale(message)
     if code == "not_found":
-        return NotFound(message, vi=_MESSAGES_VI["not_found"])
+        return NotFound(message, text_key="error.booking.not_found")
     if code == "invalid_state":
         return booking_conflict(
             str(result.get("action", "")), str(result.get("status", "")),
             str(result.get("kind", "")),
         )  # fmt: skip
-    return Conflict(message, vi=_MESSAGES_VI.get(code), code=code)
+    return Conflict(message, text_key=_TEXT_KEYS.get(code), code=code)
 
 
 def _busy() -> Conflict:
-    return Conflict(
-        "too many bookings at the same moment; try again",
-        vi="Đang có nhiều người đặt lịch cùng lúc, xin thử lại.",
-        code="busy",
-    )
+    return Conflict(text_key="error.booking.busy", code="busy")
 
 
 class BookingStore:
@@ -235,7 +233,7 @@ class BookingStore:
     async def get(self, slug: str, code: str) -> Booking:
         h = cast(dict[str, Any], await self.client.hgetall(keys.booking(slug, code)))
         if not h:
-            raise NotFound(f"no booking {code!r}", vi=_MESSAGES_VI["not_found"])
+            raise NotFound(f"no booking {code!r}", text_key="error.booking.not_found")
         return Booking.from_hash(h)
 
     async def many(self, slug: str, codes: list[str]) -> list[Booking]:

@@ -219,22 +219,22 @@ class PrintJobs:
             raise Conflict(
                 "the job is being sent to the printer right now and may print; it can no"
                 " longer be cancelled",
-                vi="Lệnh in này đang được gửi tới máy in và có thể in ra; không hủy được nữa.",
+                text_key="error.print.printing",
                 code="printing",
             )
         if err == "printed":
             raise Conflict(
                 "the job has already printed; it cannot be cancelled",
-                vi="Phiếu này đã được in ra, không hủy được nữa.",
+                text_key="error.print.printed",
                 code="printed",
             )
         if err == "not_yours":
             raise Forbidden(
                 "only the person who sent this job, or a manager, may cancel it",
-                vi="Chỉ người gửi lệnh in này hoặc người quản lý mới hủy được.",
+                text_key="error.print.not_yours",
             )
         if err is not None:
-            raise NotFound(f"no print job {job_id!r}", vi="Không tìm thấy lệnh in này.")
+            raise NotFound(text_key="error.print.no_job", params={"job": job_id})
         return str(result["from"])
 
     async def where(self, slug: str, printer: str, job_id: str) -> str | None:

@@ -91,7 +91,7 @@ def _issue_template(
 def split_ticket_id(ticket_id: str) -> tuple[str, str]:
     slug, sep, token = ticket_id.partition(".")
     if not sep or not slug or len(token) < 8 or len(ticket_id) > 120:
-        raise NotFound(f"no ticket {ticket_id!r}", vi="Không tìm thấy số thứ tự này.")
+        raise NotFound(f"no ticket {ticket_id!r}", text_key="error.ticket.not_found")
     return slug, token
 
 
@@ -204,7 +204,7 @@ class QueueStore:
         slug, token = split_ticket_id(ticket_id)
         h = await self.r.hgetall(keys.ticket(slug, token))
         if not h:
-            raise NotFound(f"no ticket {ticket_id!r}", vi="Không tìm thấy số thứ tự này.")
+            raise NotFound(f"no ticket {ticket_id!r}", text_key="error.ticket.not_found")
         return Ticket.from_hash(h)
 
     async def day_ticket_ids(self, slug: str, day: str) -> list[str]:

@@ -49,18 +49,20 @@ class RatingStore:
         result: dict[str, Any] = json.loads(raw)
         err = result.get("err")
         if err == "not_found":
-            raise NotFound("no such ticket", vi="Không tìm thấy số thứ tự này.")
+            raise NotFound(text_key="error.ticket.not_found")
         if err == "not_finished":
             raise Conflict(
                 f"ticket {ticket.number} is {result.get('status')}; only a finished ticket"
                 " can be rated",
-                vi=f"Số {ticket.number} chưa được phục vụ xong, chưa thể đánh giá.",
+                text_key="error.rating.not_finished",
+                params={"number": ticket.number},
                 code="not_finished",
             )
         if err == "already_rated":
             raise Conflict(
                 f"ticket {ticket.number} has already been rated; one rating per ticket",
-                vi=f"Số {ticket.number} đã được đánh giá. Mỗi số chỉ được đánh giá một lần.",
+                text_key="error.rating.already_rated",
+                params={"number": ticket.number},
                 code="already_rated",
             )
         if err is not None:

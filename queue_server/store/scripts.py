@@ -13,7 +13,14 @@ import redis.asyncio as aredis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from queue_server.errors import Conflict, NotFound, RangeExhausted, SothutuError
+from queue_server.errors import (
+    Conflict,
+    Localized,
+    NotFound,
+    RangeExhausted,
+    SothutuError,
+    Text,
+)
 from queue_server.store.multiplex import MultiplexedRedis
 
 NAMES = ("issue", "call", "step", "requeue", "counter", "rollover", "open_sets")
@@ -130,65 +137,54 @@ def _result(raw: str | bytes) -> dict[str, Any]:
     return result
 
 
-_MESSAGES_VI = {
-    "not_found": "Không tìm thấy số thứ tự này.",
-    "numbers_exhausted": "Đã hết số thứ tự của lĩnh vực này trong hôm nay.",
-    "invalid_state": "Không thể thực hiện với số thứ tự ở trạng thái hiện tại.",
-    "counter_not_open": "Quầy chưa mở. Hãy mở quầy trước khi gọi số.",
-    "counter_busy": "Quầy đang phục vụ một số khác. Hãy kết thúc số đó trước.",
-    "walk_in_closed": "Đã hết giờ lấy số hôm nay. Các số đã cấp vẫn được phục vụ. Mời quay"
-    " lại vào ngày làm việc tiếp theo.",
+# The catalogue text of a script's refusal, by its code; a code not here keeps the
+# script's own English message.
+_TEXT_KEYS = {
+    "invalid_state": "error.ticket.invalid_state",
+    "counter_not_open": "error.ticket.counter_not_open",
+    "counter_busy": "error.ticket.counter_busy",
+    "walk_in_closed": "error.ticket.walk_in_closed",
 }
 
 
-# A ticket's state as a clerk reads it, and what each action needs (vi, en).
-TICKET_STATES = {
-    "waiting": ("đang chờ gọi", "waiting"),
-    "called": ("đã được gọi", "called"),
-    "serving": ("đang được phục vụ", "being served"),
-    "done": ("đã phục vụ xong", "done"),
-    "no_show": ("đã bị đánh dấu vắng mặt", "marked absent"),
-    "cancelled": ("đã bị hủy", "cancelled"),
-}
-TICKET_ACTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "call": ("gọi", "call", ("waiting",)),
-    "recall": ("gọi lại", "recall", ("called",)),
-    "start": ("bắt đầu phục vụ", "start serving", ("called",)),
-    "finish": ("kết thúc", "finish", ("called", "serving")),
-    "no_show": ("đánh dấu vắng mặt", "mark absent", ("called",)),
-    "cancel": ("hủy", "cancel", ("waiting",)),
-    "transfer": ("chuyển", "transfer", ("waiting", "called")),
-}
+# The ticket states and actions that have words in the catalogue: `error.ticket.is.<state>`
+# (a state as a clerk reads it), `error.ticket.verb.<action>` and `error.ticket.needs.<action>`
+# (the states the action needs).
+TICKET_STATES = ("waiting", "called", "serving", "done", "no_show", "cancelled")
+TICKET_ACTIONS = ("call", "recall", "start", "finish", "no_show", "cancel", "transfer")
+
+
+def ticket_state(status: str) -> Text | str:
+    """A ticket's state in words; a state without words as it is."""
+    return Text(f"error.ticket.is.{status}") if status in TICKET_STATES else status
 
 
 def state_conflict(
     number: str, status: str, action: str, counter: str | None = None, moved: bool = False
 ) -> Conflict:
     """409 `invalid_state` that says the ticket's state and what the action needed."""
-    verb_vi, verb_en, needs = TICKET_ACTIONS.get(action, ("xử lý", action, ()))
-    state_vi, state_en = TICKET_STATES.get(status, (status, status))
+    known = action in TICKET_ACTIONS
+    verb = Text(f"error.ticket.verb.{action}") if known else Localized("xử lý", action)
+    params: dict[str, object] = {"verb": verb, "number": number}
     if counter:
-        why_vi = f"số này đang ở quầy {counter}, không phải quầy của bạn."
-        why_en = f"it is at counter {counter}, not this one"
+        key, params["counter"] = "error.ticket.state_counter", counter
     elif moved:
-        why_vi = "số này vừa được gọi hoặc chuyển ở nơi khác. Hãy xem lại danh sách chờ."
-        why_en = "it was called or moved elsewhere meanwhile; look at the queue again"
+        key = "error.ticket.state_moved"
     else:
-        need_vi = " hoặc ".join(f"“{TICKET_STATES[s][0]}”" for s in needs)
-        need_en = " or ".join(TICKET_STATES[s][1] for s in needs)
-        why_vi = f"số này {state_vi}." + (f" Chỉ {verb_vi} được số {need_vi}." if needs else "")
-        why_en = f"it is {state_en}" + (f"; {verb_en} needs a ticket that is {need_en}"
-                                        if needs else "")  # fmt: skip
+        params["state"] = ticket_state(status)
+        key = "error.ticket.state"
+        if known:
+            key, params["needs"] = "error.ticket.state_needs", Text(f"error.ticket.needs.{action}")
     return Conflict(
-        f"cannot {verb_en} ticket {number}: {why_en}",
-        vi=f"Không thể {verb_vi} số {number}: {why_vi}",
+        f"cannot {action} ticket {number} ({status})",
+        text_key=key,
+        params=params,
         code="invalid_state",
     )
 
 
 def _error(code: str, result: dict[str, Any]) -> SothutuError:
     message = str(result.get("message", code))
-    vi = _MESSAGES_VI.get(code)
     if code == "invalid_state" and "action" in result:
         return state_conflict(
             str(result.get("number", "")), str(result.get("status", "")), str(result["action"]),
@@ -197,13 +193,14 @@ def _error(code: str, result: dict[str, Any]) -> SothutuError:
     if code == "moved":
         return Moved(message)
     if code == "not_found":
-        return NotFound(message, vi=vi)
+        return NotFound(message, text_key="error.ticket.not_found")
     if code == "numbers_exhausted":
+        last = str(result.get("last"))
         return RangeExhausted(
-            f"{message} (last number {result.get('last')}); the counter of numbers restarts"
-            " tomorrow",
-            vi=vi,
-        )
-    conflict = Conflict(message, vi=vi, code=code)
+            f"{message} (last number {last})",
+            text_key="error.ticket.numbers_exhausted", params={"last": last},
+        )  # fmt: skip
+    key = _TEXT_KEYS.get(code)
+    conflict = Conflict(message, text_key=key, code=code)
     conflict.extra = {k: v for k, v in result.items() if k not in ("err", "message")}
     return conflict

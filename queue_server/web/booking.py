@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from printer import document_layout, layout_to_json, preview_image
-from queue_server.errors import BadRequest, Conflict, NotFound, SothutuError, TooManyRequests
+from queue_server.errors import BadRequest, Conflict, NotFound, SothutuError, Text, TooManyRequests
 from queue_server.office import Field, Office
 from queue_server.services.appointments import (
     AppointmentService,
@@ -34,7 +34,7 @@ from queue_server.web.http.addresses import public_base
 from queue_server.web.http.errors import language
 from queue_server.web.http.requests import client_ip, path_office
 from queue_server.web.http.templates import check_csrf, render
-from queue_server.web.i18n import error_text
+from queue_server.web.i18n import error_text, fill
 from queue_server.web.wiring import services
 
 # JSON API.
@@ -128,7 +128,7 @@ async def _form_context(
 
 def _errors(exc: SothutuError, lang: str) -> dict[str, str]:
     if isinstance(exc, InvalidInput):
-        return {k: (v[1] if lang == "en" else v[0]) for k, v in exc.fields.items()}
+        return {k: fill(v, lang) for k, v in exc.fields.items()}
     if isinstance(exc, Conflict) and exc.code in ("slot_full", "slot_unavailable"):
         return {"start": error_text(exc, lang)}
     return {"form": error_text(exc, lang)}
@@ -158,7 +158,7 @@ async def book_page(request: Request) -> Response:
     check_csrf(request, str(form.get("csrf") or ""))
     values = _form_values(form, names)
     # Every problem of the form at once, each next to its field.
-    problems: dict[str, tuple[str, str]] = {}
+    problems: dict[str, Text] = {}
     for check in (
         lambda: validate_citizen(values["name"], values["phone"], values["cccd"], values["email"]),
         lambda: parse_start(values["start"]),

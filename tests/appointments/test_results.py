@@ -15,6 +15,7 @@ from queue_server.config import Config
 from queue_server.errors import BadRequest, Conflict
 from queue_server.services.appointments import AppointmentService, InvalidInput
 from queue_server.services.clock import FixedClock
+from queue_server.web.i18n import error_text
 
 OFFICE = "phuong-ba-dinh"
 
@@ -177,11 +178,11 @@ async def test_a_counter_records_only_the_procedures_it_handles(
         await appointments.record_result(placed.ticket.id, "2.001035", *who)  # CT
     assert refused.value.code == "wrong_procedure"
     number = placed.ticket.number
-    assert refused.value.text("vi") == (
+    assert error_text(refused.value, "vi") == (
         "Thủ tục 2.001035 “Chứng thực hợp đồng, giao dịch” thuộc lĩnh vực Chứng thực, không"
         f" phải lĩnh vực của số {number} và Quầy 5 không phục vụ lĩnh vực này."
     )
-    assert refused.value.text("en") == (
+    assert error_text(refused.value, "en") == (
         "procedure 2.001035 (Certification of contracts) is of the field Certification (CT),"
         f" which is not the field of ticket {number} and is not served at counter 5"
     )
@@ -198,6 +199,6 @@ async def test_a_result_phone_is_checked_like_a_bookings(appointments: Appointme
     ticket_id = await served_ticket(appointments)
     with pytest.raises(InvalidInput) as refused:
         await appointments.record_result(ticket_id, "1.012755", "Phạm Thị D", "09123", "lan")
-    assert "Số điện thoại không hợp lệ" in refused.value.text("vi")
+    assert "Số điện thoại không hợp lệ" in error_text(refused.value, "vi")
     made = await appointments.record_result(ticket_id, "1.012755", "", "+84 944 444 444", "lan")
     assert (made.phone, made.name) == ("0944444444", "")

@@ -21,6 +21,7 @@ from queue_server.store import keys
 from queue_server.store.accounts import Accounts
 from queue_server.store.connection import EmbeddedRedis, connect
 from queue_server.store.printjobs import PrintJobs
+from queue_server.web.i18n import error_text
 from tests.conftest import ROOT
 from tests.manage.test_settings import error_for
 from tests.support.console import OFFICE, PASSWORD, Session
@@ -106,7 +107,7 @@ def test_a_login_suggested_for_a_full_name(full_name: str, login: str) -> None:
 def test_full_names_refuse_what_is_not_a_name(typed: str) -> None:
     with pytest.raises(BadRequest) as err:
         clean_full_name(typed)
-    assert err.value.text("vi").startswith("Họ và tên gồm tối đa 80 chữ cái (có dấu)")
+    assert error_text(err.value, "vi").startswith("Họ và tên gồm tối đa 80 chữ cái (có dấu)")
 
 
 def test_cli_adds_a_user_with_a_full_name(redis_server: EmbeddedRedis) -> None:

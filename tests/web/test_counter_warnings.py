@@ -52,7 +52,7 @@ async def test_a_transfer_to_a_closed_or_paused_counter_is_refused_unless_forced
         f"/api/v1/tickets/{ticket['id']}/transfer", json={"counter": 3},
         headers={**staff, "Accept-Language": "en"},
     )  # fmt: skip
-    assert english.json()["error"]["message"].startswith("counter 3 (Quầy 3) is closed")
+    assert english.json()["error"]["message"].startswith("the counter Quầy 3 is closed")
     # Refused: nothing moved, nothing happened.
     after = (await http.get(f"/api/v1/tickets/{ticket['id']}")).json()
     assert after["lane"] == "HT" and after["waiting_at"] is None

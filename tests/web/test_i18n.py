@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.errors import BadRequest, ConfigError, NotFound
+from queue_server.errors import BadRequest, ConfigError, Localized, NotFound, Text
 from queue_server.web.i18n import TEXTS, CatalogueError, error_text, load
 from tests.conftest import ROOT
 
@@ -91,6 +91,38 @@ def test_every_error_key_exists_with_its_placeholders() -> None:
             assert {f"{{{n}}}" for n in names} == wanted, f"{where}: {key} needs {wanted}"
 
 
+def test_no_error_carries_its_texts_inline() -> None:
+    """Services and store name catalogue keys: a `vi=` text would escape the translators and
+    the checks above."""
+    inline = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in CODE
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Call) and any(k.arg == "vi" for k in node.keywords)
+    ]
+    assert not inline, inline
+
+
+def test_every_key_named_in_the_code_exists() -> None:
+    """Keys the code chooses from a table (a reason, a script's refusal, a printer reason)
+    rather than writes in a `text_key=`."""
+    key = re.compile(r"^(?:error|walk_in)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
+    named = {
+        (f"{path.relative_to(ROOT)}:{node.lineno}", node.value)
+        for path in CODE if path.parent.name != "i18n"
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and key.match(node.value)
+    }  # fmt: skip
+    assert len(named) > 100
+    # The head of an f-string (f"error.queue.force_{verb}") is a prefix of some key.
+    texts = TEXTS["vi"]
+    missing = sorted(
+        where for where, k in named
+        if k not in texts and not (k.endswith(("_", ".")) and any(t.startswith(k) for t in texts))
+    )  # fmt: skip
+    assert not missing, missing
+
+
 def test_an_error_is_written_in_the_readers_language() -> None:
     missing = BadRequest(text_key="error.value.missing", params={"name": "field"})
     assert error_text(missing, "vi") == "Thiếu trường 'field'."
@@ -99,6 +131,18 @@ def test_an_error_is_written_in_the_readers_language() -> None:
     first = BadRequest(text_key="error.report.before_first", params={"first": date(2000, 1, 2)})
     assert error_text(first, "vi") == "Báo cáo chỉ tính từ ngày 02/01/2000."
     assert error_text(first, "en") == "reports begin on 2000-01-02"
+    # A name the configuration gives in both languages is written in the reader's.
+    named = NotFound(
+        text_key="error.office.no_field", params={"code": Localized("Hộ tịch", "Civil")}
+    )
+    assert (error_text(named, "vi"), error_text(named, "en")) == (
+        "Không có lĩnh vực 'Hộ tịch'.", "no field of service 'Civil'"
+    )  # fmt: skip
+    # Several texts: sentences in Vietnamese, clauses in English.
+    missing_x = Text(text_key="error.value.missing", params={"name": "x"})
+    several = BadRequest(text_key="error.booking.name", more=[missing_x])
+    assert error_text(several, "vi") == "Vui lòng nhập họ và tên (2-100 ký tự). Thiếu trường 'x'."
+    assert error_text(several, "en") == "enter a name of 2-100 letters; 'x' is missing"
     inline = NotFound("no such thing", vi="Không có.")  # an error with its texts inline
     assert (error_text(inline, "vi"), error_text(inline, "en")) == ("Không có.", "no such thing")
     # A config error's own `key` is the file's, not the catalogue's (the CLI prints it).

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from printer import format_clock
-from queue_server.errors import BadRequest, NotFound
+from queue_server.errors import BadRequest, NotFound, Text
 from queue_server.office import Office
 from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.appointments import (
@@ -52,9 +52,7 @@ def parse_start(raw: str) -> datetime:
     try:
         return datetime.strptime(raw, "%Y-%m-%dT%H:%M")
     except ValueError:
-        # InvalidInput (services) takes the two texts of each field rather than a key.
-        start = (translate("error.booking.start", "vi"), translate("error.booking.start", "en"))
-        raise InvalidInput({"start": start}) from None
+        raise InvalidInput({"start": Text(text_key="error.booking.start")}) from None
 
 
 def day_label(d: date, lang: str) -> str:

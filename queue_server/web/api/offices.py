@@ -16,6 +16,7 @@ from queue_server.web.http.requests import (
     principal,
 )
 from queue_server.web.http.responses import JSONResponse
+from queue_server.web.i18n import say
 from queue_server.web.wiring import services
 
 
@@ -73,8 +74,9 @@ async def get_queue(request: Request) -> Response:
 
 
 async def overview(request: Request) -> Response:
+    lang = language(request)
     data = await office_overview(
-        services(request).queue, request.path_params["office"], language(request)
+        services(request).queue, request.path_params["office"], lambda t: say(t, lang)
     )
     return JSONResponse(data, headers={"Cache-Control": "no-store"})
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from queue_server.errors import SothutuError
+from queue_server.errors import Localized, SothutuError, Text
 
 LANGUAGES = ("vi", "en")
 KEY = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
@@ -101,14 +102,36 @@ def catalogue(prefix: str, lang: str) -> dict[str, str]:
     return {k: v for k, v in texts.items() if k.startswith(prefix)}
 
 
-def error_text(error: SothutuError, lang: str) -> str:
-    """What an error tells its reader: its catalogue text with its parameters filled in, a
-    date as the reader writes one; an error without a key, the text it carries inline."""
-    if error.text_key is None:
-        return error.text(lang)
+def fill(text: Text, lang: str) -> str:
+    """A catalogue text with its placeholders filled in: a date as the reader writes one, a
+    `Localized` value in the reader's language."""
     values = {
         name: (value.isoformat() if lang == "en" else f"{value:%d/%m/%Y}")
-        if isinstance(value, date) else value
-        for name, value in error.params.items()
+        if isinstance(value, date)
+        else (value.en if lang == "en" else value.vi) if isinstance(value, Localized)
+        else fill(value, lang) if isinstance(value, Text)
+        else value
+        for name, value in text.params.items()
     }  # fmt: skip
-    return translate(error.text_key, lang).format_map(values)
+    return translate(text.text_key, lang).format_map(values)
+
+
+def say(texts: Sequence[Text], lang: str) -> str:
+    """Several catalogue texts as one: sentences follow each other; English clauses without
+    a full stop are joined by "; "."""
+    out = ""
+    for text in texts:
+        written = fill(text, lang)
+        if out:
+            out += " " if lang == "vi" or out.endswith((".", "!", "?")) else "; "
+        out += written
+    return out
+
+
+def error_text(error: SothutuError, lang: str) -> str:
+    """What an error tells its reader: its catalogue texts with their parameters filled in
+    (`say`); an error
+    without a key, the text it carries inline."""
+    if error.text_key is None:
+        return error.text(lang)
+    return say(error.texts, lang)

@@ -23,7 +23,7 @@ from queue_server.services.queue import Placed
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.errors import language
 from queue_server.web.http.templates import render
-from queue_server.web.i18n import error_text
+from queue_server.web.i18n import error_text, say
 from queue_server.web.wiring import services
 
 CHECK_IN_PATH = "/kiosk/{office}/check-in"
@@ -61,8 +61,8 @@ async def kiosk_page(request: Request) -> Response:
         "kiosk.html",
         {
             "office": office,
-            "loads": [load.to_json(lang) for load in loads],
-            "walk_in": walk_in_gate_json(service, office, loads, lang),
+            "loads": [load.to_json(lambda t: say(t, lang)) for load in loads],
+            "walk_in": walk_in_gate_json(service, office, loads, lambda t: say(t, lang)),
             "priorities": [p for p in office.priorities if p.code != APPOINTMENT],
             "check_in": check_in if _has_route(request, CHECK_IN_PATH) else None,
             "heartbeat_s": services(request).config.server.heartbeat_s,
