@@ -27,12 +27,9 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import tomllib
 from pathlib import Path
 
 import httpx
@@ -43,8 +40,8 @@ from websockets.asyncio.client import ClientConnection, connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import demo_setup  # noqa: E402
 from queue_server.store import keys  # noqa: E402
-from queue_server.store.connection import EmbeddedRedis  # noqa: E402
 from queue_server.store.connection import connect as redis_connect  # noqa: E402
 from queue_server.store.multiplex import MultiplexedRedis  # noqa: E402
 
@@ -76,13 +73,6 @@ def bench_fields(pairs: int, used: set[str]) -> list[dict[str, object]]:
          "name_en": f"Benchmark {i}", "last_number": 99999}
         for i in range(pairs * FIELDS_PER_RUN)
     ]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -275,13 +265,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--pairs", type=int, default=9, help="no-op / ticket run pairs")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="sothutu-bench-"))
-    redis = EmbeddedRedis(tmp / "redis", appendfsync="everysec")
-    redis.start()
-    port = free_port()
-    data = tomllib.loads((ROOT / "config.toml").read_text("utf-8"))
-    data["server"].update(port=port, data_dir=str(tmp / "data"), heartbeat_s=60.0)
-    data["redis"]["url"] = redis.url()
+    tmp, redis, port, data = demo_setup("sothutu-bench-")
     office = data["offices"][0]
     fields = bench_fields(args.pairs, {f["prefix"] for f in office["fields"]})
     office["fields"].extend(fields)

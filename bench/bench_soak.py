@@ -34,13 +34,10 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
-import tomllib
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -51,7 +48,7 @@ import tomli_w
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from queue_server.store.connection import EmbeddedRedis  # noqa: E402
+from bench.common import demo_setup  # noqa: E402
 
 OFFICE = "phuong-ba-dinh"
 HANDSHAKE = (
@@ -95,13 +92,6 @@ def serve_traced(argv: list[str]) -> None:
     signal.signal(signal.SIGUSR1, dump)
     signal.signal(signal.SIGUSR2, trim)
     sys.exit(main(argv))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def rss_kb(pid: int) -> int:
@@ -311,13 +301,7 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true", help="tracemalloc snapshots")
     parser.add_argument("--burst", type=int, default=0, help="then N boards at once, 5 times")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="sothutu-soak-"))
-    redis = EmbeddedRedis(tmp / "redis", appendfsync="everysec")
-    redis.start()
-    port = free_port()
-    data = tomllib.loads((ROOT / "config.toml").read_text("utf-8"))
-    data["server"].update(port=port, data_dir=str(tmp / "data"), heartbeat_s=60.0)
-    data["redis"]["url"] = redis.url()
+    tmp, redis, port, data = demo_setup("sothutu-soak-")
     config = tmp / "config.toml"
     config.write_text(tomli_w.dumps(data), "utf-8")
     serve = ["--config", str(config), "serve", "--no-access-log"]

@@ -321,13 +321,11 @@ def _prepare_default_clips(data_dir: Path) -> None:
     ):
         target.parent.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix=".default-", dir=target.parent))
-        try:
+        # A copy that fails leaves no target: ensure_default_clips builds the set instead.
+        with contextlib.suppress(OSError):
             shutil.copytree(source, fresh, dirs_exist_ok=True)
             fresh.rename(target)
-        except OSError:
-            pass  # built below instead
-        finally:
-            shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(fresh, ignore_errors=True)
     _last_set = ensure_default_clips(data_dir)
 
 
