@@ -203,6 +203,11 @@ def require_role(principal: Principal | None, role: str) -> Principal:
     return principal
 
 
+def require_admin(principal: Principal | None) -> Principal:
+    """The principal, if it is a province admin (over every office)."""
+    return require_role(principal, "admin")
+
+
 def require_device_or_role(
     principal: Principal | None, kinds: tuple[str, ...], role: str, office: str
 ) -> Principal:

@@ -72,6 +72,11 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     return response
 
 
+async def page_admin(request: Request) -> Principal | Response:
+    """The logged-in province admin, or a redirect to the login page (403 for others)."""
+    return await page_user(request, "admin")
+
+
 async def page_user(request: Request, role: str = "staff") -> Principal | Response:
     """The logged-in user with at least `role`, or a redirect to the login page."""
     who = await principal(request)
