@@ -1,4 +1,4 @@
-"""Command line: `python -m queue_server serve | user add | device add`."""
+"""Command line: `python -m queue_server serve | user add | user grant | device add`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import TypeVar
 from queue_server import config as config_mod
 from queue_server.errors import SothutuError
 from queue_server.network import is_loopback
-from queue_server.people import DEVICE_KINDS, ROLES
+from queue_server.people import ADMIN, DEVICE_KINDS, ROLES
 from queue_server.services.auth import AuthService, clean_full_name
 from queue_server.store.accounts import Accounts
 from queue_server.store.connection import RedisHandle
@@ -43,6 +43,24 @@ def _read_password() -> str:
             raise SothutuError("the two passwords differ")
         return first
     return sys.stdin.readline().rstrip("\r\n")
+
+
+def _offices(cfg: config_mod.Config, path: Path, given: list[str], needed: bool) -> list[str]:
+    """The offices named on the command line, each checked; the only office of the
+    deployment when none is named and one is needed."""
+    known = [o.slug for o in cfg.offices]
+    for slug in given:
+        if slug not in known:
+            raise SothutuError(f"no office {slug!r} in {path}; offices: {', '.join(known)}")
+    if given or not needed:
+        return list(dict.fromkeys(given))
+    if len(known) == 1:
+        return known
+    raise SothutuError(f"name the office with --office; offices in {path}: {', '.join(known)}")
+
+
+def _grants_text(role: str, offices: list[str]) -> str:
+    return "admin of every office" if role == ADMIN else f"{role} of {', '.join(offices)}"
 
 
 def _urls(cfg: config_mod.Config, base: str) -> str:
@@ -103,20 +121,42 @@ def main(argv: list[str] | None = None) -> int:
     p_user = sub.add_parser("user", help="manage users").add_subparsers(
         dest="action", required=True
     )
-    p_add = p_user.add_parser("add", help="add or update a user; the password is read from stdin")
+    p_add = p_user.add_parser(
+        "add",
+        help="add or update a user with a role in each --office (an admin: every office); "
+        "the password is read from stdin",
+    )
     p_add.add_argument("name")
     p_add.add_argument("--role", choices=ROLES, required=True)
+    p_add.add_argument(
+        "--office",
+        action="append",
+        dest="offices",
+        default=[],
+        metavar="SLUG",
+        help="an office the user works in (repeatable); needed for staff and manager unless "
+        "the deployment has one office",
+    )
     p_add.add_argument(
         "--name", dest="full_name", help='full name for slips and pages, e.g. "Nguyễn Thị Lan"'
     )
     p_add.add_argument("--config", type=Path, dest="config_sub")
+    p_grant = p_user.add_parser(
+        "grant", help="give an existing user a role in more offices (or make them an admin)"
+    )
+    p_grant.add_argument("name")
+    p_grant.add_argument("--role", choices=ROLES, required=True)
+    p_grant.add_argument("--office", action="append", dest="offices", default=[], metavar="SLUG")
+    p_grant.add_argument("--config", type=Path, dest="config_sub")
     p_dev = sub.add_parser("device", help="manage devices").add_subparsers(
         dest="action", required=True
     )
     p_dadd = p_dev.add_parser("add", help="register a device and print its token")
     p_dadd.add_argument("name")
     p_dadd.add_argument("--kind", choices=DEVICE_KINDS, required=True)
-    p_dadd.add_argument("--office", help="limit the device to one office")
+    p_dadd.add_argument(
+        "--office", help="the device's office (needed unless the deployment has one office)"
+    )
     p_dadd.add_argument("--config", type=Path, dest="config_sub")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -127,18 +167,23 @@ def main(argv: list[str] | None = None) -> int:
             host = "0.0.0.0" if args.lan else args.host
             serve(cfg, host, args.port, access_log=not args.no_access_log)
         elif args.command == "user":
+            offices = _offices(cfg, path, args.offices, args.role != ADMIN)
+            if args.action == "grant":
+                _with_redis(cfg, lambda auth: auth.grant(args.name, args.role, offices))
+                print(f"user {args.name}: {_grants_text(args.role, offices)}")
+                return 0
             password = _read_password()
             _with_redis(
-                cfg, lambda auth: auth.add_user(args.name, args.role, password, args.full_name)
+                cfg,
+                lambda auth: auth.add_user(
+                    args.name, args.role, password, args.full_name, offices=offices
+                ),
             )
             named = f", {clean_full_name(args.full_name)}" if args.full_name else ""
-            print(f"user {args.name} ({args.role}{named}) saved")
+            print(f"user {args.name} ({_grants_text(args.role, offices)}{named}) saved")
         elif args.command == "device":
-            if args.office and cfg.office(args.office) is None:
-                raise SothutuError(f"no office {args.office!r} in {path}")
-            token = _with_redis(
-                cfg, lambda auth: auth.add_device(args.name, args.kind, args.office)
-            )
+            (office,) = _offices(cfg, path, [args.office] if args.office else [], True)
+            token = _with_redis(cfg, lambda auth: auth.add_device(args.name, args.kind, office))
             print(token)
     except SothutuError as exc:
         print(f"error: {error_text(exc, 'en')}", file=sys.stderr)

@@ -95,7 +95,7 @@ async def http(server: str) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def staff_token(auth: AuthService) -> str:
-    await auth.add_user("lan", "staff", "mat-khau-123")
+    await auth.add_user("lan", "staff", "mat-khau-123", offices=[OFFICE])
     token, _ = await auth.login("lan", "mat-khau-123")
     return token
 

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 import unicodedata
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from queue_server.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from queue_server.people import DEVICE_KINDS, ROLES, DeviceKind, Principal, Role
-from queue_server.store.accounts import USER_TOKEN_TTL_S, Accounts
+from queue_server.people import (
+    ADMIN,
+    DEVICE_KINDS,
+    OFFICE_ROLES,
+    ROLES,
+    DeviceKind,
+    Principal,
+    Role,
+)
+from queue_server.store.accounts import USER_TOKEN_TTL_S, Accounts, grants_of
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD = 8
@@ -60,14 +71,34 @@ def _check_password(password: str) -> None:
         raise BadRequest(text_key="error.auth.password_short", params={"min_len": MIN_PASSWORD})
 
 
-def _check_role(actor: Principal, role: str) -> None:
+def _check_role(actor: Principal, role: str, office: str) -> None:
+    """`actor` may give `role` in `office`: never a role above their own there; only a
+    province admin makes another."""
     if role not in ROLES:
         raise BadRequest(text_key="error.auth.role", params={"roles": ", ".join(ROLES)})
-    if RANK[role] > RANK.get(actor.role, 0):
+    if RANK[role] > RANK.get(actor.role_in(office) or "", 0):
         raise Forbidden(
             f"a {actor.role} cannot give the {role} role",
             text_key="error.auth.role_above_own",
         )
+
+
+def _grants(role: str, offices: Collection[str]) -> dict[str, str]:
+    """The offices of a new user: none for a province admin, at least one for the others."""
+    if role == ADMIN:
+        return {}
+    if not offices:
+        raise BadRequest(f"a {role} needs at least one office", text_key="error.auth.office_needed")
+    return {slug: role for slug in offices}
+
+
+def _top_role(grants: Mapping[str, str]) -> Role:
+    """A user's highest role over their offices, what lists show first."""
+    best: Role = "staff"
+    for held in grants.values():
+        if held == "manager":
+            best = "manager"
+    return best
 
 
 class AuthService:
@@ -76,34 +107,97 @@ class AuthService:
         self._last_seen: dict[str, int] = {}
 
     async def create_user(
-        self, actor: Principal, name: str, role: str, password: str, full_name: str = ""
+        self,
+        actor: Principal,
+        name: str,
+        role: str,
+        password: str,
+        full_name: str = "",
+        *,
+        office: str,
     ) -> None:
-        """A user added by a manager (who cannot create a role above their own)."""
-        _check_role(actor, role)
+        """A user of `office` added in its console (never with a role above the actor's
+        there; a province admin only by an admin)."""
+        _check_role(actor, role, office)
         _check_name(name)
         if await self.accounts.user(name) is not None:
             raise Conflict(text_key="error.auth.user_exists", params={"name": name})
-        await self.add_user(name, role, password, full_name)
+        await self.add_user(name, role, password, full_name, offices=[office])
 
     async def add_user(
-        self, name: str, role: str, password: str, full_name: str | None = None
+        self,
+        name: str,
+        role: str,
+        password: str,
+        full_name: str | None = None,
+        *,
+        offices: Collection[str] = (),
     ) -> None:
-        """Adds or updates a user; `full_name` None keeps the one an existing user has."""
+        """Adds or updates a user with `role` in each of `offices` (a province admin:
+        none); `full_name` None keeps the one an existing user has."""
         _check_name(name)
         if role not in ROLES:
             raise BadRequest(text_key="error.auth.role", params={"roles": ", ".join(ROLES)})
+        grants = _grants(role, offices)
         _check_password(password)
         cleaned = None if full_name is None else clean_full_name(full_name)
         hashed = await asyncio.to_thread(_hasher.hash, password)
-        valid_role: Role = role  # type: ignore[assignment,unused-ignore]
-        await self.accounts.put_user(name, valid_role, hashed, cleaned)
+        valid_role: Role = ADMIN if role == ADMIN else _top_role(grants)
+        await self.accounts.put_user(name, valid_role, hashed, cleaned, grants)
+        await self.accounts.revoke_user(name)  # a changed role applies at once
 
-    async def add_device(self, name: str, kind: str, office: str | None) -> str:
+    async def grant(self, name: str, role: str, offices: Collection[str]) -> dict[str, str]:
+        """Gives an existing user `role` in each of `offices` (keeping their others), or
+        makes them a province admin; they are logged out so it applies at once. Answers
+        their offices now."""
+        user = await self.accounts.user(name) if NAME_RE.match(name) else None
+        if user is None:
+            raise NotFound(text_key="error.auth.no_user", params={"name": name})
+        if role not in ROLES:
+            raise BadRequest(text_key="error.auth.role", params={"roles": ", ".join(ROLES)})
+        grants = grants_of(user.get("offices"))
+        if role == ADMIN:
+            await self.accounts.set_user(name, role=ADMIN)
+            return grants
+        grants.update(_grants(role, offices))
+        await self._set_grants(name, grants)
+        return grants
+
+    async def _set_grants(self, name: str, grants: Mapping[str, str]) -> None:
+        await self.accounts.set_user(
+            name, role=_top_role(grants), offices=json.dumps(dict(grants), sort_keys=True)
+        )
+
+    async def add_device(self, name: str, kind: str, office: str) -> str:
+        """Registers a device of one office and answers its token."""
         _check_name(name)
         if kind not in DEVICE_KINDS:
             raise BadRequest(f"kind must be one of {', '.join(DEVICE_KINDS)}")
+        if not office:
+            raise BadRequest("a device belongs to one office", text_key="error.auth.device_office")
         valid_kind: DeviceKind = kind  # type: ignore[assignment,unused-ignore]
         return await self.accounts.put_device(name, valid_kind, office)
+
+    async def adopt_legacy(self, offices: Collection[str]) -> tuple[list[str], list[str]]:
+        """Gives what was made before people had offices the offices of the config: each
+        user of an office gets their role in each of `offices`; a device registered for
+        every office is bound to the only office, if there is one. Answers the users given
+        offices and the devices left serving every office (to be registered again)."""
+        users = []
+        for user in await self.accounts.legacy_users():
+            role = user["role"] if user["role"] in OFFICE_ROLES else "staff"
+            grants = {slug: role for slug in offices}
+            await self.accounts.set_user_offices(user["name"], json.dumps(grants, sort_keys=True))
+            users.append(user["name"])
+        unbound = []
+        for device in await self.accounts.devices():
+            if device.get("office"):
+                continue
+            if len(offices) == 1:
+                await self.accounts.bind_device(device["name"], next(iter(offices)))
+            else:
+                unbound.append(device["name"])
+        return users, unbound
 
     async def login(self, name: str, password: str) -> tuple[str, Principal]:
         user = await self.accounts.user(name) if NAME_RE.match(name) else None
@@ -114,7 +208,10 @@ class AuthService:
             user = None
         if user is None:
             raise Unauthorized(text_key="error.auth.wrong_login")
-        principal = Principal("user", name, user["role"])
+        grants = (
+            () if user["role"] == ADMIN else tuple(sorted(grants_of(user.get("offices")).items()))
+        )
+        principal = Principal("user", name, user["role"], None, grants)
         return await self.accounts.issue_token(principal, USER_TOKEN_TTL_S), principal
 
     async def authenticate(self, token: str | None) -> Principal | None:
@@ -136,31 +233,56 @@ class AuthService:
 
     # Administration (the manager console).
 
-    async def users(self) -> list[dict[str, str]]:
-        return await self.accounts.users()
+    async def users(self, office: str | None = None) -> list[dict[str, Any]]:
+        """Every user, or those of `office` and the province admins, each with their role
+        there ("role"), their offices and whether they also work elsewhere ("elsewhere")."""
+        found = await self.accounts.users()
+        if office is None:
+            return found
+        rows = []
+        for user in found:
+            held = ADMIN if user["role"] == ADMIN else user["offices"].get(office)
+            if held is not None:
+                elsewhere = sorted(o for o in user["offices"] if o != office)
+                rows.append({**user, "role": held, "elsewhere": elsewhere})
+        return rows
 
-    async def set_role(self, actor: Principal, name: str, role: str) -> None:
-        """Gives a user another role; they are logged out so it applies at once."""
-        user = await self._managed_user(actor, name)
-        _check_role(actor, role)
+    async def set_role(self, actor: Principal, name: str, role: str, office: str) -> None:
+        """Gives a user another role in `office` (or makes them a province admin); they are
+        logged out so it applies at once."""
+        user = await self._managed_user(actor, name, office)
+        _check_role(actor, role, office)
         if name == actor.name:
             raise BadRequest(text_key="error.auth.own_role")
-        if user["role"] != role:
-            await self.accounts.set_user(name, role=role)
+        grants = grants_of(user.get("offices"))
+        if role == ADMIN:
+            if user["role"] != ADMIN:
+                await self.accounts.set_user(name, role=ADMIN)
+        elif user["role"] == ADMIN or grants.get(office) != role:
+            grants[office] = role
+            await self._set_grants(name, grants)
 
-    async def set_password(self, actor: Principal, name: str, password: str) -> None:
-        await self._managed_user(actor, name)
+    async def set_password(self, actor: Principal, name: str, password: str, office: str) -> None:
+        await self._managed_user(actor, name, office, whole=True)
         _check_password(password)
         hashed = await asyncio.to_thread(_hasher.hash, password)
         await self.accounts.set_user(name, hash=hashed)
 
-    async def set_full_name(self, actor: Principal, name: str, full_name: str) -> None:
-        await self._managed_user(actor, name)
+    async def set_full_name(self, actor: Principal, name: str, full_name: str, office: str) -> None:
+        await self._managed_user(actor, name, office, whole=True)
         await self.accounts.set_full_name(name, clean_full_name(full_name))
 
     async def user_exists(self, name: str) -> bool:
         """Whether there is a user (of any role) called `name`."""
         return await self.accounts.user(name) is not None
+
+    async def works_in(self, name: str, office: str) -> bool:
+        """Whether `name` is a user with a role in `office` (a province admin has one in
+        every office)."""
+        user = await self.accounts.user(name) if NAME_RE.match(name) else None
+        if user is None:
+            return False
+        return user["role"] == ADMIN or office in grants_of(user.get("offices"))
 
     async def display_name(self, name: str) -> str:
         """How a user is named to citizens and colleagues: the full name, else the login."""
@@ -171,18 +293,42 @@ class AuthService:
         found = await self.accounts.full_names(names)
         return {n: found.get(n, n) for n in names}
 
-    async def remove_user(self, actor: Principal, name: str) -> None:
-        await self._managed_user(actor, name)
+    async def remove_user(self, actor: Principal, name: str, office: str) -> None:
+        """Takes a user's role in `office` away; a user left without an office (or a
+        province admin) is removed altogether."""
+        user = await self._managed_user(actor, name, office)
         if name == actor.name:
             raise BadRequest(text_key="error.auth.remove_self")
-        await self.accounts.delete_user(name)
+        grants = grants_of(user.get("offices"))
+        grants.pop(office, None)
+        if user["role"] == ADMIN or not grants:
+            await self.accounts.delete_user(name)
+        else:
+            await self._set_grants(name, grants)
 
-    async def _managed_user(self, actor: Principal, name: str) -> dict[str, str]:
+    async def _managed_user(
+        self, actor: Principal, name: str, office: str, whole: bool = False
+    ) -> dict[str, str]:
+        """The user `name` of `office`, if `actor` may change them there: their role there
+        is not above the actor's. `whole`: a change of the whole account (password, name),
+        which needs the actor to rank so in every office the user works in."""
         user = await self.accounts.user(name) if NAME_RE.match(name) else None
-        if user is None:
+        grants = grants_of(user.get("offices")) if user else {}
+        if user is None or (user["role"] != ADMIN and office not in grants):
             raise NotFound(text_key="error.auth.no_user", params={"name": name})
-        if RANK.get(user["role"], 0) > RANK.get(actor.role, 0):
+        mine = RANK.get(actor.role_in(office) or "", 0)
+        if user["role"] == ADMIN:
+            if not actor.is_admin:
+                raise Forbidden(text_key="error.auth.admin_only")
+            return user
+        if RANK.get(grants[office], 0) > mine:
             raise Forbidden(text_key="error.auth.admin_only")
+        if whole and not actor.is_admin:
+            others = [o for o, r in grants.items() if RANK[r] > RANK.get(actor.role_in(o) or "", 0)]
+            if others:
+                raise Forbidden(
+                    text_key="error.auth.other_offices", params={"offices": ", ".join(others)}
+                )
         return user
 
     async def devices(self, office: str) -> list[dict[str, str]]:
@@ -194,27 +340,40 @@ class AuthService:
         return await self.accounts.delete_device(name)
 
 
-def require_role(principal: Principal | None, role: str) -> Principal:
-    """The principal, if it is a user with at least `role`."""
+def require_role(principal: Principal | None, role: str, office: str) -> Principal:
+    """The principal, if it is a user with at least `role` in `office` (a province admin
+    has every role in every office)."""
     if principal is None:
         raise Unauthorized(text_key="error.auth.log_in")
-    if principal.kind != "user" or RANK.get(principal.role, 0) < RANK[role]:
+    if principal.kind != "user":
+        raise Forbidden(f"this needs the {role} role", text_key="error.auth.role_needed")
+    held = principal.role_in(office)
+    if held is None:
+        raise Forbidden(
+            f"{principal.name} has no role in office {office}",
+            text_key="error.auth.other_office", params={"office": office},
+        )  # fmt: skip
+    if RANK.get(held, 0) < RANK[role]:
         raise Forbidden(f"this needs the {role} role", text_key="error.auth.role_needed")
     return principal
 
 
 def require_admin(principal: Principal | None) -> Principal:
     """The principal, if it is a province admin (over every office)."""
-    return require_role(principal, "admin")
+    if principal is None:
+        raise Unauthorized(text_key="error.auth.log_in")
+    if not principal.is_admin:
+        raise Forbidden("this needs the admin role", text_key="error.auth.admin_needed")
+    return principal
 
 
 def require_device_or_role(
     principal: Principal | None, kinds: tuple[str, ...], role: str, office: str
 ) -> Principal:
-    """A device of one of `kinds` (of this office, or of any office if registered without
-    one), or a user with at least `role`."""
+    """A device of one of `kinds` bound to `office` (or one registered before devices were
+    bound, which serves every office), or a user with at least `role` in `office`."""
     if principal is not None and principal.kind == "device":
         if principal.role in kinds and principal.office in (None, office):
             return principal
         raise Forbidden(text_key="error.auth.device")
-    return require_role(principal, role)
+    return require_role(principal, role, office)

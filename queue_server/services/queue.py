@@ -50,6 +50,12 @@ class Placed(NamedTuple):
         return d
 
 
+def ticket_office(ticket_id: str) -> str:
+    """The office a ticket id names (ids are "office.token"), without looking it up: who may
+    act on the ticket is decided before whether it exists."""
+    return ticket_id.partition(".")[0]
+
+
 class QueueService:
     def __init__(
         self,

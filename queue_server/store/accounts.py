@@ -13,7 +13,9 @@ before its user or device.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import redis.asyncio as aredis
@@ -36,32 +38,55 @@ class Accounts:
         self._hset_existing = client.register_script(_source("hset_existing"))
 
     async def put_user(
-        self, name: str, role: Role, password_hash: str, full_name: str | None = None
+        self,
+        name: str,
+        role: Role,
+        password_hash: str,
+        full_name: str | None = None,
+        grants: Mapping[str, str] | None = None,
     ) -> None:
-        """Adds or updates a user; an update without `full_name` keeps the one it had."""
+        """Adds or updates a user; an update without `full_name` keeps the one it had.
+        `role` is "admin" or the highest of `grants` (office → role), which a user of an
+        office must have."""
         # Listed first: a name without its hash is skipped by `users`.
         await self.r.sadd(keys.users(), name)
-        mapping = {"name": name, "role": role, "hash": password_hash}
+        mapping = {"name": name, "role": role, "hash": password_hash,
+                   "offices": json.dumps(dict(grants or {}), sort_keys=True)}  # fmt: skip
         if full_name is not None:
             mapping["full_name"] = full_name
         await self.r.hset(keys.user(name), mapping=mapping)
 
     async def user(self, name: str) -> dict[str, str] | None:
+        """The user's fields as stored ("offices" is JSON, absent for a user made before
+        users had offices)."""
         h = await self.r.hgetall(keys.user(name))
         return dict(h) if h else None
+
+    async def legacy_users(self) -> list[dict[str, str]]:
+        """Users of an office made before users had offices (no "offices" field)."""
+        names = await self.user_names()
+        async with self.r.pipeline(transaction=False) as p:
+            for name in names:
+                p.hmget(keys.user(name), "name", "role", "offices")
+            rows = await p.execute()
+        return [{"name": n, "role": r} for n, r, o in rows if n and o is None and r != "admin"]
 
     async def user_names(self) -> list[str]:
         return sorted(await self.r.smembers(keys.users()))
 
-    async def users(self) -> list[dict[str, str]]:
-        """Every user's name, role and full name ("" if none; not the password hash), by
-        name."""
+    async def users(self) -> list[dict[str, Any]]:
+        """Every user's name, role, full name ("" if none) and offices (office → role; not
+        the password hash), by name."""
         names = await self.user_names()
         async with self.r.pipeline(transaction=False) as p:
             for name in names:
-                p.hmget(keys.user(name), "name", "role", "full_name")
+                p.hmget(keys.user(name), "name", "role", "full_name", "offices")
             rows = await p.execute()
-        return [{"name": n, "role": r, "full_name": f or ""} for n, r, f in rows if n]
+        return [
+            {"name": n, "role": r, "full_name": f or "", "offices": grants_of(o)}
+            for n, r, f, o in rows
+            if n
+        ]
 
     async def full_names(self, names: list[str]) -> dict[str, str]:
         """The full name of each of `names` that has one."""
@@ -76,6 +101,13 @@ class Accounts:
         logged in: a name grants nothing. False if there is no such user."""
         return bool(
             await self._hset_existing(keys=[keys.user(name)], args=["full_name", full_name])
+        )
+
+    async def set_user_offices(self, name: str, offices_json: str) -> bool:
+        """Gives a user made before users had offices their offices; their tokens stay good
+        (they read the offices from here). False if there is no such user."""
+        return bool(
+            await self._hset_existing(keys=[keys.user(name)], args=["offices", offices_json])
         )
 
     async def set_user(self, name: str, **fields: str) -> bool:
@@ -113,7 +145,8 @@ class Accounts:
 
     async def _put_token(self, token: str, principal: Principal, ttl_s: int | None) -> None:
         mapping = {"kind": principal.kind, "name": principal.name, "role": principal.role,
-                   "office": principal.office or ""}  # fmt: skip
+                   "office": principal.office or "",
+                   "offices": json.dumps(dict(principal.grants), sort_keys=True)}  # fmt: skip
         if principal.kind == "user":
             # Indexed before it exists, so that `revoke_user` always finds it. The index
             # lives as long as the newest token; expired members are harmless.
@@ -133,7 +166,12 @@ class Accounts:
         if not h:
             return None
         kind: Literal["user", "device"] = "device" if h.get("kind") == "device" else "user"
-        return Principal(kind, h["name"], h["role"], h.get("office") or None)
+        raw = h.get("offices")
+        if raw is None and kind == "user":
+            # A token issued before users had offices: their offices as stored now.
+            raw = await self.r.hget(keys.user(h["name"]), "offices")
+        grants = tuple(sorted(grants_of(raw).items()))
+        return Principal(kind, h["name"], h["role"], h.get("office") or None, grants)
 
     async def revoke(self, token_digest: str) -> None:
         await self.r.delete(keys.token(token_digest))
@@ -157,6 +195,13 @@ class Accounts:
         # Only a registered device: a token outliving its device must not recreate it.
         await self._hset_existing(keys=[keys.device(name)], args=["last_seen", now_ms])
 
+    async def bind_device(self, name: str, office: str) -> None:
+        """Binds a device registered before devices had an office (and its token) to one."""
+        old = await self.r.hget(keys.device(name), "token")
+        await self._hset_existing(keys=[keys.device(name)], args=["office", office])
+        if old:
+            await self._hset_existing(keys=[keys.token(old)], args=["office", office])
+
     async def devices(self) -> list[dict[str, str]]:
         """Every device (name, kind, office, last_seen; not the token digest), by name."""
         names = sorted(await self.r.smembers(keys.devices()))
@@ -174,3 +219,11 @@ class Accounts:
         deleted = await self.r.delete(keys.device(name))
         await self.r.srem(keys.devices(), name)
         return bool(deleted)
+
+
+def grants_of(raw: str | None) -> dict[str, str]:
+    """A user's offices (office → role) from their stored JSON; {} for none."""
+    if not raw:
+        return {}
+    found = json.loads(raw)
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}

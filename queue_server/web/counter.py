@@ -17,8 +17,8 @@ from starlette.routing import BaseRoute, Route
 from queue_server.errors import BadRequest, NotFound
 from queue_server.office import Office
 from queue_server.web.http.errors import language
-from queue_server.web.http.requests import path_int
-from queue_server.web.http.templates import page_user, render
+from queue_server.web.http.requests import path_int, principal
+from queue_server.web.http.templates import login_redirect, page_user, render
 from queue_server.web.i18n import error_text
 from queue_server.web.wiring import services
 
@@ -65,18 +65,19 @@ def _not_found(request: Request, office: Office | None, exc: NotFound | BadReque
 
 
 async def choose_office(request: Request) -> Response:
-    """`/counter`: straight to the chooser of the only office, else a list of offices."""
-    who = await page_user(request)
-    if isinstance(who, Response):
-        return who
-    offices = services(request).queue.offices.all()
+    """`/counter`: straight to the chooser of the user's only office, else a list of their
+    offices."""
+    who = await principal(request)
+    if who is None:
+        return login_redirect(request)
+    offices = [o for o in services(request).queue.offices.all() if who.role_in(o.slug)]
     if len(offices) == 1:
         return RedirectResponse(f"/counter/{offices[0].slug}", 303)
     return render(request, "counter_choose.html", {"office": None, "offices": offices})
 
 
 async def choose_counter(request: Request) -> Response:
-    who = await page_user(request)
+    who = await page_user(request, "staff", request.path_params["office"])
     if isinstance(who, Response):
         return who
     service = services(request).queue
@@ -105,7 +106,7 @@ async def choose_counter(request: Request) -> Response:
 
 
 async def workstation(request: Request) -> Response:
-    who = await page_user(request)
+    who = await page_user(request, "staff", request.path_params["office"])
     if isinstance(who, Response):
         return who
     service = services(request).queue

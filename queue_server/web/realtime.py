@@ -19,6 +19,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from queue_server.errors import NotFound
+from queue_server.people import Principal
 from queue_server.rules.visibility import redact
 from queue_server.services.auth import LAST_SEEN_EVERY_MS, AuthService
 from queue_server.services.hub import Hub, Subscription
@@ -47,6 +48,10 @@ async def office_socket(ws: WebSocket) -> None:
         await ws.close(code=4404, reason="unknown office")
         return
     who = await principal(ws)
+    if who is not None and not _of_office(who, slug):
+        # Another office's staff or device: their token says nothing here.
+        await ws.close(code=4403, reason="this token is of another office")
+        return
     public = who is None or (who.kind == "device" and who.role not in ("display", "kiosk"))
     sub = await hub.subscribe(slug)
     seen = None
@@ -61,6 +66,13 @@ async def office_socket(ws: WebSocket) -> None:
         hub.unsubscribe(sub)
         if seen is not None:
             seen.cancel()
+
+
+def _of_office(who: Principal, slug: str) -> bool:
+    """A user with a role in the office, or a device bound to it (or to none)."""
+    if who.kind == "device":
+        return who.office in (None, slug)
+    return who.role_in(slug) is not None
 
 
 async def _keep_seen(auth: AuthService, name: str) -> None:

@@ -84,6 +84,28 @@ async def freeze_long_lived(settle_s: float = 10.0) -> None:
         gc.freeze()
 
 
+async def adopt_legacy_people(auth: AuthService, offices: list[str], source: str) -> None:
+    """Users and devices made before people had offices keep working: users get the
+    offices of the config (said here once, when it happens); a device registered for every
+    office is bound to the only office, else named here at every start until registered
+    again for its office."""
+    users, unbound = await auth.adopt_legacy(offices)
+    if users:
+        log.warning(
+            "%d user(s) made before users had offices now have their role in every office "
+            "of %s (%s): %s. Change this in each office's console (Cán bộ) or with "
+            "`python -m queue_server user add NAME --role ROLE --office SLUG`.",
+            len(users), source, ", ".join(offices), ", ".join(users),
+        )  # fmt: skip
+    if unbound:
+        log.warning(
+            "device(s) registered before devices had one office still serve every office: "
+            "%s. Register each again for its office (console: Thiết bị; or `python -m "
+            "queue_server device add NAME --kind KIND --office SLUG`).",
+            ", ".join(unbound),
+        )
+
+
 def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
     @contextlib.asynccontextmanager
     async def run(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -106,6 +128,7 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         hub = Hub(store)
         hub.listen("office.config_changed", reload_office)
         auth = AuthService(Accounts(client))
+        await adopt_legacy_people(auth, [o.slug for o in offices.all()], str(config.path))
         for office in config.offices:
             await hub.watch(office.slug)
             await store.sync_open_counters(offices.get(office.slug) or office)

@@ -6,9 +6,6 @@ two offices whose keys live on different cluster nodes.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
-import tomllib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +14,13 @@ from typing import Any
 import pytest
 
 from queue_server import config as config_mod
+from queue_server.services.auth import AuthService
 from queue_server.store.connection import connect, redis_server_binary
-from tests.conftest import ROOT
+from tests.support.offices import OFFICE_B, two_offices
 from tests.support.servers import LocalCluster, ServerProcess, free_ports, valkey_server_binary
 
 # Slots 1620 and 8152: the first and the second of the cluster's three nodes.
 OFFICE_A = "phuong-ba-dinh"
-OFFICE_B = "phuong-hoan-kiem"
 BACKENDS = ("redis-cluster", "valkey")
 
 
@@ -84,20 +81,14 @@ async def r(backend: Backend) -> AsyncIterator[Any]:
     await client.aclose()
 
 
-def two_offices(url: str, data_dir: Path) -> config_mod.Config:
-    """The demo config with a second office, on the backend."""
-    data = tomllib.loads((ROOT / "config.toml").read_text("utf-8"))
-    second = copy.deepcopy(data["offices"][0])
-    second.update(slug=OFFICE_B, name="Trung tâm Phục vụ hành chính công phường Hoàn Kiếm")
-    data["offices"].append(second)
-    cfg = config_mod.parse(data, ROOT / "config.toml")
-    return dataclasses.replace(
-        cfg,
-        redis=dataclasses.replace(cfg.redis, url=url),
-        server=dataclasses.replace(cfg.server, data_dir=data_dir, heartbeat_s=1.0),
-    )
-
-
 @pytest.fixture
 def config(backend: Backend, tmp_path: Path) -> config_mod.Config:
     return two_offices(backend.url, tmp_path / "data")
+
+
+@pytest.fixture
+async def staff_token(auth: AuthService) -> str:
+    """A clerk of both offices."""
+    await auth.add_user("lan", "staff", "mat-khau-123", offices=[OFFICE_A, OFFICE_B])
+    token, _ = await auth.login("lan", "mat-khau-123")
+    return token

@@ -22,7 +22,8 @@ from queue_server.services.queue import QueueService
 from queue_server.store import keys
 from queue_server.store.bookings import BookingStore
 from queue_server.store.printjobs import PrintJobs
-from tests.backends.conftest import OFFICE_A, OFFICE_B, Backend
+from tests.backends.conftest import OFFICE_A, Backend
+from tests.support.offices import OFFICE_B
 from tests.support.servers import LocalCluster
 
 A = f"/api/v1/offices/{OFFICE_A}"
@@ -234,7 +235,7 @@ async def test_print_queue(r: Any) -> None:
 
 
 async def test_accounts(auth: AuthService) -> None:
-    await auth.add_user("lan", "staff", "mat-khau-123")
+    await auth.add_user("lan", "staff", "mat-khau-123", offices=[OFFICE_A])
     token, who = await auth.login("lan", "mat-khau-123")
     assert who.name == "lan" and await auth.authenticate(token) is not None
     board = await auth.add_device("tv-1", "display", OFFICE_B)

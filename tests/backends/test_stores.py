@@ -24,7 +24,8 @@ from queue_server.store.offices import OfficeSettings
 from queue_server.store.outbox import Outbox
 from queue_server.store.ratings import RatingStore
 from queue_server.store.schedule import SchedulerLock, ScheduleStore
-from tests.backends.conftest import OFFICE_A, OFFICE_B
+from tests.backends.conftest import OFFICE_A
+from tests.support.offices import OFFICE_B
 
 WED_9 = datetime(2026, 11, 25, 9, 0)  # MORNING is Tuesday 24/11/2026 09:00
 

@@ -40,8 +40,8 @@ def web(r: Any, config: Config) -> Iterator[str]:
 
 @pytest.fixture
 async def api(web: str, auth: AuthService) -> AsyncIterator[httpx.AsyncClient]:
-    await auth.add_user("lan", "staff", PASSWORD)
-    await auth.add_user("hoa", "manager", PASSWORD)
+    await auth.add_user("lan", "staff", PASSWORD, offices=[OFFICE])
+    await auth.add_user("hoa", "manager", PASSWORD, offices=[OFFICE])
     token, _ = await auth.login("lan", PASSWORD)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=web, timeout=10, headers=headers) as client:

@@ -27,7 +27,7 @@ PASSWORD = "mat-khau-123"
 
 @pytest.fixture
 async def users(auth: AuthService) -> None:
-    await auth.add_user("lan", "staff", PASSWORD)
+    await auth.add_user("lan", "staff", PASSWORD, offices=[OFFICE])
 
 
 @pytest.fixture
@@ -462,7 +462,7 @@ async def test_call_a_specific_ticket_from_the_list(
 async def test_two_counters_see_each_other_live(
     server: str, browser: Browser, users: None, http: httpx.AsyncClient, auth: AuthService
 ) -> None:
-    await auth.add_user("minh", "staff", PASSWORD)
+    await auth.add_user("minh", "staff", PASSWORD, offices=[OFFICE])
     pages = []
     for n, user in ((1, "lan"), (2, "minh")):
         ctx = await browser.new_context(viewport={"width": 1366, "height": 768})

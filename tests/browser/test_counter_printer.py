@@ -129,7 +129,7 @@ async def cancel(outcome: Locator) -> None:
 async def test_an_offline_printer_is_said_at_once_with_the_slip_on_screen_or_a_cancel(
     office: str, fake: FakePrinter, context: BrowserContext, auth: AuthService
 ) -> None:
-    await auth.add_user("lan", "staff", PASSWORD)
+    await auth.add_user("lan", "staff", PASSWORD, offices=[OFFICE])
     fake.switch_off()
     page = await context.new_page()
     async with httpx.AsyncClient(base_url=office, timeout=10) as http:
@@ -196,7 +196,7 @@ async def test_an_offline_printer_is_said_at_once_with_the_slip_on_screen_or_a_c
 async def test_devices_page_and_overview_say_in_vietnamese_which_printer_is_down(
     office: str, fake: FakePrinter, context: BrowserContext, auth: AuthService
 ) -> None:
-    await auth.add_user("hoa", "manager", PASSWORD)
+    await auth.add_user("hoa", "manager", PASSWORD, offices=[OFFICE])
     fake.switch_off()
     page = await context.new_page()
     await page.goto(f"{office}/manage/{OFFICE}")
@@ -241,7 +241,7 @@ def apologies(fake: FakePrinter) -> list[str]:
 async def test_a_finished_ticket_gets_its_slip_and_a_result_is_postponed_from_the_counter(
     office: str, fake: FakePrinter, context: BrowserContext, auth: AuthService
 ) -> None:
-    await auth.add_user("lan", "staff", PASSWORD)
+    await auth.add_user("lan", "staff", PASSWORD, offices=[OFFICE])
     page = await context.new_page()
     async with httpx.AsyncClient(base_url=office, timeout=10) as http:
         first = await issue(http)
@@ -323,8 +323,8 @@ async def test_a_finished_ticket_gets_its_slip_and_a_result_is_postponed_from_th
 async def test_the_console_postpones_a_pickup_and_cancels_a_slip_for_an_offline_printer(
     office: str, fake: FakePrinter, context: BrowserContext, auth: AuthService
 ) -> None:
-    await auth.add_user("lan", "staff", PASSWORD)
-    await auth.add_user("hoa", "manager", PASSWORD)
+    await auth.add_user("lan", "staff", PASSWORD, offices=[OFFICE])
+    await auth.add_user("hoa", "manager", PASSWORD, offices=[OFFICE])
     token, _ = await auth.login("lan", PASSWORD)
     staff = {"Authorization": f"Bearer {token}"}
     api = f"/api/v1/offices/{OFFICE}"

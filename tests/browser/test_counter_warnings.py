@@ -35,7 +35,7 @@ async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
 
 @pytest.fixture
 async def users(auth: Any) -> None:
-    await auth.add_user("lan", "staff", "mat-khau-123")
+    await auth.add_user("lan", "staff", "mat-khau-123", offices=[OFFICE])
 
 
 def no_native_dialog(dialog: Dialog) -> None:

@@ -3,12 +3,13 @@ from __future__ import annotations
 from playwright.async_api import Browser
 
 from queue_server.services.auth import AuthService
+from tests.conftest import OFFICE
 
 
 async def test_login_page_logs_in_and_rejects_wrong_password(
     server: str, browser: Browser, auth: AuthService
 ) -> None:
-    await auth.add_user("lan", "staff", "mat-khau-123")
+    await auth.add_user("lan", "staff", "mat-khau-123", offices=[OFFICE])
     page = await browser.new_page()
     await page.goto(f"{server}/login?next=/healthz")
     assert await page.title() == "Đăng nhập · Hệ thống xếp hàng tự động"

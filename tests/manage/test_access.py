@@ -101,8 +101,8 @@ class Console:
         client = connect(self.redis_url)
         await client.flushall()
         auth = AuthService(Accounts(client))
-        await auth.add_user("lan", "staff", PASSWORD)
-        await auth.add_user("hoa", "manager", PASSWORD)
+        await auth.add_user("lan", "staff", PASSWORD, offices=[OFFICE])
+        await auth.add_user("hoa", "manager", PASSWORD, offices=[OFFICE])
         await client.aclose()
 
     def _log_in(self, base: str, name: str) -> tuple[httpx.Client, str]:

@@ -15,7 +15,7 @@ SHOTS = ROOT / "docs" / "screenshots"
 
 
 async def manager_page(browser: Browser, server: str, auth: AuthService) -> Page:
-    await auth.add_user("hoa", "manager", PASSWORD)
+    await auth.add_user("hoa", "manager", PASSWORD, offices=[OFFICE])
     context = await browser.new_context(viewport={"width": 1366, "height": 768})
     page = await context.new_page()
     await page.goto(f"{server}/manage/{OFFICE}")

@@ -91,7 +91,8 @@ async def test_counter_office_list_shows_a_renamed_office(
     data["offices"].append({**second, "name": "Trung tâm Phục vụ hành chính công phường Kim Mã"})
     two = config_mod.parse(data, config.path)
     two = dataclasses.replace(two, redis=config.redis, server=config.server)
-    await auth.add_user("hoa", "manager", PASSWORD)
+    # Of both offices: a user of one goes straight to its counters.
+    await auth.add_user("hoa", "manager", PASSWORD, offices=[OFFICE, "phuong-kim-ma"])
     thread = start_server(two)
     url = thread.start()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import subprocess
@@ -14,15 +15,16 @@ from typing import Any
 import httpx
 import pytest
 
+from queue_server.config import Config
 from queue_server.errors import BadRequest, Unauthorized
 from queue_server.people import Principal
 from queue_server.services.auth import AuthService, clean_full_name, suggest_login
 from queue_server.store import keys
-from queue_server.store.accounts import Accounts
+from queue_server.store.accounts import Accounts, digest
 from queue_server.store.connection import EmbeddedRedis, connect
 from queue_server.store.printjobs import PrintJobs
 from queue_server.web.i18n import error_text
-from tests.conftest import ROOT
+from tests.conftest import ROOT, start_server
 from tests.manage.test_settings import error_for
 from tests.support.console import OFFICE, PASSWORD, Session
 
@@ -38,32 +40,36 @@ async def last_event(r: Any) -> tuple[str, dict[str, Any]]:
 async def test_accounts_list_and_remove_users_with_their_tokens(r: Any) -> None:
     accounts = Accounts(r)
     auth = AuthService(accounts)
-    await auth.add_user("lan", "staff", PASSWORD)
-    await auth.add_user("hoa", "manager", PASSWORD)
+    await auth.add_user("lan", "staff", PASSWORD, offices=[OFFICE])
+    await auth.add_user("hoa", "manager", PASSWORD, offices=[OFFICE])
     t1, _ = await auth.login("lan", PASSWORD)
     t2, _ = await auth.login("lan", PASSWORD)
     assert await accounts.users() == [
-        {"name": "hoa", "role": "manager", "full_name": ""},
-        {"name": "lan", "role": "staff", "full_name": ""},
+        {"name": "hoa", "role": "manager", "full_name": "", "offices": {OFFICE: "manager"}},
+        {"name": "lan", "role": "staff", "full_name": "", "offices": {OFFICE: "staff"}},
     ]
-    assert await auth.authenticate(t1) == Principal("user", "lan", "staff")
+    assert await auth.authenticate(t1) == Principal(
+        "user", "lan", "staff", grants=((OFFICE, "staff"),)
+    )
     assert await accounts.delete_user("lan")
     assert await auth.authenticate(t1) is None and await auth.authenticate(t2) is None
-    assert await accounts.users() == [{"name": "hoa", "role": "manager", "full_name": ""}]
+    assert await accounts.users() == [
+        {"name": "hoa", "role": "manager", "full_name": "", "offices": {OFFICE: "manager"}}
+    ]
     assert not await accounts.delete_user("lan")
     assert await r.exists(keys.user_tokens("lan")) == 0
 
 
 async def test_role_and_password_changes_log_the_user_out(r: Any) -> None:
     auth = AuthService(Accounts(r))
-    boss = Principal("user", "hoa", "manager")
-    await auth.add_user("lan", "staff", PASSWORD)
+    boss = Principal("user", "hoa", "manager", grants=((OFFICE, "manager"),))
+    await auth.add_user("lan", "staff", PASSWORD, offices=[OFFICE])
     token, _ = await auth.login("lan", PASSWORD)
-    await auth.set_role(boss, "lan", "manager")
+    await auth.set_role(boss, "lan", "manager", OFFICE)
     assert await auth.authenticate(token) is None
     token, who = await auth.login("lan", PASSWORD)
     assert who.role == "manager"
-    await auth.set_password(boss, "lan", "mat-khau-moi-1")
+    await auth.set_password(boss, "lan", "mat-khau-moi-1", OFFICE)
     assert await auth.authenticate(token) is None
     try:
         await auth.login("lan", PASSWORD)
@@ -124,7 +130,7 @@ def test_cli_adds_a_user_with_a_full_name(redis_server: EmbeddedRedis) -> None:
 
     done = cli("lan", "--role", "staff", "--name", "Nguyễn  Thị Lan")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "user lan (staff, Nguyễn Thị Lan) saved"
+    assert done.stdout.strip() == f"user lan (staff of {OFFICE}, Nguyễn Thị Lan) saved"
     assert cli("lan", "--role", "manager").returncode == 0
     bad = cli("minh", "--role", "staff", "--name", "Minh <3")
     assert bad.returncode == 2 and "full name" in bad.stderr
@@ -134,7 +140,8 @@ def test_cli_adds_a_user_with_a_full_name(redis_server: EmbeddedRedis) -> None:
         try:
             accounts = Accounts(client)
             lan = next(u for u in await accounts.users() if u["name"] == "lan")
-            assert lan == {"name": "lan", "role": "manager", "full_name": "Nguyễn Thị Lan"}
+            assert lan == {"name": "lan", "role": "manager", "full_name": "Nguyễn Thị Lan",
+                       "offices": {OFFICE: "manager"}}  # fmt: skip
             assert await accounts.user("minh") is None
             await client.flushall()
         finally:
@@ -330,3 +337,54 @@ async def test_held_ticket_is_printed_again(
     assert await jobs.held(OFFICE, "kiosk-1") == []
     (again,) = await jobs.waiting(OFFICE, "kiosk-1")
     assert again.ticket == ticket and again.requested_by == "hoa"
+
+
+async def test_people_made_before_offices_keep_working_and_the_log_says_so_once(
+    r: Any, config: Config, auth: AuthService, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An install upgraded from before users had offices: its users get their role in every
+    office of the config, its office-less devices are bound to the only office; the log
+    says so at the start that did it, and not again."""
+    await auth.add_user("lan", "staff", PASSWORD, offices=[OFFICE])
+    await auth.add_user("root", "admin", PASSWORD)
+    old_token, _ = await auth.login("lan", PASSWORD)
+    # As an older version left them: no offices, and a device for every office.
+    await r.hdel(keys.user("lan"), "offices")
+    await r.hdel(keys.token(digest(old_token)), "offices")
+    await auth.accounts.put_device("tv-1", "display", None)
+    caplog.set_level(logging.WARNING, logger="sothutu")
+    for start in (1, 2):
+        thread = start_server(config)
+        thread.start()
+        thread.stop()
+        said = [
+            rec.getMessage()
+            for rec in caplog.records
+            if "before users had offices" in rec.getMessage()
+        ]
+        assert len(said) == 1, start
+    assert "lan" in said[0] and OFFICE in said[0] and "root" not in said[0]
+    who = await auth.authenticate(old_token)  # a token from before still works
+    assert who is not None and who.role_in(OFFICE) == "staff"
+    devices = await auth.accounts.devices()
+    assert [(d["name"], d["office"]) for d in devices] == [("tv-1", OFFICE)]
+
+
+def test_cli_gives_a_user_offices_and_refuses_an_unknown_one(redis_server: EmbeddedRedis) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "queue_server", "--config", str(ROOT / "config.toml"),
+             "user", *args],
+            input=PASSWORD + "\n", capture_output=True, text=True, timeout=60, cwd=ROOT,
+            env={**os.environ, "REDIS_URL": redis_server.url()},
+        )  # fmt: skip
+
+    done = cli("add", "hoa", "--role", "manager", "--office", "khong-co")
+    assert done.returncode == 2 and "no office 'khong-co'" in done.stderr
+    done = cli("add", "hoa", "--role", "manager", "--office", OFFICE)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"user hoa (manager of {OFFICE}) saved"
+    done = cli("add", "root", "--role", "admin")
+    assert done.stdout.strip() == "user root (admin of every office) saved"
+    done = cli("grant", "nobody", "--role", "staff")
+    assert done.returncode == 2 and "nobody" in done.stderr

@@ -162,7 +162,7 @@ async def test_console_in_english(manager: Session) -> None:
 
 
 async def test_manager_can_edit_managers_but_not_admins(manager: Session, auth: Any) -> None:
-    await auth.add_user("an", "manager", "mat-khau-123")
+    await auth.add_user("an", "manager", "mat-khau-123", offices=[OFFICE])
     await auth.add_user("root", "admin", "mat-khau-123")
     page = (await manager.get(f"{BASE}/staff")).text
     assert f'action="{BASE}/staff/an/role"' in page and f'action="{BASE}/staff/an/delete"' in page

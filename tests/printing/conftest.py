@@ -145,7 +145,7 @@ async def client(print_server: FixedPortServer) -> AsyncIterator[httpx.AsyncClie
 
 
 async def _login(auth: AuthService, name: str, role: str) -> dict[str, str]:
-    await auth.add_user(name, role, "mat-khau-123")
+    await auth.add_user(name, role, "mat-khau-123", offices=[OFFICE])
     token, _ = await auth.login(name, "mat-khau-123")
     return {"Authorization": f"Bearer {token}"}
 

@@ -143,8 +143,8 @@ async def test_agent_printer_added_changed_and_removed_without_restart(
     server: httpx.AsyncClient, r: Any, config: Config, auth: AuthService,
     staff: dict[str, str],
 ) -> None:  # fmt: skip
-    # A token for no particular office: the socket finds the printer by name.
-    token = await auth.add_device("kiosk-2-agent", "printer", None)
+    # The path names no office: the socket takes it from the device's token.
+    token = await auth.add_device("kiosk-2-agent", "printer", OFFICE)
     kiosk = {"name": "kiosk-2", "driver": "agent", "url": "usb://0416:5011", "paper": 80}
     await save_printers(r, config, kiosk)
     await until(paper_is(server, staff, "kiosk-2", 80), what="the new printer")
@@ -179,4 +179,7 @@ async def test_agent_printer_added_changed_and_removed_without_restart(
     with pytest.raises(ConnectionClosed) as closed:
         await ws.recv()
     assert closed.value.rcvd is not None
-    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4404, "no printer 'kiosk-2'")
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+        4404,
+        "no printer 'kiosk-2' in this office; printers: kiosk-1",
+    )

@@ -176,7 +176,7 @@ async def test_a_cancelled_slip_never_prints_and_only_its_sender_or_a_manager_ca
     await offline(client, staff)
     first = await slip(client, staff, ticket["id"], "1.004873")
     path = f"{PRINTERS}/quay-1/jobs/{first['print_job']}"
-    await auth.add_user("minh", "staff", "mat-khau-123")
+    await auth.add_user("minh", "staff", "mat-khau-123", offices=[OFFICE])
     token, _ = await auth.login("minh", "mat-khau-123")
     other = await client.delete(path, headers={"Authorization": f"Bearer {token}"})
     assert other.status_code == 403, other.text

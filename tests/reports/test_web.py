@@ -23,7 +23,7 @@ ROUTES = [BASE, f"{BASE}/export.csv", f"{BASE}/export.xlsx", f"{BASE}/monthly"]
 
 @pytest.fixture
 async def manager(auth: AuthService) -> dict[str, str]:
-    await auth.add_user("truong", "manager", "mat-khau-123")
+    await auth.add_user("truong", "manager", "mat-khau-123", offices=[OFFICE])
     token, _ = await auth.login("truong", "mat-khau-123")
     return {"Authorization": f"Bearer {token}"}
 

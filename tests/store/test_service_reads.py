@@ -17,7 +17,7 @@ from tests.conftest import OFFICE
 
 
 async def test_user_exists(auth: AuthService) -> None:
-    await auth.add_user("lan", "staff", "mat-khau-dai-1")
+    await auth.add_user("lan", "staff", "mat-khau-dai-1", offices=[OFFICE])
     assert await auth.user_exists("lan") is True
     assert await auth.user_exists("hoa") is False
     assert await auth.user_exists("") is False

@@ -58,13 +58,13 @@ class Session:
 
 @pytest.fixture
 async def manager(server: str, auth: AuthService) -> AsyncIterator[Session]:
-    await auth.add_user("hoa", "manager", PASSWORD)
+    await auth.add_user("hoa", "manager", PASSWORD, offices=[OFFICE])
     async with httpx.AsyncClient(base_url=server, timeout=10) as client:
         yield Session(client, await log_in(client, "hoa"))
 
 
 @pytest.fixture
 async def staff_session(server: str, auth: AuthService) -> AsyncIterator[Session]:
-    await auth.add_user("lan", "staff", PASSWORD)
+    await auth.add_user("lan", "staff", PASSWORD, offices=[OFFICE])
     async with httpx.AsyncClient(base_url=server, timeout=10) as client:
         yield Session(client, await log_in(client, "lan"))

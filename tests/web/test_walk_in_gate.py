@@ -92,7 +92,7 @@ async def test_a_day_off_added_for_today_closes_the_gate_at_once(
 ) -> None:
     """A manager's change of the calendar moves the gate now, not at the next boundary
     (there is none left today once today is a day off)."""
-    await auth.add_user("hoa", "manager", PASSWORD)
+    await auth.add_user("hoa", "manager", PASSWORD, offices=[OFFICE])
     thread = start_server(config, at(2026, 12, 7, 10, 0), calendar_gate=True)
     base = thread.start()
     try:

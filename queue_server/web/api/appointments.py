@@ -11,8 +11,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from printer import format_clock
-from queue_server.errors import BadRequest, NotFound, Text
+from queue_server.errors import BadRequest, NotFound, Text, Unauthorized
 from queue_server.office import Office
+from queue_server.people import Principal
 from queue_server.rules.calling import appointment_call_ms
 from queue_server.services.appointments import (
     AppointmentService,
@@ -22,6 +23,7 @@ from queue_server.services.appointments import (
     validate_citizen,
 )
 from queue_server.services.auth import require_device_or_role, require_role
+from queue_server.services.queue import ticket_office
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.errors import language
 from queue_server.web.http.requests import (
@@ -130,19 +132,19 @@ async def api_cancel(request: Request) -> Response:
     by = "citizen"
     if found.kind == "onsite":
         # The staff member's plan, not the citizen's code, decides a visit at an address.
-        by = require_role(await principal(request), "staff").name
+        by = require_role(await principal(request), "staff", office.slug).name
     b = await service.cancel(office.slug, found.code, by, idempotency_key(request))
     return JSONResponse(booking_view(service, b, language(request)))
 
 
 async def api_onsite(request: Request) -> Response:
     """Staff book a visit at an address; it blocks the staff member's time."""
-    who = require_role(await principal(request), "staff")
+    who = require_role(await principal(request), "staff", request.path_params["office"])
     service = services(request).appointments
     office = path_office(request)
     data = await body(request)
     staff = opt_str(data, "staff", 64) or who.name
-    if not await services(request).auth.user_exists(staff):
+    if not await services(request).auth.works_in(staff, office.slug):
         raise NotFound(text_key="error.booking.unknown_staff", params={"name": staff})
     minutes = opt_int(data, "minutes", 1, 24 * 60) or 60
     citizen = validate_citizen(opt_str(data, "name", 100) or "", opt_str(data, "phone", 20) or "")
@@ -156,7 +158,7 @@ async def api_onsite(request: Request) -> Response:
 
 async def api_plan(request: Request) -> Response:
     """The day's plan for staff: visits, result pickups and visits at an address."""
-    require_role(await principal(request), "staff")
+    require_role(await principal(request), "staff", request.path_params["office"])
     service = services(request).appointments
     office = path_office(request)
     day = parse_day(request.query_params.get("day")) or service.local_now(office).date()
@@ -234,7 +236,7 @@ async def api_check_in(request: Request) -> Response:
 
 async def api_result(request: Request) -> Response:
     """Staff record the procedure received at a counter: a result-pickup appointment."""
-    who = require_role(await principal(request), "staff")
+    who = require_role(await principal(request), "staff", ticket_office(request.path_params["id"]))
     service = services(request).appointments
     data = await body(request)
     idempotency_key(request)  # a malformed key is a 400 here too; the pickup's own key is derived
@@ -249,7 +251,7 @@ async def api_result(request: Request) -> Response:
 async def api_postpone(request: Request) -> Response:
     """Postpones an open result pickup to `date`, or by `working_days` of the calendar
     counted from the day promised; the slip becomes an apology slip (mẫu 04)."""
-    who = require_role(await principal(request), "staff")
+    who = await _pickup_clerk(request)
     service = services(request).appointments
     data = await body(request)
     raw_day = opt_str(data, "date", 10)
@@ -267,7 +269,7 @@ async def api_postpone(request: Request) -> Response:
 async def api_pickup(request: Request) -> Response:
     """A result pickup found by its dossier code, for the clerk about to postpone it; with
     `?working_days=N`, the day it would move to."""
-    require_role(await principal(request), "staff")
+    await _pickup_clerk(request)
     service = services(request).appointments
     b = await service.find_pickup(request.path_params["code"])
     lang = language(request)
@@ -281,6 +283,17 @@ async def api_pickup(request: Request) -> Response:
         moved = service.postponed_day(b, int(raw))
         answer["postponed_to"] = {"day": moved.isoformat(), "date_label": day_label(moved, lang)}
     return JSONResponse(answer)
+
+
+async def _pickup_clerk(request: Request) -> Principal:
+    """The staff member of the office whose result pickup the path's code names. Logged
+    in first (401 before any lookup); a code of another office is a 403 like any route of
+    it."""
+    who = await principal(request)
+    if who is None:
+        raise Unauthorized(text_key="error.auth.log_in")
+    b = await services(request).appointments.find(request.path_params["code"])
+    return require_role(who, "staff", b.office)
 
 
 async def slip_answer(

@@ -20,8 +20,9 @@ async def token(request: Request) -> Response:
     auth: AuthService = services(request).auth
     access, who = await auth.login(req_str(data, "username", 64), req_str(data, "password", 200))
     return JSONResponse(
-        {"access_token": access, "token_type": "bearer", "role": who.role, "username": who.name}
-    )
+        {"access_token": access, "token_type": "bearer", "role": who.role,
+         "offices": dict(who.grants), "username": who.name}
+    )  # fmt: skip
 
 
 def routes() -> list[BaseRoute]:

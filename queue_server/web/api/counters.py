@@ -21,7 +21,7 @@ from queue_server.web.wiring import services
 
 def counter_action(action: str) -> Handler:
     async def handler(request: Request) -> Response:
-        who = require_role(await principal(request), "staff")
+        who = require_role(await principal(request), "staff", request.path_params["office"])
         force = opt_bool(await body(request), "force") if action != "open" else False
         state = await services(request).queue.counter_action(
             request.path_params["office"], path_int(request, "n"), action, who.name,
@@ -33,7 +33,7 @@ def counter_action(action: str) -> Handler:
 
 
 async def call_next(request: Request) -> Response:
-    require_role(await principal(request), "staff")
+    require_role(await principal(request), "staff", request.path_params["office"])
     ticket = await services(request).queue.call_next(
         request.path_params["office"], path_int(request, "n"), idempotency_key(request)
     )
@@ -43,7 +43,7 @@ async def call_next(request: Request) -> Response:
 
 
 async def today(request: Request) -> Response:
-    require_role(await principal(request), "staff")
+    require_role(await principal(request), "staff", request.path_params["office"])
     service = services(request).queue
     office = service.office(request.path_params["office"])
     counter = service.counter(office, path_int(request, "n"))
@@ -54,7 +54,7 @@ async def today(request: Request) -> Response:
 async def served(request: Request) -> Response:
     """The tickets the counter finished today, the last first (a pickup slip can still be
     made for each)."""
-    require_role(await principal(request), "staff")
+    require_role(await principal(request), "staff", request.path_params["office"])
     service = services(request).queue
     office = service.office(request.path_params["office"])
     counter = service.counter(office, path_int(request, "n"))

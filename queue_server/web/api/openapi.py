@@ -33,7 +33,11 @@ TK = "/api/v1/tickets/{id}"
 _ERRORS = {
     400: ("BadRequest", "Malformed JSON, a wrong type or value, or a bad Idempotency-Key"),
     401: ("Unauthorized", "No token, or an unknown or expired one"),
-    403: ("Forbidden", "The token lacks the role, or is a device of the wrong kind"),
+    403: (
+        "Forbidden",
+        "The token lacks the role in this office: a user or device of another office, "
+        "or a device of the wrong kind",
+    ),
     404: ("NotFound", "No such office, counter, ticket, booking, printer or job"),
     409: ("Conflict", "Not allowed in the current state; `code` says why"),
     413: ("PayloadTooLarge", "The body is larger than `server.max_body_bytes`"),

@@ -48,7 +48,7 @@ async def list_printers(request: Request) -> Response:
 async def submit_job(request: Request) -> Response:
     service = services(request).printing
     slug, name = request.path_params["office"], request.path_params["name"]
-    who = require_role(await principal(request), "staff")
+    who = require_role(await principal(request), "staff", slug)
     data = await body(request)
     key = idempotency_key(request)
     if "reprint" in data:
@@ -92,9 +92,9 @@ async def clear_job(request: Request) -> Response:
     still waiting (not one on the wire or printed: 409 says so)."""
     service = services(request).printing
     slug, name = request.path_params["office"], request.path_params["name"]
-    who = require_role(await principal(request), "staff")
+    who = require_role(await principal(request), "staff", slug)
     job = _job_id(request)
-    only_own = who.role == "staff"
+    only_own = who.role_in(slug) == "staff"
     where = await service.clear(
         slug, name, job, who.name, idempotency_key(request), only_own=only_own
     )

@@ -61,7 +61,7 @@ def parse_month(raw: str | None, today: date) -> tuple[date, date]:
 
 
 async def reports_api(request: Request) -> Response:
-    require_role(await principal(request), "manager")
+    require_role(await principal(request), "manager", request.path_params["office"])
     queue: QueueService = services(request).queue
     office = queue.office(request.path_params["office"])
     service = services(request).reports

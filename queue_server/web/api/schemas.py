@@ -332,7 +332,13 @@ SCHEMAS: dict[str, Schema] = {
         {"error": obj({"code": STRING, "message": STRING}, {"details": {"type": "object"}})}
     ),
     "Token": obj(
-        {"access_token": STRING, "token_type": enum("bearer"), "role": STRING, "username": STRING}
+        {
+            "access_token": STRING,
+            "token_type": enum("bearer"),
+            "role": enum("admin", "manager", "staff"),
+            "offices": {"type": "object", "additionalProperties": enum("manager", "staff")},
+            "username": STRING,
+        }
     ),
     "Office": OFFICE,
     "Ticket": obj(TICKET),

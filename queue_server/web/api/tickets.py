@@ -12,6 +12,7 @@ from queue_server.errors import BadRequest
 from queue_server.office import APPOINTMENT
 from queue_server.services.auth import require_device_or_role, require_role
 from queue_server.services.printing import PrintService
+from queue_server.services.queue import ticket_office
 from queue_server.web.http.addresses import public_base
 from queue_server.web.http.requests import (
     body,
@@ -65,7 +66,7 @@ async def get_ticket(request: Request) -> Response:
 
 
 async def call_ticket(request: Request) -> Response:
-    require_role(await principal(request), "staff")
+    require_role(await principal(request), "staff", ticket_office(request.path_params["id"]))
     data = await body(request)
     counter = opt_int(data, "counter", 1, 999)
     if counter is None:
@@ -78,7 +79,7 @@ async def call_ticket(request: Request) -> Response:
 
 def ticket_step(action: str) -> Handler:
     async def handler(request: Request) -> Response:
-        require_role(await principal(request), "staff")
+        require_role(await principal(request), "staff", ticket_office(request.path_params["id"]))
         data = await body(request)
         ticket = await services(request).queue.step(
             request.path_params["id"], action, opt_int(data, "counter", 1, 999),
@@ -98,7 +99,7 @@ async def cancel_ticket(request: Request) -> Response:
 
 
 async def transfer_ticket(request: Request) -> Response:
-    require_role(await principal(request), "staff")
+    require_role(await principal(request), "staff", ticket_office(request.path_params["id"]))
     data = await body(request)
     ticket = await services(request).queue.transfer(
         request.path_params["id"], opt_str(data, "field", 8), opt_int(data, "counter", 1, 999),

@@ -20,10 +20,10 @@ from starlette.templating import Jinja2Templates
 import display
 from queue_server.errors import Forbidden, Unauthorized
 from queue_server.people import Principal
-from queue_server.services.auth import require_role
+from queue_server.services.auth import require_admin, require_role
 from queue_server.web.http.errors import language
 from queue_server.web.http.requests import principal
-from queue_server.web.i18n import catalogue, translate
+from queue_server.web.i18n import catalogue, error_text, translate
 
 WEB = Path(__file__).parent.parent
 TEMPLATE_DIRS = [WEB / "templates", display.TEMPLATES]
@@ -73,14 +73,35 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 
 
 async def page_admin(request: Request) -> Principal | Response:
-    """The logged-in province admin, or a redirect to the login page (403 for others)."""
-    return await page_user(request, "admin")
-
-
-async def page_user(request: Request, role: str = "staff") -> Principal | Response:
-    """The logged-in user with at least `role`, or a redirect to the login page."""
+    """The logged-in province admin; else a redirect to the login page, or the page that
+    says this is not theirs (403)."""
     who = await principal(request)
     try:
-        return require_role(who, role)
+        return require_admin(who)
     except Unauthorized:
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
+        return login_redirect(request)
+    except Forbidden as exc:
+        return forbidden_page(request, exc)
+
+
+async def page_user(request: Request, role: str, office: str) -> Principal | Response:
+    """The logged-in user with at least `role` in `office`; else a redirect to the login
+    page, or the page that says this is not theirs (403: another office's, or a role
+    above theirs)."""
+    who = await principal(request)
+    try:
+        return require_role(who, role, office)
+    except Unauthorized:
+        return login_redirect(request)
+    except Forbidden as exc:
+        return forbidden_page(request, exc)
+
+
+def login_redirect(request: Request) -> Response:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
+
+
+def forbidden_page(request: Request, exc: Forbidden) -> Response:
+    """The page a logged-in user meets on a page that is not theirs, saying why."""
+    message = error_text(exc, language(request))
+    return render(request, "manage_forbidden.html", {"message": message}, exc.status)

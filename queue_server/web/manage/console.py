@@ -120,8 +120,8 @@ def console(
     async def endpoint(request: Request) -> Response:
         try:
             who = await _manager(request)
-        except Forbidden:
-            return pages.render(request, "manage_forbidden.html", {}, 403)
+        except Forbidden as exc:
+            return pages.forbidden_page(request, exc)
         if isinstance(who, Response):
             return who
         queue: QueueService = services(request).queue
@@ -145,15 +145,16 @@ def console(
 
 async def _manager(request: Request) -> Principal | Response:
     """The manager, or a redirect to the login page; Forbidden below the manager role."""
+    office = request.path_params["office"]
     if request.method != "POST":
-        return await pages.page_user(request, "manager")
+        return await pages.page_user(request, "manager", office)
     # A form proves itself with the session's CSRF token in a field (checked once it is
     # read), not with the X-CSRF-Token header of page scripts: read the session directly.
     auth: AuthService = services(request).auth
     found = await auth.authenticate(request.session.get("token"))
     if found is None:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
-    return require_role(found, "manager")
+    return require_role(found, "manager", office)
 
 
 def page(path: str, handler: Handler, post: bool = False, **kw: Any) -> Route:

@@ -41,18 +41,22 @@ def _auth(c: Console) -> AuthService:
 
 
 def _roles(c: Console) -> list[str]:
-    """The roles this manager may give: never one above their own."""
-    return [r for r in ROLES if RANK[r] <= RANK.get(c.who.role, 0)]
+    """The roles this manager may give in this office: never one above their own there."""
+    return [r for r in ROLES if RANK[r] <= _my_rank(c)]
+
+
+def _my_rank(c: Console) -> int:
+    return RANK.get(c.who.role_in(c.office.slug) or "", 0)
 
 
 async def _staff(
     c: Console, values: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
-    users = await _auth(c).users()
+    users = await _auth(c).users(c.office.slug)
     return c.render(
         "manage_staff.html", "staff",
         {"users": users, "roles": _roles(c), "values": values, "errors": errors,
-         "rank": RANK, "my_rank": RANK.get(c.who.role, 0)},
+         "rank": RANK, "my_rank": _my_rank(c)},
         status,
     )  # fmt: skip
 
@@ -79,7 +83,7 @@ async def staff_add(c: Console) -> Response:
         form.fail("password", "manage.err.password")
     if not form.errors:
         try:
-            await _auth(c).create_user(c.who, name, role, password, full_name)
+            await _auth(c).create_user(c.who, name, role, password, full_name, office=c.office.slug)
         except SothutuError as exc:
             form.errors["name"] = error_text(exc, c.lang)
         else:
@@ -108,19 +112,19 @@ async def _user_action(c: Console, action: str) -> Response:
         if action == "role":
             data["role"] = role = form.choice("role", ROLES)
             if not form.errors:
-                await auth.set_role(c.who, name, role)
+                await auth.set_role(c.who, name, role, c.office.slug)
         elif action == "full_name":
             data["full_name"] = full_name = _full_name(form)
             if not form.errors:
-                await auth.set_full_name(c.who, name, full_name)
+                await auth.set_full_name(c.who, name, full_name, c.office.slug)
         elif action == "password":
             password = form.text("password", max_len=200)
             if password and len(password) < 8:
                 form.fail("password", "manage.err.password")
             if not form.errors:
-                await auth.set_password(c.who, name, password)
+                await auth.set_password(c.who, name, password, c.office.slug)
         else:
-            await auth.remove_user(c.who, name)
+            await auth.remove_user(c.who, name, c.office.slug)
     except SothutuError as exc:
         form.errors[""] = error_text(exc, c.lang)
     if form.errors:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from queue_server.errors import BadRequest, Forbidden
+from queue_server.errors import BadRequest
 from queue_server.office import Office
 from queue_server.services.queue import QueueService
 from queue_server.services.ratings import REASONS, levels
@@ -241,10 +241,8 @@ def _context(report: Report, lang: str) -> dict[str, Any]:
 
 
 async def _office(request: Request) -> tuple[Office, str] | Response:
-    try:
-        who = await page_user(request, "manager")
-    except Forbidden:  # a clerk who followed a link: the console's page, not JSON
-        return render(request, "manage_forbidden.html", {}, 403)
+    # A clerk who followed a link meets the console's page, not JSON.
+    who = await page_user(request, "manager", request.path_params["office"])
     if isinstance(who, Response):
         return who
     queue: QueueService = services(request).queue
