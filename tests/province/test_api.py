@@ -109,21 +109,19 @@ async def test_bad_month(http: httpx.AsyncClient, admin: dict[str, str]) -> None
 def test_a_row_marks_a_wait_past_its_fields_target() -> None:
     office = two_offices("redis://localhost", ROOT / "data").offices[0]
     now = 10_000_000_000
-    snapshot = {
-        "day": "2026-12-07",
-        "lanes": {
-            # Chứng thực's target is 10 minutes, Hộ tịch's 15.
-            "CT": [{"field": "CT", "issued_at": now - 9 * 60_000}],
-            "HT": [{"field": "HT", "issued_at": now - 14 * 60_000}],
-            "@3": [{"field": "CT", "issued_at": now - 11 * 60_000}],  # transferred
-        },
-        "counters": [{"status": "open"}, {"status": "paused"}, {"status": "closed"}],
+    lanes: dict[str, list[dict[str, Any]]] = {
+        # Chứng thực's target is 10 minutes, Hộ tịch's 15.
+        "CT": [{"field": "CT", "issued_at": now - 9 * 60_000}],
+        "HT": [{"field": "HT", "issued_at": now - 14 * 60_000}],
+        "@3": [{"field": "CT", "issued_at": now - 11 * 60_000}],  # transferred
     }
+    counters = [{"status": "open"}, {"status": "paused"}, {"status": "closed"}]
+    snapshot = {"day": "2026-12-07", "lanes": lanes, "counters": counters}
     row = office_row(office, snapshot, new_metrics(), now)
     assert (row.waiting, row.longest_wait_s, row.counters_open) == (3, 14 * 60, 1)
     assert row.overdue and row.overdue_fields == ["CT"]
     assert row.overdue_at_ms == now - 60_000
-    del snapshot["lanes"]["@3"]
+    del lanes["@3"]
     row = office_row(office, snapshot, new_metrics(), now)
     assert not row.overdue and row.overdue_at_ms == now + 60_000
 

@@ -47,7 +47,10 @@ async def reports_api(request: Request) -> Response:
                 }
                 for r in report.offices
             ],
-            "total": {**figures(report.total), "rating_average": rating_average(report.total["rated"])},
+            "total": {
+                **figures(report.total),
+                "rating_average": rating_average(report.total["rated"]),
+            },
         }
     )
 

@@ -175,4 +175,3 @@ def routes() -> list[BaseRoute]:
         Route("/province", province_page),
         WebSocketRoute("/ws/province", province_socket),
     ]
-
