@@ -46,7 +46,10 @@ def _read_password() -> str:
 
 
 def _urls(cfg: config_mod.Config, base: str) -> str:
-    lines = [f"sothutu on {base}  (API: {base}/api/v1/openapi.json)"]
+    lines = [
+        f"sothutu on {base}  (API: {base}/api/v1/openapi.json)",
+        f"  province (admin): {base}/province",
+    ]
     for o in cfg.offices:
         lines += [
             f"  {o.name}",
