@@ -33,12 +33,14 @@ from queue_server.services.offices import OfficeRegistry
 from queue_server.services.queue import QueueService
 from queue_server.services.reports import (
     DEFAULT_TARGET_MINUTES,
+    DayFolder,
     Metrics,
     Report,
     ReportsService,
+    day_bounds,
     new_metrics,
 )
-from queue_server.store.aggregates import merge
+from queue_server.store.aggregates import AggregateStore, merge
 from queue_server.store.errors import StoreError
 
 log = logging.getLogger("sothutu.province")
@@ -138,6 +140,40 @@ class ProvinceReport:
         return rating_average(m["rated"])
 
 
+class TodayFolds:
+    """Each office's fold of today (`reports.DayFolder`, as its report folds the live day),
+    kept between rows and extended by the events added since the last read: a row reads
+    only the office's new events rather than its whole day again. A new day, or a change of
+    the office's settings (a field's target), starts the fold afresh."""
+
+    def __init__(self, store: AggregateStore) -> None:
+        self.store = store
+        # slug -> (the office it was folded for, the folder, the last event id folded)
+        self._folds: dict[str, tuple[Office, DayFolder, str | None]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def metrics(self, office: Office, day: date) -> Metrics:
+        """Today's "all" group of `office`, up to its newest event."""
+        async with self._locks.setdefault(office.slug, asyncio.Lock()):
+            found = self._folds.get(office.slug)
+            if found is None or found[0] is not office or found[1].day != day.isoformat():
+                found = (office, DayFolder(office, day.isoformat()), None)
+            _, folder, last = found
+            start, end = day_bounds(office, day)
+            async for eid, etype, data in self.store.entries(office.slug, start, end, last):
+                folder.add(etype, data)
+                last = eid
+            self._folds[office.slug] = (office, folder, last)
+            metrics: Metrics = folder.agg["groups"].get("all") or new_metrics()
+            return metrics
+
+    def forget(self, keep: set[str]) -> None:
+        """Drops the folds of offices no longer in the registry."""
+        for slug in [s for s in self._folds if s not in keep]:
+            del self._folds[slug]
+            self._locks.pop(slug, None)
+
+
 class ProvinceService:
     """Figures across every office of the registry, as it is at each call."""
 
@@ -145,18 +181,19 @@ class ProvinceService:
         self.offices = offices
         self.queue = queue
         self.reports = reports
+        self.folds = TodayFolds(reports.store)
 
     async def row(self, office: Office) -> OfficeRow:
         today = self.reports.today(office)
-        snapshot, agg = await asyncio.gather(
-            self.queue.snapshot(office.slug), self.reports.fold(office, today, closed=False)
+        snapshot, metrics = await asyncio.gather(
+            self.queue.snapshot(office.slug), self.folds.metrics(office, today)
         )
-        metrics = agg["groups"].get("all") or new_metrics()
         return office_row(office, snapshot, metrics, self.queue.clock.now_ms())
 
     async def overview(self) -> list[OfficeRow]:
         """Every office's row, by name."""
         offices = sorted(self.offices.all(), key=lambda o: (o.name, o.slug))
+        self.folds.forget({o.slug for o in offices})
         return list(await asyncio.gather(*(self.row(o) for o in offices)))
 
     def this_month(self) -> date:

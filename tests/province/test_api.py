@@ -42,6 +42,10 @@ async def test_figures_of_two_offices(
     # Called after 16 minutes: served, but not within the target wait.
     assert await call_next(http, A, 1, staff) == first
     assert (await http.post(f"/api/v1/tickets/{first}/finish", headers=staff)).status_code == 200
+    # Today's fold is kept from here on and read on from the events added since.
+    res = await http.get("/api/v1/province/overview", headers=admin)
+    served = {r["office"]: r["served_today"] for r in res.json()["offices"]}
+    assert served == {OFFICE_A: 1, OFFICE_B: 0}
     # Chứng thực, called at once by counter 3, whose first field it is.
     quick = await issue(http, A, "CT")
     await http.post(f"{A}/counters/3/open", headers=staff)
