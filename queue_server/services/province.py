@@ -136,9 +136,6 @@ class ProvinceReport:
     offices: list[Report]
     total: Metrics
 
-    def rated(self, m: Metrics) -> float | None:
-        return rating_average(m["rated"])
-
 
 class TodayFolds:
     """Each office's fold of today (`reports.DayFolder`, as its report folds the live day),
@@ -160,9 +157,14 @@ class TodayFolds:
                 found = (office, DayFolder(office, day.isoformat()), None)
             _, folder, last = found
             start, end = day_bounds(office, day)
-            async for eid, etype, data in self.store.entries(office.slug, start, end, last):
-                folder.add(etype, data)
-                last = eid
+            try:
+                async for eid, etype, data in self.store.entries(office.slug, start, end, last):
+                    folder.add(etype, data)
+                    last = eid
+            except BaseException:
+                # Some events may be in the folder and not in `last`: fold afresh next time.
+                self._folds.pop(office.slug, None)
+                raise
             self._folds[office.slug] = (office, folder, last)
             metrics: Metrics = folder.agg["groups"].get("all") or new_metrics()
             return metrics
