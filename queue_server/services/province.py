@@ -24,7 +24,7 @@ import contextlib
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from queue_server.office import Office
@@ -202,7 +202,8 @@ class ProvinceService:
         """The first day of the current month (of the first office's clock)."""
         offices = self.offices.all()
         if not offices:
-            return date.today().replace(day=1)
+            now = datetime.fromtimestamp(self.queue.clock.now_ms() / 1000, UTC)
+            return now.date().replace(day=1)
         return self.reports.today(offices[0]).replace(day=1)
 
     async def report(self, start: date, end: date) -> ProvinceReport:
@@ -233,7 +234,8 @@ class FeedListener:
     async def take(self) -> list[OfficeRow] | None:
         """The rows pending, waiting for one; None once the feed has ended."""
         await self.ready.wait()
-        self.ready.clear()
+        if not self.closed:  # once closed, every later call answers at once
+            self.ready.clear()
         rows = list(self.pending.values())
         self.pending.clear()
         if not rows and self.closed:
