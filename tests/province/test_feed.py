@@ -33,9 +33,10 @@ async def test_feed_shares_subscriptions_and_stops(r: Any, config: Config) -> No
         await queue.record_event(OFFICE_B, "staff.changed", {"by": "test"})
         for page in (first, second):
             rows = await asyncio.wait_for(page.take(), 5)
-            assert [row.office for row in rows] == [OFFICE_B]
+            assert rows is not None and [row.office for row in rows] == [OFFICE_B]
         await queue.record_event(OFFICE_A, "staff.changed", {"by": "test"})
-        assert [row.office for row in await asyncio.wait_for(first.take(), 5)] == [OFFICE_A]
+        rows = await asyncio.wait_for(first.take(), 5)
+        assert rows is not None and [row.office for row in rows] == [OFFICE_A]
         feed.leave(first)
         assert hub.clients() == 2
         feed.leave(second)
