@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from queue_server.services.province import office_row, rating_average
 from queue_server.services.reports import new_metrics
@@ -92,21 +91,21 @@ async def test_figures_of_two_offices(
     assert b["overdue_at_ms"] == b["longest_since_ms"] + 30 * 60_000
 
 
-@pytest.mark.parametrize("path", ["/api/v1/province/overview", "/api/v1/province/reports"])
-async def test_admins_only(
-    http: httpx.AsyncClient, path: str, staff: dict[str, str], auth: Any
+async def test_admins_only_and_bad_months(
+    http: httpx.AsyncClient, staff: dict[str, str], admin: dict[str, str], auth: Any
 ) -> None:
-    assert (await http.get(path)).status_code == 401
-    assert (await http.get(path, headers=staff)).status_code == 403
     await auth.add_user("hoa", "manager", "mat-khau-123")
     token, _ = await auth.login("hoa", "mat-khau-123")
-    res = await http.get(path, headers={"Authorization": f"Bearer {token}"})
-    assert res.status_code == 403
-
-
-async def test_bad_month(http: httpx.AsyncClient, admin: dict[str, str]) -> None:
+    manager = {"Authorization": f"Bearer {token}"}
+    for path in ("/api/v1/province/overview", "/api/v1/province/reports"):
+        assert (await http.get(path)).status_code == 401
+        assert (await http.get(path, headers=staff)).status_code == 403
+        assert (await http.get(path, headers=manager)).status_code == 403
+        assert (await http.get(path, headers=admin)).status_code == 200
+    for month in ("2026-13", "1999-12", "9999-12", "11-2026"):
+        res = await http.get(f"/api/v1/province/reports?month={month}", headers=admin)
+        assert res.status_code == 400, month
     res = await http.get("/api/v1/province/reports?month=2026-13", headers=admin)
-    assert res.status_code == 400
     assert "2026-13" in res.json()["error"]["message"]
 
 
