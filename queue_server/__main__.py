@@ -64,7 +64,10 @@ def _grants_text(role: str, offices: list[str]) -> str:
 
 
 def _urls(cfg: config_mod.Config, base: str) -> str:
-    lines = [f"sothutu on {base}  (API: {base}/api/v1/openapi.json)"]
+    lines = [
+        f"sothutu on {base}  (API: {base}/api/v1/openapi.json)",
+        f"  province (admin): {base}/province",
+    ]
     for o in cfg.offices:
         lines += [
             f"  {o.name}",

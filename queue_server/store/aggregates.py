@@ -147,13 +147,21 @@ class AggregateStore:
     ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         """(type, data) of the office's events recorded in [start_ms, end_ms), in order:
         stream ids are the milliseconds at which Redis appended them."""
-        low = str(start_ms)
+        async for _, etype, data in self.entries(slug, start_ms, end_ms):
+            yield etype, data
+
+    async def entries(
+        self, slug: str, start_ms: int, end_ms: int, after: str | None = None
+    ) -> AsyncIterator[tuple[str, str, dict[str, Any]]]:
+        """(id, type, data) of the events in [start_ms, end_ms), only those after the event
+        id `after` if given: a fold kept in memory reads only what was added since."""
+        low = "(" + after if after else str(start_ms)
         high = str(end_ms - 1)
         while True:
             page = await self.r.xrange(keys.events(slug), min=low, max=high, count=SCAN_PAGE)
-            for _, fields in page:
+            for eid, fields in page:
                 data = json.loads(fields.get("data") or "{}")
-                yield fields.get("type", ""), data
+                yield eid, fields.get("type", ""), data
             if len(page) < SCAN_PAGE:
                 return
             low = "(" + page[-1][0]

@@ -16,7 +16,17 @@ import display
 from queue_server.config import Config
 from queue_server.services import StoreError
 from queue_server.services.clock import Clock
-from queue_server.web import api, board, booking, counter, kiosk, login, manage, wiring
+from queue_server.web import (
+    api,
+    board,
+    booking,
+    counter,
+    kiosk,
+    login,
+    manage,
+    province,
+    wiring,
+)
 from queue_server.web.http.body_deadline import BodyDeadline
 from queue_server.web.http.errors import HANDLERS, UnexpectedErrors, internal_error
 from queue_server.web.http.sessions import SESSION_COOKIE, ApiAwareSessions, session_key
@@ -57,6 +67,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         *kiosk.routes(),
         *booking.routes(),
         *manage.routes(),
+        *province.routes(),
         *board.routes(),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
         Mount("/display/static", StaticFiles(directory=display.STATIC), name="display-static"),

@@ -27,6 +27,7 @@ from queue_server.services.hub import Hub
 from queue_server.services.notify import OutboxSender, adapter_from_url
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.printing import PrintService, ServerDrivers
+from queue_server.services.province import ProvinceFeed, ProvinceService
 from queue_server.services.queue import QueueService
 from queue_server.services.ratings import RatingService
 from queue_server.services.reports import ReportsService
@@ -62,6 +63,8 @@ class Services:
     ratings: RatingService
     reports: ReportsService
     counter_stats: CounterStats
+    province: ProvinceService
+    province_feed: ProvinceFeed
 
 
 def services(conn: HTTPConnection | Starlette) -> Services:
@@ -154,6 +157,8 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
             await jobs.follow_change(event.office, queue.clock.now_ms())
 
         hub.listen("office.config_changed", follow_calendar)  # after reload_office
+        province = ProvinceService(offices, queue, reports)
+        province_feed = ProvinceFeed(province, hub)
         # The raw client for the test harness (it opens the walk-in gate without an event);
         # no handler uses it.
         app.state.redis = client
@@ -168,6 +173,8 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
             ratings=RatingService(queue, RatingStore(client)),
             reports=reports,
             counter_stats=CounterStats(EventLog(client), queue.clock),
+            province=province,
+            province_feed=province_feed,
         )
         scheduler = Scheduler(SchedulerLock(client), jobs, queue.clock)
         scheduler.start()
@@ -194,6 +201,7 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
                 await clips
             with contextlib.suppress(asyncio.CancelledError):
                 await supervisor
+            await province_feed.close()
             await hub.close()
             await handle.stop()
 

@@ -1,6 +1,7 @@
 """Every page under axe-core's WCAG 2.0/2.1/2.2 A and AA rules in real Chromium: the citizen's
 pages (kiosk, board, booking, ticket status, guide, rating, check-in), the login page, the
-counter workstation and every page the manager console's navigation leads to."""
+counter workstation, every page the manager console's navigation leads to and the province
+admin's pages."""
 
 from __future__ import annotations
 
@@ -269,6 +270,25 @@ async def test_every_console_page_passes_axe(
     res = await clerk.goto(f"{web}{base}")
     assert res is not None and res.status == 403
     await audit(clerk, "console refused to a clerk")
+    audit.check()
+
+
+async def test_province_pages_pass_axe(
+    web: str, browser: Browser, api: httpx.AsyncClient, auth: AuthService
+) -> None:
+    audit = Audit()
+    await call(api, "/tickets", field="HT")
+    await call(api, "/counters/1/open")
+    await auth.add_user("tinh", "admin", PASSWORD)
+    page = await browser.new_page(viewport={"width": 1366, "height": 768})
+    await log_in(page, web, "/province", "tinh")
+    await expect(page.locator("#live-text")).to_have_text("Cập nhật trực tiếp")
+    await page.locator("thead th button").nth(1).click()  # sorted: aria-sort on its header
+    await audit(page, "province, live")
+    await page.goto(f"{web}/province/reports")
+    await audit(page, "province, the month's report")
+    await page.goto(f"{web}/province/reports?lang=en")
+    await audit(page, "province, the month's report in English")
     audit.check()
 
 

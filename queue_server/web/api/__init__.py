@@ -13,6 +13,7 @@ from queue_server.web.api import (
     counters,
     offices,
     printers,
+    province,
     ratings,
     reports,
     tickets,
@@ -43,4 +44,5 @@ def routes() -> list[BaseRoute]:
         *ratings.routes(),
         *reports.routes(),
         *printers.routes(),
+        *province.routes(),
     ]

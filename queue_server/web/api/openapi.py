@@ -71,6 +71,9 @@ EMAIL = text(200, pattern=EMAIL_RE.pattern)
 # A date, or empty for the default.
 DAY_OR_DEFAULT = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}],
                   "example": "2026-11-26"}  # fmt: skip
+# A month from 2000-01 (events are read by their stream ids), or empty for this month.
+MONTH_OR_DEFAULT = {"type": "string", "example": "2026-11",
+                    "pattern": r"^(2\d{3}-(0[1-9]|1[0-2]))?$"}  # fmt: skip
 
 
 Operation = tuple[str, str, dict[str, Any]]
@@ -92,6 +95,7 @@ KIOSK = Who(
 )
 STAFF = Who("a staff, manager or admin user", "required")
 MANAGER = Who("a manager or admin user", "required")
+ADMIN = Who("a province admin (an admin user)", "required")
 
 
 def _json(schema: Schema, description: str) -> dict[str, Any]:
@@ -346,12 +350,28 @@ def _others() -> list[Operation]:
     ]  # fmt: skip
 
 
+def _province() -> list[Operation]:
+    return [
+        _op("get", "/api/v1/province/overview", "Every office now, side by side", ADMIN,
+            ref("ProvinceOverview"),
+            note="A row per office: waiting now, the longest wait, counters open, and today's"
+            " served tickets, share within the target wait and rating average; `overdue` "
+            "while a waiting ticket has waited past its field's `target_wait_minutes` "
+            "(docs/api.md says how each figure is counted). Live: WebSocket /ws/province."),
+        _op("get", "/api/v1/province/reports", "One month's report figures, per office and "
+            "in total", ADMIN, ref("ProvinceReport"), query={"month": MONTH_OR_DEFAULT},
+            note="Default: this month up to today. The figures of each office's own report "
+            "(`/offices/{office}/reports`), plus `rating_average`."),
+    ]  # fmt: skip
+
+
 SECTIONS = {
     "tickets": _tickets,
     "counters": _counters,
     "offices": _offices,
     "appointments": _appointments,
     "printers": _printers,
+    "province": _province,
     "others": _others,
 }
 

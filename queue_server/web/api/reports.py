@@ -56,6 +56,10 @@ def parse_month(raw: str | None, today: date) -> tuple[date, date]:
             first = date.fromisoformat(raw + "-01")
         except ValueError:
             raise BadRequest(text_key="error.report.month", params={"raw": raw}) from None
+    if first < FIRST_DAY:  # as in parse_range: no stream id before 1970
+        raise BadRequest(text_key="error.report.before_first", params={"first": FIRST_DAY})
+    if first.year == date.max.year and first.month == 12:  # its last day has no next day
+        raise BadRequest(text_key="error.report.month", params={"raw": raw})
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return first, last
 

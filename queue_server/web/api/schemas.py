@@ -135,6 +135,7 @@ BOOKING = {
 }
 _MINUTES = nullable({"type": "number", "description": "minutes"})
 _PERCENT = nullable({"type": "number", "description": "per cent"})
+_LEVEL = nullable({"type": "number", "description": "mean rating level, 1 = very satisfied"})
 DIMENSIONS = ("field", "counter", "staff", "class")
 FIGURES = {
     "issued": INTEGER,
@@ -281,6 +282,49 @@ REPORT = obj(
         "seconds": NUMBER,
     }
 )
+_OFFICE_ROW = obj(
+    {
+        "office": STRING,
+        "name": STRING,
+        "day": DAY,
+        "as_of_ms": {**EPOCH_MS, "description": "when the waits were measured"},
+        "waiting": INTEGER,
+        "longest_wait_s": nullable({"type": "integer", "description": "null: nobody waits"}),
+        "longest_since_ms": nullable({**EPOCH_MS, "description": "the longest wait's start"}),
+        "counters_open": INTEGER,
+        "counters": INTEGER,
+        "served_today": INTEGER,
+        "within_target_today": INTEGER,
+        "within_target_share": _PERCENT,
+        "rated_today": INTEGER,
+        "rating_average": _LEVEL,
+        "overdue": {**BOOLEAN, "description": "a waiting ticket passed its field's target"},
+        "overdue_at_ms": nullable(
+            {**EPOCH_MS, "description": "when the first waiting ticket passes its target"}
+        ),
+        "overdue_fields": array(STRING),
+    }
+)
+_PROVINCE_FIGURES = {**FIGURES, "rating_average": _LEVEL}
+PROVINCE_REPORT = obj(
+    {
+        "month": {"type": "string", "example": "2026-11"},
+        "from": DAY,
+        "to": DAY,
+        "offices": array(
+            obj(
+                {
+                    "office": STRING,
+                    "name": STRING,
+                    "live_day": nullable(DAY),
+                    **_PROVINCE_FIGURES,
+                    "ratings": {**array(INTEGER), "description": "count per level, best first"},
+                }
+            )
+        ),
+        "total": obj(_PROVINCE_FIGURES),
+    }
+)
 PRINTER_STATE = obj(
     {
         "name": STRING,
@@ -384,6 +428,8 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Report": REPORT,
+    "ProvinceOverview": obj({"now_ms": EPOCH_MS, "offices": array(_OFFICE_ROW)}),
+    "ProvinceReport": PROVINCE_REPORT,
     "Job": obj(JOB, {"reason": enum("uncertain", "invalid"), "detail": STRING}),
     "Printers": obj({"office": STRING, "printers": array(_PRINTER)}),
     "JobQueued": obj(
