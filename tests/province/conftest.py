@@ -84,7 +84,7 @@ def server(r: Any, config: config_mod.Config, shifted: ShiftedClock) -> Iterator
 
 
 async def bearer(auth: AuthService, name: str, role: str) -> dict[str, str]:
-    await auth.add_user(name, role, PASSWORD)
+    await auth.add_user(name, role, PASSWORD, offices=[OFFICE_A, OFFICE_B])
     token, _ = await auth.login(name, PASSWORD)
     return {"Authorization": f"Bearer {token}"}
 

@@ -94,7 +94,7 @@ async def test_figures_of_two_offices(
 async def test_admins_only_and_bad_months(
     http: httpx.AsyncClient, staff: dict[str, str], admin: dict[str, str], auth: Any
 ) -> None:
-    await auth.add_user("hoa", "manager", "mat-khau-123")
+    await auth.add_user("hoa", "manager", "mat-khau-123", offices=[OFFICE_A])
     token, _ = await auth.login("hoa", "mat-khau-123")
     manager = {"Authorization": f"Bearer {token}"}
     for path in ("/api/v1/province/overview", "/api/v1/province/reports"):

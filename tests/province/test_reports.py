@@ -81,13 +81,13 @@ async def test_page_and_who_may_see_it(server: str, auth: AuthService) -> None:
         res = await anonymous.get("/province/reports")
         assert res.status_code == 303 and res.headers["location"].startswith("/login?next=")
         assert (await anonymous.get("/province/reports/export.csv")).status_code == 303
-    await auth.add_user("hoa", "manager", PASSWORD)
+    await auth.add_user("hoa", "manager", PASSWORD, offices=[OFFICE_A])
     async with httpx.AsyncClient(base_url=server, timeout=10) as manager:
         await log_in(manager, "hoa")
         for path in ("/province", "/province/reports", "/province/reports/export.xlsx"):
             res = await manager.get(path)
             assert res.status_code == 403, path
-            assert "quản trị cấp tỉnh" in res.text
+            assert "quản trị hệ thống cấp tỉnh" in res.text
     await auth.add_user("tinh", "admin", PASSWORD)
     async with httpx.AsyncClient(base_url=server, timeout=10) as admin:
         await log_in(admin, "tinh")

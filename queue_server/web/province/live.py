@@ -24,7 +24,6 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from queue_server.errors import Forbidden, Unauthorized
-from queue_server.people import Principal
 from queue_server.services.auth import require_admin
 from queue_server.services.province import FeedListener, OfficeRow
 from queue_server.web.http.errors import language
@@ -67,16 +66,8 @@ def row_html(row: OfficeRow, lang: str) -> str:
     return template.render(row=row, **_row_context(lang))
 
 
-async def page_or_forbidden(request: Request) -> Principal | Response:
-    """The province admin, a redirect to the login page, or the 403 page."""
-    try:
-        return await page_admin(request)
-    except Forbidden:
-        return render(request, "province/forbidden.html", {}, 403)
-
-
 async def province_page(request: Request) -> Response:
-    who = await page_or_forbidden(request)
+    who = await page_admin(request)
     if isinstance(who, Response):
         return who
     found = services(request)

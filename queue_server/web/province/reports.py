@@ -19,10 +19,9 @@ from queue_server.services.province import ProvinceReport, rating_average
 from queue_server.services.reports import Metrics, figures
 from queue_server.web.api.reports import parse_month
 from queue_server.web.http.errors import language
-from queue_server.web.http.templates import render
+from queue_server.web.http.templates import page_admin, render
 from queue_server.web.i18n import error_text, translate
 from queue_server.web.manage.reports import COLUMNS, Cell, cell_text
-from queue_server.web.province.live import page_or_forbidden
 from queue_server.web.wiring import services
 
 
@@ -50,7 +49,7 @@ def total_row(report: ProvinceReport, lang: str) -> list[Cell]:
 
 async def _report(request: Request) -> tuple[ProvinceReport, date] | Response:
     """The month asked for (this month by default), or the login redirect / 403 page."""
-    who = await page_or_forbidden(request)
+    who = await page_admin(request)
     if isinstance(who, Response):
         return who
     province = services(request).province
@@ -59,7 +58,7 @@ async def _report(request: Request) -> tuple[ProvinceReport, date] | Response:
 
 
 async def reports_page(request: Request) -> Response:
-    who = await page_or_forbidden(request)
+    who = await page_admin(request)
     if isinstance(who, Response):
         return who
     province = services(request).province
