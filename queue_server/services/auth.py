@@ -115,14 +115,17 @@ class AuthService:
         full_name: str = "",
         *,
         office: str,
+        also: Collection[str] = (),
     ) -> None:
-        """A user of `office` added in its console (never with a role above the actor's
-        there; a province admin only by an admin)."""
-        _check_role(actor, role, office)
+        """A user of `office` (and of the offices `also`) added in its console, never with
+        a role above the actor's in any of them; a province admin only by an admin."""
+        offices = [office, *(o for o in also if o != office)]
+        for slug in offices:
+            _check_role(actor, role, slug)
         _check_name(name)
         if await self.accounts.user(name) is not None:
             raise Conflict(text_key="error.auth.user_exists", params={"name": name})
-        await self.add_user(name, role, password, full_name, offices=[office])
+        await self.add_user(name, role, password, full_name, offices=offices)
 
     async def add_user(
         self,

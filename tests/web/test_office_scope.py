@@ -283,3 +283,35 @@ async def test_the_manager_console_shows_and_changes_only_the_offices_people(
         assert res.status_code == 303, res.text
         _, tuan = await auth.login("tuan", PASSWORD)
         assert dict(tuan.grants) == {OFFICE: "staff"}
+
+
+async def test_the_console_adds_someone_to_several_offices_the_adder_manages(
+    server: str, auth: AuthService
+) -> None:
+    """What `user add --office A --office B` does, in the console: the other offices offered
+    are those the adder manages; one they do not manage is refused and nothing is added."""
+    await auth.add_user("hoa", "manager", PASSWORD, offices=[OFFICE, OFFICE_B])
+    await auth.add_user("son", "manager", PASSWORD, offices=[OFFICE])
+    async with httpx.AsyncClient(base_url=server, timeout=10) as client:
+        csrf = await log_in(client, "hoa")
+        page = await client.get(f"/manage/{OFFICE}/staff")
+        assert f'name="offices" value="{OFFICE_B}"' in page.text
+        res = await client.post(
+            f"/manage/{OFFICE}/staff/add",
+            data={"csrf": csrf, "name": "mai", "role": "staff", "password": PASSWORD,
+                  "offices": OFFICE_B},
+        )  # fmt: skip
+        assert res.status_code == 303, res.text
+    _, mai = await auth.login("mai", PASSWORD)
+    assert dict(mai.grants) == {OFFICE: "staff", OFFICE_B: "staff"}
+    async with httpx.AsyncClient(base_url=server, timeout=10) as client:
+        csrf = await log_in(client, "son")
+        page = await client.get(f"/manage/{OFFICE}/staff")
+        assert 'name="offices"' not in page.text  # son manages no other office
+        res = await client.post(
+            f"/manage/{OFFICE}/staff/add",
+            data={"csrf": csrf, "name": "vu", "role": "staff", "password": PASSWORD,
+                  "offices": OFFICE_B},
+        )  # fmt: skip
+        assert res.status_code == 400
+    assert not await auth.user_exists("vu")

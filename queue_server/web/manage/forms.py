@@ -172,6 +172,17 @@ class Form:
             self.fail(name, "manage.err.choice")
         return value
 
+    def many(self, name: str, options: Iterable[str]) -> list[str]:
+        """The values of a group of checkboxes, each one of `options`."""
+        getlist = getattr(self.data, "getlist", None)
+        found = getlist(name) if getlist is not None else self.data.get(name) or []
+        values = [v for v in (found if isinstance(found, list) else [found]) if isinstance(v, str)]
+        allowed = set(options)
+        if any(v not in allowed for v in values):
+            self.fail(name, "manage.err.choice")
+        self.values[name] = values
+        return [v for v in dict.fromkeys(values) if v in allowed]
+
     def lines(self, name: str, *, max_lines: int = 50, max_len: int = 300) -> list[str]:
         items = [line.strip() for line in self.raw(name).splitlines() if line.strip()]
         if len(items) > max_lines:

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from queue_server.errors import BadRequest, SothutuError
+from queue_server.office import Office
 from queue_server.people import DEVICE_KINDS, ROLES
 from queue_server.services.auth import (
     LAST_SEEN_EVERY_MS,
@@ -45,6 +46,16 @@ def _roles(c: Console) -> list[str]:
     return [r for r in ROLES if RANK[r] <= _my_rank(c)]
 
 
+def _other_offices(c: Console) -> list[Office]:
+    """The other offices a person added here may also be given: those the actor manages
+    (a province admin: every office)."""
+    return [
+        o
+        for o in services(c.request).offices.all()
+        if o.slug != c.office.slug and RANK.get(c.who.role_in(o.slug) or "", 0) >= RANK["manager"]
+    ]
+
+
 def _my_rank(c: Console) -> int:
     return RANK.get(c.who.role_in(c.office.slug) or "", 0)
 
@@ -53,10 +64,11 @@ async def _staff(
     c: Console, values: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
     users = await _auth(c).users(c.office.slug)
+    others = [(o.slug, o.name) for o in _other_offices(c)]
     return c.render(
         "manage_staff.html", "staff",
         {"users": users, "roles": _roles(c), "values": values, "errors": errors,
-         "rank": RANK, "my_rank": _my_rank(c)},
+         "rank": RANK, "my_rank": _my_rank(c), "other_offices": others},
         status,
     )  # fmt: skip
 
@@ -78,17 +90,20 @@ async def staff_add(c: Console) -> Response:
             form.values["name"] = suggest_login(name)
     full_name = _full_name(form)
     role = form.choice("role", _roles(c))
+    also = form.many("offices", [o.slug for o in _other_offices(c)])
     password = form.text("password", max_len=200)
     if password and len(password) < 8:
         form.fail("password", "manage.err.password")
     if not form.errors:
         try:
-            await _auth(c).create_user(c.who, name, role, password, full_name, office=c.office.slug)
+            await _auth(c).create_user(
+                c.who, name, role, password, full_name, office=c.office.slug, also=also
+            )
         except SothutuError as exc:
             form.errors["name"] = error_text(exc, c.lang)
         else:
-            await c.event("staff.changed", {"action": "added", "user": name, "role": role,
-                                            "full_name": full_name})  # fmt: skip
+            added = {"action": "added", "user": name, "role": role, "full_name": full_name}
+            await c.event("staff.changed", {**added, "also": also} if also else added)
             return c.done("/staff")
     return await _staff(c, {**form.values, "password": ""}, form.errors, 400)
 
