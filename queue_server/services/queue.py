@@ -65,10 +65,14 @@ class QueueService:
 
     # Lookups that turn unknown names into clear 404s.
 
-    def office(self, slug: str) -> Office:
-        office = self.offices.get(slug)
+    def office(self, slug: str, *, closed: bool = False) -> Office:
+        """An open office; a closed one answers 410 (`closed`: take it too, for its
+        reports)."""
+        office = self.offices.find(slug)
         if office is None:
             raise NotFound(text_key="error.office.not_found", params={"slug": slug})
+        if not closed and self.offices.is_closed(slug):
+            raise self.offices.gone(slug)
         return office
 
     @staticmethod

@@ -31,12 +31,13 @@ from queue_server.services.queue import QueueService
 from queue_server.services.ratings import RatingService
 from queue_server.services.reports import ReportsService
 from queue_server.services.scheduler import Jobs, Scheduler
+from queue_server.store import keys
 from queue_server.store.accounts import Accounts
 from queue_server.store.aggregates import AggregateStore
 from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
 from queue_server.store.events import EventLog
-from queue_server.store.offices import OfficeSettings
+from queue_server.store.offices import LIST_CHANGES, OfficeList, OfficeSettings
 from queue_server.store.outbox import Outbox
 from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event, QueueStore
@@ -93,7 +94,7 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         handle = RedisHandle(config.redis, config.server.data_dir)
         client = await handle.start()
         store = QueueStore(client)
-        offices = OfficeRegistry(config, OfficeSettings(client))
+        offices = OfficeRegistry(config, OfficeSettings(client), OfficeList(client))
         await offices.load()
         queue = QueueService(config, store, clock, offices)
 
@@ -106,12 +107,20 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         hub = Hub(store)
         hub.listen("office.config_changed", reload_office)
         auth = AuthService(Accounts(client))
-        for office in config.offices:
-            await hub.watch(office.slug)
-            await store.sync_open_counters(offices.get(office.slug) or office)
-            expired = await queue.start_day(office.slug)
+
+        async def serve_office(slug: str) -> None:
+            """What an office needs of every process before its screens are served."""
+            await hub.watch(slug)
+            office = offices.get(slug)
+            if office is None:  # closed: its changes are still followed (a reopening)
+                return
+            await store.sync_open_counters(office)
+            expired = await queue.start_day(slug)
             if expired:
-                log.info("%s: %d tickets of earlier days cancelled", office.slug, expired)
+                log.info("%s: %d tickets of earlier days cancelled", slug, expired)
+
+        for office in offices.known():
+            await serve_office(office.slug)
         supervisor = asyncio.create_task(handle.supervise(), name="sothutu-redis-supervisor")
         printing = PrintService(config, PrintJobs(client), queue, clock)
         # One task per network printer; across processes a Redis lock picks the one driving.
@@ -131,6 +140,29 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
             await jobs.follow_change(event.office, queue.clock.now_ms())
 
         hub.listen("office.config_changed", follow_calendar)  # after reload_office
+
+        async def follow_office(slug: str) -> None:
+            """An office added, closed or reopened by an admin, in any process: served here
+            (or no more) from now on, without a restart."""
+            await offices.follow(slug)
+            await serve_office(slug)
+            office = offices.get(slug)
+            if office is not None:
+                await jobs.sync_gate(office, queue.clock.now_ms())
+            drivers.sync()  # a closed office's printers stop, an added one's start
+
+        async def follow_list(event: Event) -> None:
+            slug = str(event.data.get("office", ""))
+            log.info("office %s: %s", slug, event.type)
+            await follow_office(slug)
+
+        for change in LIST_CHANGES:
+            hub.listen(change, follow_list)
+        await hub.watch(keys.PROVINCE)
+        # What changed in the list between `load` and following its stream.
+        for slug, entry in (await offices.listing.entries()).items():
+            if offices.entry(slug) != entry:
+                await follow_office(slug)
         # The raw client for the test harness (it opens the walk-in gate without an event);
         # no handler uses it.
         app.state.redis = client

@@ -63,7 +63,7 @@ def parse_month(raw: str | None, today: date) -> tuple[date, date]:
 async def reports_api(request: Request) -> Response:
     require_role(await principal(request), "manager")
     queue: QueueService = services(request).queue
-    office = queue.office(request.path_params["office"])
+    office = queue.office(request.path_params["office"], closed=True)  # its history stays
     service = services(request).reports
     start, end = parse_range(request, service.today(office))
     report = await service.report(office, start, end)
