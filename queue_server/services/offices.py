@@ -18,7 +18,9 @@ offices a screen shows, but its reports stay (`find`).
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
+import re
 import time
 import tomllib
 from collections.abc import Mapping
@@ -30,6 +32,8 @@ from queue_server.config import Config, parse_office
 from queue_server.errors import BadRequest, ConfigError, Conflict, Gone, NotFound
 from queue_server.office import SLUG_RE, Office
 from queue_server.store.offices import OfficeEntry, OfficeList, OfficeSettings
+
+__all__ = ["OfficeEntry", "OfficeRegistry", "from_json", "parse_table"]
 
 # What a copy of an office does not take: who it is, and its printers (a network printer's
 # address is one device of the office copied from; the copy adds its own).
@@ -51,7 +55,36 @@ def parse_table(text: str, fmt: Literal["toml", "json"]) -> dict[str, Any]:
             data = data[0]
     if not isinstance(data, dict):
         raise BadRequest(text_key="error.office.not_one")
-    return data
+    return from_json(data) if fmt == "json" else data
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _day(value: Any) -> Any:
+    if isinstance(value, str) and _ISO_DAY.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value  # the reader names the key and says what a date must be
+    return value
+
+
+def from_json(table: Mapping[str, Any]) -> dict[str, Any]:
+    """A table sent as JSON, with the calendar's days as dates: JSON has no date type, so
+    there they are written "2026-01-02" where TOML writes 2026-01-02."""
+    out = copy.deepcopy(dict(table))
+    calendar = out.get("calendar")
+    if isinstance(calendar, dict):
+        for name in ("extra_days_off", "extra_working_days"):
+            if isinstance(calendar.get(name), list):
+                calendar[name] = [_day(v) for v in calendar[name]]
+        for swap in calendar.get("swaps") or ():
+            if isinstance(swap, dict):
+                for name in ("day_off", "worked_on"):
+                    if name in swap:
+                        swap[name] = _day(swap[name])
+    return out
 
 
 def _validate(table: Mapping[str, Any]) -> Office:

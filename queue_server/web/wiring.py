@@ -25,19 +25,19 @@ from queue_server.services.clock import Clock
 from queue_server.services.counter_stats import CounterStats
 from queue_server.services.hub import Hub
 from queue_server.services.notify import OutboxSender, adapter_from_url
+from queue_server.services.office_list import LiveOffices
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.printing import PrintService, ServerDrivers
 from queue_server.services.queue import QueueService
 from queue_server.services.ratings import RatingService
 from queue_server.services.reports import ReportsService
 from queue_server.services.scheduler import Jobs, Scheduler
-from queue_server.store import keys
 from queue_server.store.accounts import Accounts
 from queue_server.store.aggregates import AggregateStore
 from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
 from queue_server.store.events import EventLog
-from queue_server.store.offices import LIST_CHANGES, OfficeList, OfficeSettings
+from queue_server.store.offices import OfficeList, OfficeSettings
 from queue_server.store.outbox import Outbox
 from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event, QueueStore
@@ -55,6 +55,7 @@ class Services:
 
     config: Config
     offices: OfficeRegistry
+    live: LiveOffices
     queue: QueueService
     auth: AuthService
     hub: Hub
@@ -107,20 +108,6 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         hub = Hub(store)
         hub.listen("office.config_changed", reload_office)
         auth = AuthService(Accounts(client))
-
-        async def serve_office(slug: str) -> None:
-            """What an office needs of every process before its screens are served."""
-            await hub.watch(slug)
-            office = offices.get(slug)
-            if office is None:  # closed: its changes are still followed (a reopening)
-                return
-            await store.sync_open_counters(office)
-            expired = await queue.start_day(slug)
-            if expired:
-                log.info("%s: %d tickets of earlier days cancelled", slug, expired)
-
-        for office in offices.known():
-            await serve_office(office.slug)
         supervisor = asyncio.create_task(handle.supervise(), name="sothutu-redis-supervisor")
         printing = PrintService(config, PrintJobs(client), queue, clock)
         # One task per network printer; across processes a Redis lock picks the one driving.
@@ -132,43 +119,27 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         reports = ReportsService(offices, AggregateStore(client), queue.clock)
         outbox = OutboxSender(Outbox(client), adapter_from_url(config.notify_url))
         jobs = Jobs(config, appointments, outbox, ScheduleStore(client), reports)
+        # Every office's changes followed, its counters synced and its day started (and
+        # the offices admins add, close or reopen from now on).
+        live = LiveOffices(offices, queue, hub, jobs, drivers)
+        await live.start()
         # Whether this process runs the scheduler or not, the gate is right from the first
         # request: the scheduler moves it only when a boundary passes.
         await jobs.sync_gates(queue.clock.now_ms())
 
         async def follow_calendar(event: Event) -> None:
-            await jobs.follow_change(event.office, queue.clock.now_ms())
+            if offices.get(event.office) is not None:  # a closed office has no gate to move
+                await jobs.follow_change(event.office, queue.clock.now_ms())
 
         hub.listen("office.config_changed", follow_calendar)  # after reload_office
 
-        async def follow_office(slug: str) -> None:
-            """An office added, closed or reopened by an admin, in any process: served here
-            (or no more) from now on, without a restart."""
-            await offices.follow(slug)
-            await serve_office(slug)
-            office = offices.get(slug)
-            if office is not None:
-                await jobs.sync_gate(office, queue.clock.now_ms())
-            drivers.sync()  # a closed office's printers stop, an added one's start
-
-        async def follow_list(event: Event) -> None:
-            slug = str(event.data.get("office", ""))
-            log.info("office %s: %s", slug, event.type)
-            await follow_office(slug)
-
-        for change in LIST_CHANGES:
-            hub.listen(change, follow_list)
-        await hub.watch(keys.PROVINCE)
-        # What changed in the list between `load` and following its stream.
-        for slug, entry in (await offices.listing.entries()).items():
-            if offices.entry(slug) != entry:
-                await follow_office(slug)
         # The raw client for the test harness (it opens the walk-in gate without an event);
         # no handler uses it.
         app.state.redis = client
         app.state.services = Services(
             config=config,
             offices=offices,
+            live=live,
             queue=queue,
             auth=auth,
             hub=hub,
