@@ -66,29 +66,35 @@ class LiveOffices:
         await self.follow(slug)
 
     async def follow(self, slug: str) -> None:
-        """The office as the list and its table say now, served here or no more;
-        idempotent (the process that made a change runs it again from the stream)."""
-        await self.offices.follow(slug)
-        await self._serve(slug)
-        office = self.offices.get(slug)
-        if office is not None:
+        """The office as the list and its table say now, served here or no more. An
+        office added or reopened is readied (counters, day, walk-in gate) before requests
+        find it."""
+        entry, office = await self.offices.read(slug)
+        if entry is None or entry == self.offices.entry(slug):
+            return  # nothing new (this process made the change, and followed it then)
+        await self.hub.watch(slug)
+        if office is not None and not entry.closed:
+            await self._ready(office)
             await self.jobs.sync_gate(office, self.queue.clock.now_ms())
+        self.offices.publish(entry, office)
         self.drivers.sync()  # a closed office's printers stop, an added one's start
 
     async def _serve(self, slug: str) -> None:
         await self.hub.watch(slug)
         office = self.offices.get(slug)
-        if office is None:
-            return
+        if office is not None:
+            await self._ready(office)
+
+    async def _ready(self, office: Office) -> None:
         await self.queue.follow_office(office)
-        expired = await self.queue.start_day(slug)
+        expired = await self.queue.start_day(office.slug, office)
         if expired:
-            log.info("%s: %d tickets of earlier days cancelled", slug, expired)
+            log.info("%s: %d tickets of earlier days cancelled", office.slug, expired)
 
     # An admin's changes: made, then served by this process before the answer.
 
     async def add(self, table: Mapping[str, Any], by: str) -> Office:
-        office = await self.offices.create(table, by)
+        office = await self.offices.create(table, by, publish=False)
         await self.follow(office.slug)
         return office
 
@@ -97,11 +103,11 @@ class LiveOffices:
         return await self.offices.rename(slug, name, address, by)
 
     async def close(self, slug: str, by: str) -> OfficeEntry:
-        entry = await self.offices.close(slug, by)
+        entry = await self.offices.close(slug, by, publish=False)
         await self.follow(slug)
         return entry
 
     async def reopen(self, slug: str, by: str) -> OfficeEntry:
-        entry = await self.offices.reopen(slug, by)
+        entry = await self.offices.reopen(slug, by, publish=False)
         await self.follow(slug)
         return entry

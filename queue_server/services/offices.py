@@ -180,13 +180,27 @@ class OfficeRegistry:
             await self.refresh(slug)
 
     async def follow(self, slug: str) -> None:
-        """Takes the office's entry in the list and its table as they are now (on every
-        `office.added`, `office.closed`, `office.reopened`, in every process)."""
+        """Takes the office's entry in the list and its table as they are now."""
+        entry, office = await self.read(slug)
+        if entry is not None:
+            self.publish(entry, office)
+
+    async def read(self, slug: str) -> tuple[OfficeEntry | None, Office | None]:
+        """The office's entry in the list and the office as its table says, not yet served
+        (`publish`): a process readies an office it has just heard of before any request
+        finds it (`LiveOffices.follow`)."""
         entry = await self.listing.entry(slug)
         if entry is None:
-            return
-        self._entries[slug] = entry
-        await self.refresh(slug)
+            return None, None
+        table = await self.settings.table(slug)
+        if table:
+            return entry, parse_office(table, f"saved settings of {slug}")
+        return entry, self._offices.get(slug)
+
+    def publish(self, entry: OfficeEntry, office: Office | None) -> None:
+        self._entries[entry.slug] = entry
+        if office is not None:
+            self._offices[entry.slug] = office
 
     async def refresh(self, slug: str) -> None:
         """Takes the office's saved settings, if a manager saved any (on every
@@ -225,10 +239,11 @@ class OfficeRegistry:
         table["address"] = _text(address, "address", required=False) or ""
         return table
 
-    async def create(self, table: Mapping[str, Any], by: str) -> Office:
+    async def create(self, table: Mapping[str, Any], by: str, publish: bool = True) -> Office:
         """Adds an office from its table, validated as config.toml's are; nothing is saved
         if it is invalid or its slug is taken. Every process serves it once it has read
-        the list's `office.added` (this one at once)."""
+        the list's `office.added` (this registry at once, unless `publish` is False: a
+        server readies the office first, `LiveOffices`)."""
         slug = table.get("slug")
         if not isinstance(slug, str) or not SLUG_RE.match(slug):
             raise BadRequest(text_key="error.office.slug", params={"slug": str(slug)})
@@ -242,8 +257,8 @@ class OfficeRegistry:
         if await self.listing.change("add", slug, now, by) != "ok":
             await self.settings.forget(slug)  # another admin's, added meanwhile
             raise Conflict(text_key="error.office.exists", params={"slug": slug})
-        self._offices[slug] = office
-        await self.follow(slug)
+        if publish:
+            await self.follow(slug)
         return office
 
     async def rename(self, slug: str, name: str | None, address: str | None, by: str) -> Office:
@@ -258,14 +273,16 @@ class OfficeRegistry:
             table["address"] = new_address
         return await self.save_table(slug, table, by)
 
-    async def close(self, slug: str, by: str) -> OfficeEntry:
+    async def close(self, slug: str, by: str, publish: bool = True) -> OfficeEntry:
         """The office stops issuing and leaves every screen's list; its history stays."""
-        return await self._change("close", slug, by)
+        return await self._change("close", slug, by, publish)
 
-    async def reopen(self, slug: str, by: str) -> OfficeEntry:
-        return await self._change("reopen", slug, by)
+    async def reopen(self, slug: str, by: str, publish: bool = True) -> OfficeEntry:
+        return await self._change("reopen", slug, by, publish)
 
-    async def _change(self, op: Literal["close", "reopen"], slug: str, by: str) -> OfficeEntry:
+    async def _change(
+        self, op: Literal["close", "reopen"], slug: str, by: str, publish: bool
+    ) -> OfficeEntry:
         if self.find(slug) is None:
             raise NotFound(text_key="error.office.not_found", params={"slug": slug})
         answer = await self.listing.change(op, slug, int(time.time() * 1000), by)
@@ -273,8 +290,10 @@ class OfficeRegistry:
             raise NotFound(text_key="error.office.not_found", params={"slug": slug})
         if answer != "ok":
             raise Conflict(text_key=f"error.office.already_{answer}", params={"slug": slug})
-        await self.follow(slug)
-        entry = self._entries[slug]
+        entry, office = await self.read(slug)
+        assert entry is not None
+        if publish:
+            self.publish(entry, office)
         return entry
 
     def gone(self, slug: str) -> Gone:

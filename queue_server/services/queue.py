@@ -421,9 +421,10 @@ class QueueService:
         """Raises `StoreError` when Redis does not answer."""
         await self.store.ping()
 
-    async def start_day(self, slug: str) -> int:
-        """Cancel waiting tickets of earlier days; returns how many. Idempotent."""
-        office = self.office(slug)
+    async def start_day(self, slug: str, office: Office | None = None) -> int:
+        """Cancel waiting tickets of earlier days; returns how many. Idempotent. `office`:
+        one not served yet (an office just added)."""
+        office = office or self.office(slug)
         now = self.clock.now_ms()
         return await self.store.rollover(office, self.day(office, now), now)
 

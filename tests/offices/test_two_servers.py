@@ -1,0 +1,105 @@
+"""The issue's "done when": an office added through one server process is served by another
+one on the same Redis without a restart (kiosk, ticket, counter, board socket); closed, it
+leaves both, and its reports stay.
+
+The two servers are two applications with their own event loops, hubs, registries and Redis
+connections (ServerThread), as two processes behind a load balancer would be.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from queue_server import config as config_mod
+from queue_server.services.auth import AuthService
+from queue_server.store import keys
+from tests.conftest import OFFICE, start_server
+from tests.offices.conftest import bearer
+from tests.support.console import log_in
+
+NEW = "phuong-kim-ma"
+API = "/api/v1/offices"
+
+
+@pytest.fixture
+def two(r: Any, config: config_mod.Config) -> Iterator[tuple[str, str]]:
+    threads = [start_server(config) for _ in range(2)]
+    urls = [t.start() for t in threads]
+    yield urls[0], urls[1]
+    for t in threads:
+        t.stop()
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.02)
+
+
+async def event(ws: ClientConnection, etype: str) -> dict[str, Any]:
+    while True:
+        msg: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        if msg["type"] == etype:
+            return msg
+
+
+async def test_an_office_added_on_one_server_is_served_by_the_other(
+    two: tuple[str, str], auth: AuthService, r: Any
+) -> None:
+    admin = await bearer(auth, "tinh", "admin")
+    staff = await bearer(auth, "lan", "staff")
+    a = httpx.AsyncClient(base_url=two[0], timeout=10)
+    b = httpx.AsyncClient(base_url=two[1], timeout=10)
+    async with a, b:
+        assert (await b.get(f"/kiosk/{NEW}")).status_code == 404
+        copy = {"copy_from": OFFICE, "slug": NEW, "name": "Phường Kim Mã"}
+        assert (await a.post(API, json=copy, headers=admin)).status_code == 201
+
+        async def b_serves() -> bool:
+            return (await b.get(f"{API}/{NEW}")).status_code == 200
+
+        await until(b_serves)
+        # Each server readied the office before serving it, its walk-in gate set from the
+        # calendar at the real time; as for the demo office (ServerThread), it is opened
+        # whatever the hour the suite runs at.
+        await r.delete(keys.walk_in_gate(NEW))
+        kiosk = await b.get(f"/kiosk/{NEW}")
+        assert kiosk.status_code == 200 and "Phường Kim Mã" in kiosk.text
+        board = two[1].replace("http://", "ws://") + f"/ws/offices/{NEW}"
+        async with connect(board) as ws:
+            assert (await event(ws, "snapshot"))["office"] == NEW
+            issued = await b.post(f"{API}/{NEW}/tickets", json={"field": "HT"})
+            assert issued.status_code == 201, issued.text
+            number = issued.json()["number"]
+            assert (await event(ws, "ticket.issued"))["data"]["number"] == number
+            # A clerk of the first server opens a counter of the new office and calls.
+            assert (await a.post(f"{API}/{NEW}/counters/1/open", headers=staff)).is_success
+            called = await a.post(f"{API}/{NEW}/counters/1/call-next", headers=staff)
+            assert called.status_code == 200 and called.json()["number"] == number
+            call = await event(ws, "ticket.called")
+            assert call["data"]["number"] == number and call["data"]["counter"] == 1
+        await auth.add_user("lan", "staff", "mat-khau-123")
+        await log_in(a, "lan")
+        page = await a.get(f"/counter/{NEW}/1")
+        assert page.status_code == 200 and "Phường Kim Mã" in page.text
+
+        # Closed through the second server: both stop serving it; the reports stay.
+        assert (await b.post(f"{API}/{NEW}/close", headers=admin)).status_code == 200
+
+        async def a_refuses() -> bool:
+            return (await a.get(f"/kiosk/{NEW}")).status_code == 410
+
+        await until(a_refuses)
+        refused = await a.post(f"{API}/{NEW}/tickets", json={"field": "HT"})
+        assert refused.status_code == 410
+        manager = await bearer(auth, "hoa", "manager")
+        report = await a.get(f"{API}/{NEW}/reports", headers=manager)
+        assert report.status_code == 200, report.text
+        assert report.json()["total"]["issued"] == 1
