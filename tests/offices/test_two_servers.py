@@ -37,10 +37,13 @@ def two(r: Any, config: config_mod.Config) -> Iterator[tuple[str, str]]:
         t.stop()
 
 
-async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.02)
+async def until(check: Callable[[], Awaitable[bool]]) -> None:
+    """Waits for `check` (what another process does), up to 5 s."""
+    for _ in range(250):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    pytest.fail("condition not met in time")
 
 
 async def event(ws: ClientConnection, etype: str) -> dict[str, Any]:
