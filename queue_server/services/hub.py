@@ -217,6 +217,15 @@ class Hub:
         if not subs:  # its last socket here: stop reading its events
             self.cursors.pop(keys.events(sub.office), None)
 
+    def drop(self, office: str) -> None:
+        """Ends the office's subscriptions here (an office closed): its sockets close with
+        1001 and a reconnecting client learns why."""
+        for sub in list(self.subs.get(office, ())):
+            self.unsubscribe(sub)
+            if sub.queue.full():
+                sub.queue.get_nowait()  # it resynchronises on reconnecting anyway
+            sub.queue.put_nowait(None)
+
     def clients(self) -> int:
         return sum(len(s) for s in self.subs.values())
 

@@ -77,6 +77,8 @@ class LiveOffices:
             await self._ready(office)
             await self.jobs.sync_gate(office, self.queue.clock.now_ms())
         self.offices.publish(entry, office)
+        if entry.closed:
+            self.hub.drop(slug)  # its boards and counters close; back, they hear why
         self.drivers.sync()  # a closed office's printers stop, an added one's start
 
     async def _serve(self, slug: str) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from queue_server import config as config_mod
 from queue_server.services.auth import AuthService
@@ -93,13 +94,20 @@ async def test_an_office_added_on_one_server_is_served_by_the_other(
         page = await a.get(f"/counter/{NEW}/1")
         assert page.status_code == 200 and "Phường Kim Mã" in page.text
 
-        # Closed through the second server: both stop serving it; the reports stay.
-        assert (await b.post(f"{API}/{NEW}/close", headers=admin)).status_code == 200
-
-        async def a_refuses() -> bool:
-            return (await a.get(f"/kiosk/{NEW}")).status_code == 410
-
-        await until(a_refuses)
+        # Closed through the second server: both stop serving it; the reports stay. A board
+        # on the first is let go, and told why when it comes back.
+        board_a = two[0].replace("http://", "ws://") + f"/ws/offices/{NEW}"
+        async with connect(board_a) as ws:
+            assert (await event(ws, "snapshot"))["office"] == NEW
+            assert (await b.post(f"{API}/{NEW}/close", headers=admin)).status_code == 200
+            with pytest.raises(ConnectionClosed) as let_go:
+                await event(ws, "never")
+            assert let_go.value.rcvd is not None and let_go.value.rcvd.code == 1001
+        async with connect(board_a) as ws:
+            with pytest.raises(ConnectionClosed) as told:
+                await ws.recv()
+            assert told.value.rcvd is not None and told.value.rcvd.code == 4410
+        assert (await a.get(f"/kiosk/{NEW}")).status_code == 410
         refused = await a.post(f"{API}/{NEW}/tickets", json={"field": "HT"})
         assert refused.status_code == 410
         manager = await bearer(auth, "hoa", "manager")
