@@ -9,7 +9,11 @@ import pytest
 from queue_server import config as config_mod
 from queue_server.services.auth import AuthService
 from queue_server.services.clock import FixedClock
+from tests.browser.conftest import browser
 from tests.conftest import MORNING, start_server
+
+# The browser of tests/browser (real headless Chromium), for test_browser.py.
+__all__ = ["browser"]
 
 # A Wednesday at 9:00, a working day: a new office's walk-in gate, set from its calendar
 # when a server starts serving it, is open.
