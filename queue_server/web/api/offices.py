@@ -113,6 +113,13 @@ def _listed(registry: OfficeRegistry, slug: str) -> dict[str, Any]:
     return listed_json(office, registry.entry(slug))
 
 
+async def offices(request: Request) -> Response:
+    """One route for both methods, so that a 405 on the path names them both in `Allow`."""
+    if request.method == "POST":
+        return await create_office(request)
+    return await list_offices(request)
+
+
 async def list_offices(request: Request) -> Response:
     require_admin(await principal(request))
     registry = services(request).offices
@@ -173,8 +180,7 @@ async def reopen_office(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     o = "/api/v1/offices/{office}"
     return [
-        Route("/api/v1/offices", list_offices),
-        Route("/api/v1/offices", create_office, methods=["POST"]),
+        Route("/api/v1/offices", offices, methods=["GET", "POST"]),
         Route(f"{o}/rename", rename_office, methods=["POST"]),
         Route(f"{o}/close", close_office, methods=["POST"]),
         Route(f"{o}/reopen", reopen_office, methods=["POST"]),
