@@ -252,11 +252,14 @@ class OfficeRegistry:
             raise Conflict(text_key="error.office.exists", params={"slug": slug})
         now = int(time.time() * 1000)
         # The table first: a process that reads `office.added` finds it.
-        if not await self.settings.create(slug, table, by, now):
+        if not await self.settings.create(slug, table):
             raise Conflict(text_key="error.office.exists", params={"slug": slug})
         if await self.listing.change("add", slug, now, by) != "ok":
-            await self.settings.forget(slug)  # another admin's, added meanwhile
+            # Listed meanwhile (a config.toml office seeded by a process starting): the
+            # table stored is this request's own, the slug is not.
+            await self.settings.forget(slug)
             raise Conflict(text_key="error.office.exists", params={"slug": slug})
+        await self.settings.added(slug, by, now)
         if publish:
             await self.follow(slug)
         return office

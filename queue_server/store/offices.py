@@ -63,20 +63,20 @@ class OfficeSettings:
             p.xadd(keys.events(slug), event, maxlen=EVENTS_KEPT, approximate=True)
             await p.execute()
 
-    async def create(self, slug: str, table: Mapping[str, Any], by: str, at_ms: int) -> bool:
+    async def create(self, slug: str, table: Mapping[str, Any]) -> bool:
         """Stores the table of a new office, unless one is stored under the slug already
-        (False); its event stream begins with `office.added`, who and when (the audit log).
-        No process reads this office before the list names it (`OfficeList.add`)."""
+        (False). No process reads this office before the list names it (`OfficeList`)."""
         stored = json.dumps(_jsonable(dict(table)), ensure_ascii=False)
-        if not await self.r.set(keys.office_config(slug), stored, nx=True):
-            return False
-        event = {"type": OFFICE_ADDED, "data": json.dumps({"by": by, "at": at_ms})}
-        await self.r.xadd(keys.events(slug), event, maxlen=EVENTS_KEPT, approximate=True)
-        return True
+        return bool(await self.r.set(keys.office_config(slug), stored, nx=True))
 
     async def forget(self, slug: str) -> None:
         """Removes a table `create` stored when the list refused the office after all."""
-        await self.r.delete(keys.office_config(slug), keys.events(slug))
+        await self.r.delete(keys.office_config(slug))
+
+    async def added(self, slug: str, by: str, at_ms: int) -> None:
+        """Begins the new office's event stream (its audit log) with who added it, when."""
+        event = {"type": OFFICE_ADDED, "data": json.dumps({"by": by, "at": at_ms})}
+        await self.r.xadd(keys.events(slug), event, maxlen=EVENTS_KEPT, approximate=True)
 
 
 State = Literal["active", "closed"]
