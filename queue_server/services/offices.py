@@ -169,6 +169,14 @@ class OfficeRegistry:
         """Every office, closed ones included (reports)."""
         return tuple(self._offices.values())
 
+    def open_between(self, start_ms: int, end_ms: int) -> tuple[Office, ...]:
+        """The offices open at some moment of [start_ms, end_ms], closed ones included:
+        what a report across offices covers for that range."""
+        return tuple(
+            o for slug, o in self._offices.items()
+            if (entry := self._entries.get(slug)) is None or entry.open_between(start_ms, end_ms)
+        )  # fmt: skip
+
     async def load(self) -> None:
         """At start-up: seeds the list with config.toml's offices it lacks, takes the
         offices the list names that config.toml does not (added by an admin), and applies

@@ -71,3 +71,9 @@ async def test_the_command_line_adds_renames_and_closes_offices_of_a_running_ser
     else:
         pytest.fail("the running server still serves the office closed")
     assert "UBND phường Kim Mã" in (await client.get(f"/kiosk/{NEW}")).text
+    # A device of an office the command line added (not in config.toml).
+    device = ["--config", str(ROOT / "config.toml"), "device", "add", "kiosk-kim-ma"]
+    assert await asyncio.to_thread(main, [*device, "--kind", "kiosk", "--office", NEW]) == 0
+    assert (
+        await asyncio.to_thread(main, [*device, "--kind", "kiosk", "--office", "xa-dong-anh"]) == 2
+    )

@@ -135,6 +135,8 @@ async def test_rename_keeps_the_slug_close_answers_410_and_reopen_serves_again(
     (opened, ended), _ = reopened.periods
     assert reopened.open_between(opened, opened) and not reopened.open_between(0, opened - 1)
     assert reopened.open_between(ended, ended) and not reopened.open_between(-5, -1)
+    assert [o.slug for o in reg.open_between(0, opened - 1)] == [OFFICE]
+    assert [o.slug for o in reg.open_between(opened, opened)] == [OFFICE, "xa-dong-anh"]
 
 
 def test_parse_table_reads_json_and_toml_alike(tmp_path: Path) -> None:
