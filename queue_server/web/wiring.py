@@ -132,7 +132,6 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
                 await jobs.follow_change(event.office, queue.clock.now_ms())
 
         hub.listen("office.config_changed", follow_calendar)  # after reload_office
-
         # The raw client for the test harness (it opens the walk-in gate without an event);
         # no handler uses it.
         app.state.redis = client
