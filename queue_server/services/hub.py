@@ -160,7 +160,9 @@ class Hub:
         self.listeners.setdefault(event_type, []).append(listener)
 
     async def watch(self, office: str) -> None:
-        """Follow the office's changes from now on, with or without sockets."""
+        """Follow the office's changes from now on, with or without sockets. `keys.PROVINCE`
+        is watched the same way: its stream of changes is the list of offices' (an office
+        added, closed, reopened)."""
         async with self._lock:
             await self._watch(office)
 
