@@ -1,16 +1,14 @@
 """The issue's "done when": an office added through one server process is served by another
 one on the same Redis without a restart (kiosk, ticket, counter, board socket); closed, it
-leaves both, and its reports stay.
-
-The two servers are two applications with their own event loops, hubs, registries and Redis
-connections (ServerThread), as two processes behind a load balancer would be.
-"""
+leaves both, and its reports stay. The other server is `python -m queue_server serve`, a
+process of its own, as behind a province's load balancer."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,21 +19,32 @@ from websockets.exceptions import ConnectionClosed
 from queue_server import config as config_mod
 from queue_server.services.auth import AuthService
 from queue_server.store import keys
+from queue_server.store.connection import EmbeddedRedis
 from tests.conftest import OFFICE, start_server
 from tests.offices.conftest import bearer
 from tests.support.console import log_in
+from tests.support.server import ServeProcess
 
 NEW = "phuong-kim-ma"
 API = "/api/v1/offices"
 
 
 @pytest.fixture
-def two(r: Any, config: config_mod.Config) -> Iterator[tuple[str, str]]:
-    threads = [start_server(config) for _ in range(2)]
-    urls = [t.start() for t in threads]
-    yield urls[0], urls[1]
-    for t in threads:
-        t.stop()
+def two(
+    r: Any, config: config_mod.Config, redis_server: EmbeddedRedis, tmp_path: Path
+) -> Iterator[tuple[str, str]]:
+    """A server in this process, and `python -m queue_server serve` as a process of its own,
+    on the same Redis."""
+    thread = start_server(config)
+    (tmp_path / "other").mkdir()
+    other = ServeProcess(tmp_path / "other", redis_server.url())
+    try:
+        first = thread.start()
+        other.start("--no-access-log")
+        yield first, other.url
+    finally:
+        other.stop()
+        thread.stop()
 
 
 async def until(check: Callable[[], Awaitable[bool]]) -> None:
