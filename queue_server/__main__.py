@@ -1,4 +1,5 @@
-"""Command line: `python -m queue_server serve | user add | user grant | device add`."""
+"""Command line: `python -m queue_server serve | user add | user grant | device add |
+office ...`."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from queue_server import config as config_mod
 from queue_server.errors import SothutuError
 from queue_server.network import is_loopback
 from queue_server.people import ADMIN, DEVICE_KINDS, ROLES
 from queue_server.services.auth import AuthService, clean_full_name
+from queue_server.services.offices import OfficeRegistry, parse_table
 from queue_server.store.accounts import Accounts
 from queue_server.store.connection import RedisHandle
+from queue_server.store.offices import OfficeList, OfficeSettings
 from queue_server.web.i18n import error_text
 
 T = TypeVar("T")
@@ -36,6 +39,77 @@ def _with_redis(cfg: config_mod.Config, work: Callable[[AuthService], Awaitable[
     return asyncio.run(run())
 
 
+def _with_offices(cfg: config_mod.Config, work: Callable[[OfficeRegistry], Awaitable[T]]) -> T:
+    """`work` on the deployment's offices, in the Redis of `cfg` (a running server's, or one
+    started for the command); every running server follows the change."""
+
+    async def run() -> T:
+        handle = RedisHandle(cfg.redis, cfg.server.data_dir)
+        client = await handle.start(attach=True)
+        try:
+            registry = OfficeRegistry(cfg, OfficeSettings(client), OfficeList(client))
+            await registry.load()
+            return await work(registry)
+        finally:
+            await handle.stop()
+
+    return asyncio.run(run())
+
+
+def _office_command(cfg: config_mod.Config, args: argparse.Namespace) -> str:
+    """What `office list | add | rename | close | reopen` prints."""
+    by = "command line"
+    if args.action == "list":
+
+        async def listing(reg: OfficeRegistry) -> str:
+            rows = []
+            for o in reg.known():
+                entry = reg.entry(o.slug)
+                rows.append(f"{o.slug}\t{entry.state if entry else 'active'}\t{o.name}")
+            return "\n".join(rows)
+
+        return _with_offices(cfg, listing)
+    if args.action == "add":
+        imported: dict[str, Any] | None = None
+        if args.from_file:
+            path = Path(args.from_file)
+            try:
+                text = path.read_text("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise SothutuError(f"cannot read {path}: {exc}") from exc
+            imported = parse_table(text, "json" if path.suffix.lower() == ".json" else "toml")
+            imported["slug"] = args.slug
+            for key in ("name", "address"):
+                if getattr(args, key) is not None:
+                    imported[key] = getattr(args, key)
+
+        async def add(reg: OfficeRegistry) -> str:
+            if imported is None:
+                table = reg.copy_table(args.copy_from, args.slug, args.name, args.address)
+            else:
+                table = imported
+            office = await reg.create(table, by)
+            return f"office {office.slug} ({office.name}) added: every running server serves it"
+
+        return _with_offices(cfg, add)
+    if args.action == "rename":
+
+        async def rename(reg: OfficeRegistry) -> str:
+            office = await reg.rename(args.slug, args.name, args.address, by)
+            return f"office {office.slug} is now {office.name}"
+
+        return _with_offices(cfg, rename)
+
+    async def change(reg: OfficeRegistry) -> str:
+        if args.action == "close":
+            await reg.close(args.slug, by)
+            return f"office {args.slug} closed: it issues no tickets; its reports stay"
+        await reg.reopen(args.slug, by)
+        return f"office {args.slug} reopened"
+
+    return _with_offices(cfg, change)
+
+
 def _read_password() -> str:
     if sys.stdin.isatty():
         first = getpass.getpass("Password: ")
@@ -45,18 +119,23 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _offices(cfg: config_mod.Config, path: Path, given: list[str], needed: bool) -> list[str]:
+def _offices(cfg: config_mod.Config, given: list[str], needed: bool) -> list[str]:
     """The offices named on the command line, each checked; the only office of the
     deployment when none is named and one is needed."""
-    known = [o.slug for o in cfg.offices]
+    known = _with_offices(cfg, _open_offices)
     for slug in given:
         if slug not in known:
-            raise SothutuError(f"no office {slug!r} in {path}; offices: {', '.join(known)}")
+            raise SothutuError(f"no open office {slug!r}; offices: {', '.join(known)}")
     if given or not needed:
         return list(dict.fromkeys(given))
     if len(known) == 1:
         return known
-    raise SothutuError(f"name the office with --office; offices in {path}: {', '.join(known)}")
+    raise SothutuError(f"name the office with --office; offices: {', '.join(known)}")
+
+
+async def _open_offices(registry: OfficeRegistry) -> list[str]:
+    """The offices as the deployment has them now (added ones too, closed ones not)."""
+    return [o.slug for o in registry.all()]
 
 
 def _grants_text(role: str, offices: list[str]) -> str:
@@ -161,6 +240,34 @@ def main(argv: list[str] | None = None) -> int:
         "--office", help="the device's office (needed unless the deployment has one office)"
     )
     p_dadd.add_argument("--config", type=Path, dest="config_sub")
+    p_office = sub.add_parser(
+        "office", help="the province's offices: list, add, rename, close, reopen"
+    ).add_subparsers(dest="action", required=True)
+    p_office.add_parser("list", help="every office with its state").add_argument(
+        "--config", type=Path, dest="config_sub"
+    )
+    p_oadd = p_office.add_parser(
+        "add", help="add an office: a copy of another's settings, or a TOML/JSON table"
+    )
+    p_oadd.add_argument("slug", help="its code in every address, e.g. phuong-kim-ma; fixed")
+    p_oadd.add_argument("--name", help="its name (required with --copy-from)")
+    p_oadd.add_argument("--address")
+    source = p_oadd.add_mutually_exclusive_group(required=True)
+    source.add_argument("--copy-from", metavar="SLUG", help="copy this office's settings")
+    source.add_argument(
+        "--from-file", metavar="PATH", help="an office's table, .toml or .json (an export)"
+    )
+    p_oadd.add_argument("--config", type=Path, dest="config_sub")
+    p_oren = p_office.add_parser("rename", help="change an office's name (and address)")
+    p_oren.add_argument("slug")
+    p_oren.add_argument("--name", required=True)
+    p_oren.add_argument("--address")
+    p_oren.add_argument("--config", type=Path, dest="config_sub")
+    for action, text in (("close", "close an office (its reports stay)"),
+                         ("reopen", "reopen a closed office")):  # fmt: skip
+        p_ochange = p_office.add_parser(action, help=text)
+        p_ochange.add_argument("slug")
+        p_ochange.add_argument("--config", type=Path, dest="config_sub")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     path: Path = getattr(args, "config_sub", None) or args.config
@@ -170,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
             host = "0.0.0.0" if args.lan else args.host
             serve(cfg, host, args.port, access_log=not args.no_access_log)
         elif args.command == "user":
-            offices = _offices(cfg, path, args.offices, args.role != ADMIN)
+            offices = _offices(cfg, args.offices, args.role != ADMIN)
             if args.action == "grant":
                 _with_redis(cfg, lambda auth: auth.grant(args.name, args.role, offices))
                 print(f"user {args.name}: {_grants_text(args.role, offices)}")
@@ -184,8 +291,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             named = f", {clean_full_name(args.full_name)}" if args.full_name else ""
             print(f"user {args.name} ({_grants_text(args.role, offices)}{named}) saved")
+        elif args.command == "office":
+            print(_office_command(cfg, args))
         elif args.command == "device":
-            (office,) = _offices(cfg, path, [args.office] if args.office else [], True)
+            (office,) = _offices(cfg, [args.office] if args.office else [], True)
             token = _with_redis(cfg, lambda auth: auth.add_device(args.name, args.kind, office))
             print(token)
     except SothutuError as exc:

@@ -11,6 +11,7 @@
     ├── RequestTimeout    408    a request's body did not arrive in time
     ├── Conflict          409    a transition not allowed from the current state
     │   └── RangeExhausted 409   the field's ticket numbers for today are used up
+    ├── Gone              410    an office the province closed (its reports stay)
     ├── TooManyRequests   429
     └── Unavailable       503    Redis or a printer cannot be reached
 
@@ -145,6 +146,11 @@ class Conflict(SothutuError):
 
 class RangeExhausted(Conflict):
     code = "numbers_exhausted"
+
+
+class Gone(SothutuError):
+    status = 410
+    code = "gone"
 
 
 class TooManyRequests(SothutuError):

@@ -160,7 +160,9 @@ class Hub:
         self.listeners.setdefault(event_type, []).append(listener)
 
     async def watch(self, office: str) -> None:
-        """Follow the office's changes from now on, with or without sockets."""
+        """Follow the office's changes from now on, with or without sockets. `keys.PROVINCE`
+        is watched the same way: its stream of changes is the list of offices' (an office
+        added, closed, reopened)."""
         async with self._lock:
             await self._watch(office)
 
@@ -216,6 +218,15 @@ class Hub:
         subs.discard(sub)
         if not subs:  # its last socket here: stop reading its events
             self.cursors.pop(keys.events(sub.office), None)
+
+    def drop(self, office: str) -> None:
+        """Ends the office's subscriptions here (an office closed): its sockets close with
+        1001 and a reconnecting client learns why."""
+        for sub in list(self.subs.get(office, ())):
+            self.unsubscribe(sub)
+            if sub.queue.full():
+                sub.queue.get_nowait()  # it resynchronises on reconnecting anyway
+            sub.queue.put_nowait(None)
 
     def clients(self) -> int:
         return sum(len(s) for s in self.subs.values())

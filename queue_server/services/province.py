@@ -24,7 +24,7 @@ import contextlib
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from queue_server.office import Office
@@ -207,11 +207,24 @@ class ProvinceService:
         return self.reports.today(offices[0]).replace(day=1)
 
     async def report(self, start: date, end: date) -> ProvinceReport:
-        """Each office's report of [start, end], by name, and the province's sum."""
-        offices = sorted(self.offices.all(), key=lambda o: (o.name, o.slug))
+        """Each office's report of [start, end], by name, and the province's sum: the
+        offices open at some time of those days, closed ones included."""
+        offices = sorted(self._open_during(start, end), key=lambda o: (o.name, o.slug))
         found = list(await asyncio.gather(*(self.reports.report(o, start, end) for o in offices)))
         total = merge(r.total for r in found)["groups"].get("all") or new_metrics()
         return ProvinceReport(start, end, found, total)
+
+    def _open_during(self, start: date, end: date) -> list[Office]:
+        """The offices open at some moment of the days [start, end], each counted in its
+        own time zone."""
+        found = []
+        for office in self.offices.known():
+            first = datetime.combine(start, datetime.min.time(), office.tz)
+            after = datetime.combine(end + timedelta(days=1), datetime.min.time(), office.tz)
+            window = (int(first.timestamp() * 1000), int(after.timestamp() * 1000) - 1)
+            if office.slug in {o.slug for o in self.offices.open_between(*window)}:
+                found.append(office)
+        return found
 
 
 class FeedListener:

@@ -71,10 +71,14 @@ class QueueService:
 
     # Lookups that turn unknown names into clear 404s.
 
-    def office(self, slug: str) -> Office:
-        office = self.offices.get(slug)
+    def office(self, slug: str, *, closed: bool = False) -> Office:
+        """An open office; a closed one answers 410 (`closed`: take it too, for its
+        reports)."""
+        office = self.offices.find(slug)
         if office is None:
             raise NotFound(text_key="error.office.not_found", params={"slug": slug})
+        if not closed and self.offices.is_closed(slug):
+            raise self.offices.gone(slug)
         return office
 
     @staticmethod
@@ -423,9 +427,10 @@ class QueueService:
         """Raises `StoreError` when Redis does not answer."""
         await self.store.ping()
 
-    async def start_day(self, slug: str) -> int:
-        """Cancel waiting tickets of earlier days; returns how many. Idempotent."""
-        office = self.office(slug)
+    async def start_day(self, slug: str, office: Office | None = None) -> int:
+        """Cancel waiting tickets of earlier days; returns how many. Idempotent. `office`:
+        one not served yet (an office just added)."""
+        office = office or self.office(slug)
         now = self.clock.now_ms()
         return await self.store.rollover(office, self.day(office, now), now)
 

@@ -342,7 +342,8 @@ class ReportsService:
         """For the nightly job: store the aggregates of the last closed days that have none;
         returns how many were built."""
         built = 0
-        for office in self.offices.all():
+        # Closed offices too: the day an office closed is folded like any other.
+        for office in self.offices.known():
             today = date.fromisoformat(local_day(now_ms, office.tz))
             days = [today - timedelta(days=i) for i in range(lookback, 0, -1)]
             built += (await self.closed_days(office, days))[1]

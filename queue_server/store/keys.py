@@ -12,6 +12,10 @@ from __future__ import annotations
 from queue_server.rules.calling import counter_lane as counter_lane
 
 PREFIX = "sq"
+# The hash tag of the deployment's list of offices and its stream of changes: one slot, so
+# that a change of the list and its event are one step on a cluster too. "_" is in no
+# office's slug (office.SLUG_RE), so no office shares it.
+PROVINCE = "_province"
 
 
 def office(slug: str) -> str:
@@ -49,6 +53,18 @@ def changes(slug: str) -> str:
     too): what every server process reads for every office, to apply a manager's change,
     while it reads an office's whole event stream only for the sockets it serves."""
     return f"{office(slug)}:changes"
+
+
+def office_list() -> str:
+    """Hash slug -> JSON {state, periods, by, at}: every office of the deployment, open or
+    closed (`store/offices.py`)."""
+    return f"{office(PROVINCE)}:offices"
+
+
+def province_changes() -> str:
+    """The stream of changes of the list of offices (`office.added`, `office.closed`,
+    `office.reopened`), which every server process follows like an office's changes."""
+    return changes(PROVINCE)
 
 
 def idempotency(slug: str, key: str) -> str:

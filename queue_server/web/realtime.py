@@ -18,7 +18,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from queue_server.errors import NotFound
+from queue_server.errors import Gone, NotFound
 from queue_server.people import Principal
 from queue_server.rules.visibility import redact
 from queue_server.services.auth import LAST_SEEN_EVERY_MS, AuthService
@@ -46,6 +46,9 @@ async def office_socket(ws: WebSocket) -> None:
         service.office(slug)
     except NotFound:
         await ws.close(code=4404, reason="unknown office")
+        return
+    except Gone:
+        await ws.close(code=4410, reason="office closed")
         return
     who = await principal(ws)
     if who is not None and not _of_office(who, slug):

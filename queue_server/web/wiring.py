@@ -25,6 +25,7 @@ from queue_server.services.clock import Clock
 from queue_server.services.counter_stats import CounterStats
 from queue_server.services.hub import Hub
 from queue_server.services.notify import OutboxSender, adapter_from_url
+from queue_server.services.office_list import LiveOffices
 from queue_server.services.offices import OfficeRegistry
 from queue_server.services.printing import PrintService, ServerDrivers
 from queue_server.services.province import ProvinceFeed, ProvinceService
@@ -37,7 +38,7 @@ from queue_server.store.aggregates import AggregateStore
 from queue_server.store.bookings import BookingStore
 from queue_server.store.connection import RedisHandle
 from queue_server.store.events import EventLog
-from queue_server.store.offices import OfficeSettings
+from queue_server.store.offices import OfficeList, OfficeSettings
 from queue_server.store.outbox import Outbox
 from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event, QueueStore
@@ -55,6 +56,7 @@ class Services:
 
     config: Config
     offices: OfficeRegistry
+    live: LiveOffices
     queue: QueueService
     auth: AuthService
     hub: Hub
@@ -118,7 +120,7 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         handle = RedisHandle(config.redis, config.server.data_dir)
         client = await handle.start()
         store = QueueStore(client)
-        offices = OfficeRegistry(config, OfficeSettings(client))
+        offices = OfficeRegistry(config, OfficeSettings(client), OfficeList(client))
         await offices.load()
         queue = QueueService(config, store, clock, offices)
 
@@ -131,13 +133,7 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         hub = Hub(store)
         hub.listen("office.config_changed", reload_office)
         auth = AuthService(Accounts(client))
-        await adopt_legacy_people(auth, [o.slug for o in offices.all()], str(config.path))
-        for office in config.offices:
-            await hub.watch(office.slug)
-            await store.sync_open_counters(offices.get(office.slug) or office)
-            expired = await queue.start_day(office.slug)
-            if expired:
-                log.info("%s: %d tickets of earlier days cancelled", office.slug, expired)
+        await adopt_legacy_people(auth, [o.slug for o in config.offices], str(config.path))
         supervisor = asyncio.create_task(handle.supervise(), name="sothutu-redis-supervisor")
         printing = PrintService(config, PrintJobs(client), queue, clock)
         # One task per network printer; across processes a Redis lock picks the one driving.
@@ -149,12 +145,17 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         reports = ReportsService(offices, AggregateStore(client), queue.clock)
         outbox = OutboxSender(Outbox(client), adapter_from_url(config.notify_url))
         jobs = Jobs(config, appointments, outbox, ScheduleStore(client), reports)
+        # Every office's changes followed, its counters synced and its day started (and
+        # the offices admins add, close or reopen from now on).
+        live = LiveOffices(offices, queue, hub, jobs, drivers)
+        await live.start()
         # Whether this process runs the scheduler or not, the gate is right from the first
         # request: the scheduler moves it only when a boundary passes.
         await jobs.sync_gates(queue.clock.now_ms())
 
         async def follow_calendar(event: Event) -> None:
-            await jobs.follow_change(event.office, queue.clock.now_ms())
+            if offices.get(event.office) is not None:  # a closed office has no gate to move
+                await jobs.follow_change(event.office, queue.clock.now_ms())
 
         hub.listen("office.config_changed", follow_calendar)  # after reload_office
         province = ProvinceService(offices, queue, reports)
@@ -165,6 +166,7 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         app.state.services = Services(
             config=config,
             offices=offices,
+            live=live,
             queue=queue,
             auth=auth,
             hub=hub,

@@ -1,17 +1,22 @@
 """The stores that the scheduled jobs, the console and the counter use, on a Redis Cluster
 and on Valkey: each office's keys on its own node, MULTIs and scripts within one slot, the
-deployment-wide scheduler lock on whichever node holds it."""
+deployment-wide scheduler lock on whichever node holds it, the list of offices in a slot of
+its own."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from queue_server.services.appointments import AppointmentService, Citizen
 from queue_server.services.clock import FixedClock
+from queue_server.services.hub import Hub
 from queue_server.services.notify import Message, OutboxSender
+from queue_server.services.offices import OfficeRegistry
 from queue_server.services.queue import QueueService
 from queue_server.services.reports import ReportsService
 from queue_server.services.scheduler import Jobs
@@ -20,8 +25,9 @@ from queue_server.store.aggregates import AggregateStore
 from queue_server.store.bookings import BookingStore
 from queue_server.store.events import EventLog
 from queue_server.store.messages import BoardMessages
-from queue_server.store.offices import OfficeSettings
+from queue_server.store.offices import LIST_CHANGES, OfficeList, OfficeSettings
 from queue_server.store.outbox import Outbox
+from queue_server.store.queue import Event, QueueStore
 from queue_server.store.ratings import RatingStore
 from queue_server.store.schedule import SchedulerLock, ScheduleStore
 from tests.backends.conftest import OFFICE_A
@@ -105,3 +111,39 @@ async def test_counter_events_board_message_and_rating(r: Any, service: QueueSer
     assert await messages.current(OFFICE_B, 5_000) == {"text": "Nghỉ trưa", "until_ms": 10_000}
     assert await messages.current(OFFICE_A, 5_000) is None
     assert (await service.snapshot(OFFICE_B))["message"] is None  # the clock is past it
+
+
+async def test_the_list_of_offices_and_its_stream_of_changes(
+    r: Any, service: QueueService, clock: FixedClock
+) -> None:
+    """The list and its stream share a slot of their own (`{_province}`): each change is one
+    script there, and a hub reads the stream beside the offices' (on a cluster, in a reader
+    of that slot)."""
+    heard: list[tuple[str, str]] = []
+    hub = Hub(QueueStore(r), block_ms=500)
+
+    async def listener(event: Event) -> None:
+        heard.append((event.type, str(event.data["office"])))
+
+    for change in LIST_CHANGES:
+        hub.listen(change, listener)
+    await hub.watch(keys.PROVINCE)
+    registry = OfficeRegistry(service.config, OfficeSettings(r), OfficeList(r))
+    await registry.load()
+    assert [o.slug for o in registry.all()] == [OFFICE_A, OFFICE_B]
+    table = registry.copy_table(OFFICE_A, "phuong-kim-ma", "Phường Kim Mã", None)
+    await registry.create(table, "tinh")
+    await registry.close(OFFICE_B, "tinh")
+    later = OfficeRegistry(service.config, OfficeSettings(r), OfficeList(r))
+    await later.load()
+    assert [o.slug for o in later.all()] == [OFFICE_A, "phuong-kim-ma"]
+    clock.ms = int(WED_9.replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp() * 1000)
+    queue = QueueService(service.config, service.store, clock, later)
+    placed = await queue.issue("phuong-kim-ma", "HT")
+    assert placed.ticket.number == "A001"
+    for _ in range(100):
+        if len(heard) == 2:
+            break
+        await asyncio.sleep(0.02)
+    await hub.close()
+    assert heard == [("office.added", "phuong-kim-ma"), ("office.closed", OFFICE_B)]

@@ -380,7 +380,7 @@ def test_cli_gives_a_user_offices_and_refuses_an_unknown_one(redis_server: Embed
         )  # fmt: skip
 
     done = cli("add", "hoa", "--role", "manager", "--office", "khong-co")
-    assert done.returncode == 2 and "no office 'khong-co'" in done.stderr
+    assert done.returncode == 2 and "no open office 'khong-co'" in done.stderr
     done = cli("add", "hoa", "--role", "manager", "--office", OFFICE)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"user hoa (manager of {OFFICE}) saved"

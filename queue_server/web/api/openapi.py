@@ -40,6 +40,7 @@ _ERRORS = {
     ),
     404: ("NotFound", "No such office, counter, ticket, booking, printer or job"),
     409: ("Conflict", "Not allowed in the current state; `code` says why"),
+    410: ("Gone", "The office is closed (`code` `gone`); its reports stay readable"),
     413: ("PayloadTooLarge", "The body is larger than `server.max_body_bytes`"),
     415: ("UnsupportedMediaType", "A body not sent as `Content-Type: application/json`"),
     429: ("TooManyRequests", "Too many bookings from this address or phone number"),
@@ -95,7 +96,7 @@ KIOSK = Who(
 )
 STAFF = Who("a staff, manager or admin user", "required")
 MANAGER = Who("a manager or admin user", "required")
-ADMIN = Who("a province admin (an admin user)", "required")
+ADMIN = Who("a province admin user", "required")
 
 
 def _json(schema: Schema, description: str) -> dict[str, Any]:
@@ -149,7 +150,7 @@ def _op(
         op["security"] = [{"bearer": []}] + ([{}] if who.token == "optional" else [])
         statuses |= {401, 403}
     if "{" in path:
-        statuses.add(404)
+        statuses |= {404, 410}
     if "{n}" in path:
         statuses.add(400)
     responses: dict[str, Any] = {str(status): _json(ok, "OK")}
@@ -239,7 +240,53 @@ def _counters() -> list[Operation]:
 
 
 def _offices() -> list[Operation]:
+    name = text(200, pattern=r"\S", example="Trung tâm Phục vụ hành chính công phường Kim Mã")
+    address = text(200, example="Số 2 Kim Mã, Hà Nội")
+    slug = text(64, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", example="phuong-kim-ma")
+    create = {
+        "anyOf": [
+            obj({"copy_from": slug, "slug": slug, "name": name}, {"address": address}),
+            obj(
+                {
+                    "table": {
+                        "type": "object",
+                        "description": "the office's table, as a "
+                        "`[[offices]]` entry of config.toml, in JSON",
+                    }
+                }
+            ),
+            obj(
+                {
+                    "toml": text(
+                        256 * 1024,
+                        description="the office's table in TOML, or a "
+                        "config.toml with one `[[offices]]` entry",
+                    )
+                }
+            ),
+        ]
+    }
     return [
+        _op("get", "/api/v1/offices", "Every office of the deployment, open or closed", ADMIN,
+            ref("OfficeList")),
+        _op("post", "/api/v1/offices", "Add an office: a copy of another, or a table",
+            ADMIN, ref("ListedOffice"), status=201, body=create, errors=(404, 409),
+            idempotent=False,
+            note="A copy takes the other office's fields, procedures, counters, hours and "
+            "days off, priorities, appointments and ratings, not its printers. A table is "
+            "validated as config.toml's: 400 names the key and the reason (`details`: key, "
+            "reason) and nothing is saved. 409 when the slug is taken (a closed office "
+            "keeps its slug). Every server process serves the office within moments, "
+            "without a restart."),
+        _op("post", f"{OF}/rename", "Change an office's name and address (not its slug)",
+            ADMIN, ref("ListedOffice"), body=obj({"name": name}, {"address": address}),
+            idempotent=False),
+        _op("post", f"{OF}/close", "Close an office: it stops issuing and leaves the screens",
+            ADMIN, ref("ListedOffice"), errors=(409,), idempotent=False,
+            note="Kiosks, counters and boards of a closed office answer 410; its reports stay"
+            " (GET /offices/{office}/reports). 409 when it is closed already."),
+        _op("post", f"{OF}/reopen", "Reopen a closed office", ADMIN, ref("ListedOffice"),
+            errors=(409,), idempotent=False, note="409 when it is open."),
         _op("get", OF, "Fields with procedures, counters and priority classes", ANYONE,
             ref("Office")),
         _op("get", f"{OF}/overview", "Each field's waiting count, wait and availability",

@@ -67,7 +67,7 @@ def parse_month(raw: str | None, today: date) -> tuple[date, date]:
 async def reports_api(request: Request) -> Response:
     require_role(await principal(request), "manager", request.path_params["office"])
     queue: QueueService = services(request).queue
-    office = queue.office(request.path_params["office"])
+    office = queue.office(request.path_params["office"], closed=True)  # its history stays
     service = services(request).reports
     start, end = parse_range(request, service.today(office))
     report = await service.report(office, start, end)

@@ -371,6 +371,19 @@ _PRINTER = obj(
 )
 
 # components/schemas of the document.
+LISTED_OFFICE = obj(
+    {
+        "slug": STRING,
+        "name": STRING,
+        "address": STRING,
+        "state": enum("active", "closed"),
+        "periods": array(obj({"from": EPOCH_MS, "to": nullable(EPOCH_MS)})),
+        "changed_by": STRING,
+        "changed_at": EPOCH_MS,
+    }
+)
+
+
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(
         {"error": obj({"code": STRING, "message": STRING}, {"details": {"type": "object"}})}
@@ -385,6 +398,8 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Office": OFFICE,
+    "ListedOffice": LISTED_OFFICE,
+    "OfficeList": obj({"offices": array(LISTED_OFFICE)}),
     "Ticket": obj(TICKET),
     "Placed": obj(PLACED),
     "Issued": obj(PLACED, {"print_job": {"type": "string", "description": "with 'printer'"}}),

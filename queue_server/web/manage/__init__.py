@@ -1,4 +1,5 @@
-"""The manager console `/manage/{office}`: the route list.
+"""The manager console `/manage/{office}` and the province admin's `/province/offices`: the
+route list.
 
 The pages live in modules by subject; `console` holds what they share (access checks, the
 request context, saving a changed office table), `forms` the reading of posted forms.
@@ -12,6 +13,7 @@ from queue_server.web.manage import (
     calendar,
     export,
     floor,
+    offices,
     people,
     pickups,
     qr,
@@ -32,4 +34,5 @@ def routes() -> list[BaseRoute]:
         *voice.routes(),
         *qr.routes(),
         *reports.routes(),
+        *offices.routes(),
     ]

@@ -77,7 +77,8 @@ class Console:
         notice = self.t(f"manage.saved.{notice_key}") if notice_key in NOTICES else None
         queue: QueueService = services(self.request).queue
         base = {"office": self.office, "active": active, "user": self.who.name, "notice": notice,
-                "time_zone": time_zone_label(self.office, queue.clock.now_ms())}  # fmt: skip
+                "time_zone": time_zone_label(self.office, queue.clock.now_ms()),
+                "province_admin": self.who.is_admin}  # fmt: skip
         return pages.render(self.request, template, {**base, **context}, status)
 
     def done(self, path: str, notice: str = "ok") -> Response:

@@ -246,7 +246,8 @@ async def _office(request: Request) -> tuple[Office, str] | Response:
     if isinstance(who, Response):
         return who
     queue: QueueService = services(request).queue
-    return queue.office(request.path_params["office"]), who.name
+    # A closed office's reports stay readable.
+    return queue.office(request.path_params["office"], closed=True), who.name
 
 
 async def reports_page(request: Request) -> Response:
