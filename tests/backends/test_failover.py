@@ -50,7 +50,7 @@ from tests.support.servers import (
 )
 
 pytestmark = pytest.mark.slow
-KIOSKS = 4
+FIELDS = ("HT", "CT", "TP", "DD")  # one kiosk each
 # Tickets answered before the crash, and after it, before the kiosks stop.
 BEFORE, AFTER = 40, 40
 # Without WAIT a crash loses at most what the replica had not received: on one machine,
@@ -71,14 +71,16 @@ class Tally:
         return sum(1 for _, at in self.acked.values() if at > moment)
 
 
-async def kiosk(http: httpx.AsyncClient, office: str, tally: Tally, stop: asyncio.Event) -> None:
+async def kiosk(
+    http: httpx.AsyncClient, office: str, field: str, tally: Tally, stop: asyncio.Event
+) -> None:
     path = f"/api/v1/offices/{office}/tickets"
     while not stop.is_set():
         # A key per ticket, as the kiosk sends: a request the server sends again through a
         # broken connection cannot issue two tickets.
         headers = {"Idempotency-Key": secrets.token_hex(8)}
         try:
-            res = await http.post(path, json={"field": "HT"}, headers=headers)
+            res = await http.post(path, json={"field": field}, headers=headers)
         except httpx.HTTPError as exc:
             tally.refused[type(exc).__name__] += 1
             continue
@@ -90,11 +92,16 @@ async def kiosk(http: httpx.AsyncClient, office: str, tally: Tally, stop: asynci
             await asyncio.sleep(0.02)  # as a kiosk waits before it tries again
 
 
-async def until(check: Callable[[], bool], what: str, within_s: float = 20.0) -> None:
+async def until(
+    check: Callable[[], bool], what: str, within_s: float = 20.0, tally: Tally | None = None
+) -> None:
     deadline = time.monotonic() + within_s
     while not check():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not reached in {within_s:g} s")
+            said = (
+                f"; answered 201: {len(tally.acked)}, not: {dict(tally.refused)}" if tally else ""
+            )
+            raise TimeoutError(f"{what} not reached in {within_s:g} s{said}")
         await asyncio.sleep(0.02)
 
 
@@ -155,19 +162,22 @@ async def issue_through_failover(
     tally, stop = Tally(), asyncio.Event()
     try:
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            # A field (a series of 999 numbers) each: a failover with many tickets lost and
+            # their numbers given again does not use a series up.
             kiosks = [
-                asyncio.create_task(kiosk(http, OFFICE_B, tally, stop)) for _ in range(KIOSKS)
+                asyncio.create_task(kiosk(http, OFFICE_B, field, tally, stop)) for field in FIELDS
             ]
             try:
-                await until(lambda: len(tally.acked) >= BEFORE, "tickets before the kill")
+                await until(lambda: len(tally.acked) >= BEFORE, "tickets before", tally=tally)
                 killed_at = time.monotonic()
                 kill()
-                await until(failed_over, "the failover")
+                await until(failed_over, "the failover", tally=tally)
                 failed_over_at = time.monotonic()
                 # Answered once the server had the time to follow the new master.
                 await until(
                     lambda: tally.after(failed_over_at + FOLLOW_S) >= AFTER,
                     "tickets after the failover",
+                    tally=tally,
                 )
             finally:
                 stop.set()
@@ -213,18 +223,6 @@ async def test_sentinel_failover_with_wait_loses_no_answered_ticket(
     with capsys.disabled():
         print("\n" + outcome.report("sentinel failover, replicas_ack = 1 (WAIT 1 300)"))
     assert outcome.lost == {}
-    assert outcome.tally.after(outcome.killed_at) >= AFTER
-
-
-@pytest.mark.parametrize("sentinels", [1], indirect=True)
-async def test_sentinel_failover_without_wait(
-    sentinels: LocalSentinel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    cfg = on(sentinels.url, tmp_path / "data")
-    outcome = await _sentinel_run(sentinels, cfg)
-    with capsys.disabled():
-        print("\n" + outcome.report("sentinel failover, no WAIT"))
-    assert all(outcome.killed_at - at < LAG_S for _, at in outcome.lost.values())
     assert outcome.tally.after(outcome.killed_at) >= AFTER
 
 
