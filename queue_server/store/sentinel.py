@@ -35,7 +35,40 @@ from queue_server.config import sentinel_target
 from queue_server.store.multiplex import DEFAULT_TIMEOUT_S
 
 RETRY_ON = (redis.ConnectionError, redis.BusyLoadingError)
+SENTINEL_TIMEOUT_S = 1.0
 log = logging.getLogger("sothutu.redis")
+
+
+class NewestSentinel(Sentinel):
+    """redis-py's `Sentinel`, except where the master is: every sentinel is asked, and the
+    address of the newest configuration (the highest config-epoch) among those that answer
+    is taken. redis-py takes the first sentinel's answer, and for a couple of seconds after
+    a failover the sentinels that did not lead it still name the old master (they learn of
+    the new one through hello messages, every 2 s): a master left running would keep
+    taking changes that are lost."""
+
+    async def discover_master(self, service_name: str) -> tuple[str, int]:
+        answers: list[Any] = await asyncio.gather(
+            *(sentinel.sentinel_masters() for sentinel in self.sentinels),
+            return_exceptions=True,
+        )
+        best: tuple[int, tuple[str, int]] | None = None
+        errors = []
+        for sentinel, answer in zip(self.sentinels, answers, strict=True):
+            if isinstance(answer, BaseException):
+                if not isinstance(answer, redis.RedisError):
+                    raise answer
+                errors.append(f"{sentinel!r}: {answer}")
+                continue
+            state = answer.get(service_name)
+            if state and self.check_master_state(state, service_name):
+                epoch = int(state.get("config-epoch", 0))
+                if best is None or epoch > best[0]:
+                    best = (epoch, (state["ip"], int(state["port"])))
+        if best is None:
+            said = f": {', '.join(errors)}" if errors else ""
+            raise MasterNotFoundError(f"No master found for {service_name!r}{said}")
+        return best[1]
 
 
 class BlockingSentinelPool(SentinelConnectionPool, aredis.BlockingConnectionPool):
@@ -97,13 +130,15 @@ def connect_sentinel(url: str) -> aredis.Redis:
     tls: dict[str, Any] = {"ssl": True} if target.tls else {}
     if target.ssl_ca_certs:
         tls["ssl_ca_certs"] = target.ssl_ca_certs
-    sentinel = Sentinel(
+    sentinel = NewestSentinel(
         list(target.sentinels),
         sentinel_kwargs={
             "username": target.sentinel_username,
             "password": target.sentinel_password,
-            "socket_timeout": DEFAULT_TIMEOUT_S,
-            "socket_connect_timeout": DEFAULT_TIMEOUT_S,
+            # Every sentinel is asked at once, and the answer waits for the slowest: a
+            # sentinel host that is down costs this much on each new connection.
+            "socket_timeout": SENTINEL_TIMEOUT_S,
+            "socket_connect_timeout": SENTINEL_TIMEOUT_S,
             "protocol": 2,
             "decode_responses": True,
             **tls,

@@ -245,7 +245,7 @@ async def test_a_master_left_running_is_left_for_the_new_one(
         cfg,
         failover,
         lambda: sentinels.master_port() != first,
-        lambda: client_at(sentinels.master_port()),
+        sentinels.master_client,
     )
     with capsys.disabled():
         print("\n" + outcome.report("SENTINEL FAILOVER, old master left running, no WAIT"))
@@ -253,14 +253,26 @@ async def test_a_master_left_running_is_left_for_the_new_one(
     assert outcome.tally.after(outcome.failed_over_at + FOLLOW_S) >= AFTER
 
 
-@pytest.mark.parametrize("sentinels", [1], indirect=True)
+@pytest.fixture
+def secured_sentinels(tmp_path: Path) -> Iterator[LocalSentinel]:
+    group = LocalSentinel(redis_server_binary(), tmp_path / "redis", secured=True)
+    try:
+        group.start()
+        yield group
+    finally:
+        group.stop()
+
+
 async def test_scripts_and_blocking_reads_leave_a_demoted_master(
-    sentinels: LocalSentinel, tmp_path: Path
+    secured_sentinels: LocalSentinel, tmp_path: Path
 ) -> None:
     """No following here (the server's supervisor does that): the connections stay on the
     old master until it is made a replica. Then a script's write comes back READONLY inside
     the script's error, and the hub's blocked XREAD comes back UNBLOCKED: both are sent
-    again to the new master."""
+    again to the new master. The URL's ACL user logs in to each master, the sentinels'
+    own password to them."""
+    sentinels = secured_sentinels
+    assert "@" in sentinels.url and "sentinel_password=" in sentinels.url
     cfg = on(sentinels.url, tmp_path / "data")
     client = connect(sentinels.url)
     try:
@@ -281,12 +293,16 @@ async def test_scripts_and_blocking_reads_leave_a_demoted_master(
             assert not is_master(c)
         second = await service.issue(OFFICE_B, "HT")
         assert (first.ticket.number, second.ticket.number) == ("A001", "A002")
+        with old.client() as c:  # the script went to the old master first, and failed there
+            assert c.info("commandstats")["cmdstat_evalsha"]["failed_calls"] >= 1
         read = await blocked
         assert [e.type for _, e in read] == ["ticket.issued"]
-        with client_at(sentinels.master_port()) as new:
-            assert (
-                new.hget(keys.ticket(OFFICE_B, second.ticket.id.split(".")[1]), "number") == "A002"
-            )
+        token = second.ticket.id.split(".")[1]
+        with sentinels.master_client() as new:
+            assert new.hget(keys.ticket(OFFICE_B, token), "number") == "A002"
+            # The server's connections to the new master log in as the URL's ACL user.
+            users = {c["user"] for c in new.client_list() if c["cmd"] in ("evalsha", "xread")}
+            assert users == {LocalSentinel.USER}
     finally:
         await client.aclose()
 

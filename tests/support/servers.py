@@ -20,6 +20,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import redis
 from redis.crc import key_slot
@@ -57,8 +58,12 @@ def free_ports(count: int, with_bus: bool = False) -> list[int]:
     return ports
 
 
-def client_at(port: int) -> redis.Redis:
-    return redis.Redis(port=port, socket_timeout=5, decode_responses=True)
+def client_at(port: int, password: str | None = None) -> redis.Redis:
+    # RESP2, as the server's clients: redis-py 8's HELLO 3 comes before its AUTH, which
+    # Redis 6.2 refuses.
+    return redis.Redis(
+        port=port, password=password, socket_timeout=5, decode_responses=True, protocol=2
+    )
 
 
 def wait_until(check: Callable[[], object], what: str, timeout: float = 15.0) -> None:
@@ -73,13 +78,17 @@ def wait_until(check: Callable[[], object], what: str, timeout: float = 15.0) ->
 
 
 class ServerProcess:
-    """One redis-server or valkey-server on 127.0.0.1:port, data in `directory`."""
+    """One redis-server or valkey-server on 127.0.0.1:port, data in `directory`;
+    `password`: the default user's, for the tests' own clients."""
 
-    def __init__(self, binary: str, directory: Path, port: int, *extra: str) -> None:
+    def __init__(
+        self, binary: str, directory: Path, port: int, *extra: str, password: str | None = None
+    ) -> None:
         self.binary = binary
         self.directory = directory
         self.port = port
         self.extra = extra
+        self.password = password
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -87,7 +96,7 @@ class ServerProcess:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def client(self) -> redis.Redis:
-        return client_at(self.port)
+        return client_at(self.port, self.password)
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -148,11 +157,12 @@ def is_master(client: redis.Redis) -> bool:
 
 class SentinelProcess:
     """`redis-server sentinel.conf --sentinel` watching one master, quick to fail over:
-    a master is down after `down_ms` without an answer."""
+    a master is down after `down_ms` without an answer. `auth_pass`: the data nodes'
+    password; `password`: the sentinels' own (they use it among themselves too)."""
 
     def __init__(
         self, binary: str, directory: Path, port: int, master: str, master_port: int,
-        down_ms: int = 1000,
+        down_ms: int = 1000, auth_pass: str | None = None, password: str | None = None,
     ) -> None:  # fmt: skip
         self.binary = binary
         self.directory = directory
@@ -160,10 +170,12 @@ class SentinelProcess:
         self.master = master
         self.master_port = master_port
         self.down_ms = down_ms
+        self.auth_pass = auth_pass
+        self.password = password
         self.process: subprocess.Popen[bytes] | None = None
 
     def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=5, decode_responses=True)
+        return client_at(self.port, self.password)
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -177,7 +189,10 @@ class SentinelProcess:
             f"sentinel down-after-milliseconds {self.master} {self.down_ms}\n"
             f"sentinel failover-timeout {self.master} 3000\n"
             f"sentinel parallel-syncs {self.master} 1\n"
-        )
+            + (f"sentinel auth-pass {self.master} {self.auth_pass}\n" if self.auth_pass else "")
+            + (f"requirepass {self.password}\nsentinel sentinel-pass {self.password}\n"
+               if self.password else "")
+        )  # fmt: skip
         self.process = subprocess.Popen(
             [self.binary, str(conf), "--sentinel"],
             stdin=subprocess.DEVNULL, close_fds=True, preexec_fn=die_with_parent,
@@ -199,30 +214,56 @@ class SentinelProcess:
 
 class LocalSentinel:
     """A master with `replicas` replicas, watched by three sentinels (quorum 2), on
-    127.0.0.1."""
+    127.0.0.1. With `secured`, as an operator would secure it: the data nodes have a
+    password for the default user (replication and sentinels use it) and an ACL user for
+    sothutu (`USER`), and the sentinels a password of their own."""
 
     MASTER = "sothutu"
+    USER, USER_PASSWORD = "sothutu", "m@t:khau/1"
+    ADMIN_PASSWORD, SENTINEL_PASSWORD = "quan-tri", "canh-gac"
 
     def __init__(
-        self, binary: str, directory: Path, replicas: int = 1, down_ms: int = 1000
-    ) -> None:
+        self, binary: str, directory: Path, replicas: int = 1, down_ms: int = 1000,
+        secured: bool = False,
+    ) -> None:  # fmt: skip
         ports = free_ports(4 + replicas)
-        self.master = ServerProcess(binary, directory / "master", ports[0])
+        self.secured = secured
+        admin = self.ADMIN_PASSWORD if secured else None
+        auth = (
+            ("--requirepass", self.ADMIN_PASSWORD, "--masterauth", self.ADMIN_PASSWORD,
+             "--user", self.USER, "on", f">{self.USER_PASSWORD}", "~*", "&*", "+@all")
+            if secured else ()
+        )  # fmt: skip
+        self.master = ServerProcess(binary, directory / "master", ports[0], *auth, password=admin)
         self.replicas = [
             ServerProcess(
-                binary, directory / f"replica-{p}", p, "--replicaof", "127.0.0.1", str(ports[0])
+                binary, directory / f"replica-{p}", p,
+                "--replicaof", "127.0.0.1", str(ports[0]), *auth, password=admin,
             )
             for p in ports[1 : 1 + replicas]
-        ]
+        ]  # fmt: skip
         self.sentinels = [
-            SentinelProcess(binary, directory / f"sentinel-{p}", p, self.MASTER, ports[0], down_ms)
+            SentinelProcess(
+                binary, directory / f"sentinel-{p}", p, self.MASTER, ports[0], down_ms,
+                auth_pass=admin, password=self.SENTINEL_PASSWORD if secured else None,
+            )
             for p in ports[1 + replicas :]
-        ]
+        ]  # fmt: skip
 
     @property
     def url(self) -> str:
         hosts = ",".join(f"127.0.0.1:{s.port}" for s in self.sentinels)
-        return f"redis+sentinel://{hosts}/{self.MASTER}"
+        if not self.secured:
+            return f"redis+sentinel://{hosts}/{self.MASTER}"
+        user = f"{self.USER}:{quote(self.USER_PASSWORD, safe='')}"
+        sentinel_password = quote(self.SENTINEL_PASSWORD, safe="")
+        return (
+            f"redis+sentinel://{user}@{hosts}/{self.MASTER}?sentinel_password={sentinel_password}"
+        )
+
+    def master_client(self) -> redis.Redis:
+        """The master the sentinels name now, as the tests' own client."""
+        return client_at(self.master_port(), self.ADMIN_PASSWORD if self.secured else None)
 
     def start(self) -> None:
         self.master.start()
