@@ -7,13 +7,17 @@ was answered 201 against what the new master holds, and asserts what docs/operat
 
 - with `replicas_ack` (WAIT), every ticket answered 201 is still there;
 - without it, only the tickets answered in the moment before the crash can be lost (those
-  the replica had not received yet), and nothing answered after the failover is.
+  the replica had not received yet), and nothing answered after the failover is;
+- a board of the office, connected throughout, shows every ticket issued after the
+  failover.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import json
 import secrets
 import time
 from collections import Counter
@@ -26,6 +30,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from websockets.asyncio.client import connect as ws_connect
 
 from queue_server import config as config_mod
 from queue_server.errors import Unavailable
@@ -149,18 +154,36 @@ def present_tickets(client: redis.Redis, office: str) -> dict[str, str]:
     return found
 
 
+async def watch_board(url: str, seen: list[tuple[str, float]], ready: asyncio.Event) -> None:
+    """A board of the office: the numbers it is told were issued, and when (a board sees no
+    ticket ids)."""
+    async with ws_connect(url) as ws:
+        async for raw in ws:
+            msg = json.loads(raw)
+            if msg["type"] == "snapshot":
+                ready.set()
+            elif msg["type"] == "ticket.issued":
+                seen.append((msg["data"]["number"], time.monotonic()))
+
+
 async def issue_through_failover(
     config: config_mod.Config,
     kill: Callable[[], None],
     failed_over: Callable[[], bool],
     new_master: Callable[[], redis.Redis],
 ) -> Outcome:
-    """Kiosks issue tickets of OFFICE_B; `kill` the master mid-stream; once `failed_over`
-    and AFTER more tickets were answered, the kiosks stop and the new master is read."""
+    """Kiosks issue tickets of OFFICE_B, and a board of it watches; `kill` the master
+    mid-stream; once `failed_over` and AFTER more tickets were answered, the kiosks stop,
+    the board has shown every ticket answered since, and the new master is read."""
     thread = start_server(config)
     base = thread.start()
     tally, stop = Tally(), asyncio.Event()
+    shown: list[tuple[str, float]] = []
+    on_board = asyncio.Event()
+    url = base.replace("http://", "ws://") + f"/ws/offices/{OFFICE_B}"
+    board = asyncio.create_task(watch_board(url, shown, on_board))
     try:
+        await until(on_board.is_set, "the board's snapshot")
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             # A field (a series of 999 numbers) each: a failover with many tickets lost and
             # their numbers given again does not use a series up.
@@ -182,7 +205,17 @@ async def issue_through_failover(
             finally:
                 stop.set()
                 await asyncio.gather(*kiosks)
+        since = {n for n, at in tally.acked.values() if at > failed_over_at + FOLLOW_S}
+
+        def on_board_since() -> set[str]:
+            return {n for n, at in shown if at > failed_over_at}
+
+        # The board's server reads the office's events from the new master on.
+        await until(lambda: since <= on_board_since(), "the board showing the tickets since")
     finally:
+        board.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await board
         thread.stop()
     with new_master() as client:
         return Outcome(tally, killed_at, failed_over_at, present_tickets(client, OFFICE_B))
