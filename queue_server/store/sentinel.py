@@ -56,9 +56,9 @@ class NewestSentinel(Sentinel):
         errors = []
         for sentinel, answer in zip(self.sentinels, answers, strict=True):
             if isinstance(answer, BaseException):
-                if not isinstance(answer, redis.RedisError):
+                if not isinstance(answer, Exception):  # cancelled
                     raise answer
-                errors.append(f"{sentinel!r}: {answer}")
+                errors.append(f"{sentinel!r}: {answer!r}")
                 continue
             state = answer.get(service_name)
             if state and self.check_master_state(state, service_name):
@@ -95,16 +95,18 @@ class SentinelRedis(aredis.Redis):
             await asyncio.sleep(interval_s)
             try:
                 address = await self.sentinels.discover_master(pool.service_name)
+                if pool.master_address is None or address == pool.master_address:
+                    continue
+                log.warning(
+                    "the sentinels name a new master for %r: %s:%s (was %s:%s)",
+                    pool.service_name, *address, *pool.master_address,
+                )  # fmt: skip
+                await pool.get_master_address()  # takes it, and closes the idle connections
+                await pool.update_active_connections_for_reconnect()
             except MasterNotFoundError:
                 continue  # no sentinel answers, or none names a master it sees up
-            if pool.master_address is None or address == pool.master_address:
-                continue
-            log.warning(
-                "the sentinels name a new master for %r: %s:%s (was %s:%s)",
-                pool.service_name, *address, *pool.master_address,
-            )  # fmt: skip
-            await pool.get_master_address()  # takes it, and closes the idle connections
-            await pool.update_active_connections_for_reconnect()
+            except Exception:  # the next round asks again
+                log.exception("following the sentinels' master failed")
 
     async def master_changed(self) -> None:
         """A connection found its node demoted to a replica, in a way redis-py does not
