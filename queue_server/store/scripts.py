@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -198,15 +198,20 @@ class Scripts:
             raise redis.DataError(f"EVALSHA: {error}") from None
         return await self._mux_run(wire, safe)
 
-    async def _mux_run(self, wire: bytes, safe: bool) -> Any:
-        """A script on the multiplexed connection, and its WAIT right behind it on the same
-        connection. The WAIT is never sent again on a new connection, which has no writes
-        to wait for: a broken connection fails the call (503)."""
+    def _mux_run(self, wire: bytes, safe: bool) -> Awaitable[Any]:
+        """A script on the multiplexed connection: the future of its answer, as it is when
+        no replica confirms (the path every ticket takes, no coroutine added); else its WAIT
+        goes right behind it on the same connection, and the answer waits for both."""
         assert self._mux is not None
         answer = self._mux.execute_wire(wire, safe=safe)
         if self.replicas is None:
-            return await answer
-        waited = self._mux.execute_wire(self._wait_wire, safe=False)
+            return answer
+        # Never sent again on a new connection, which has no writes to wait for: a broken
+        # connection fails the call (503).
+        return self._confirmed(answer, self._mux.execute_wire(self._wait_wire, safe=False))
+
+    async def _confirmed(self, answer: Awaitable[Any], waited: asyncio.Future[Any]) -> Any:
+        assert self.replicas is not None
         try:
             raw = await answer
         except BaseException:
