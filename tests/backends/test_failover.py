@@ -261,7 +261,10 @@ async def test_sentinel_failover_with_wait_loses_no_answered_ticket(
 
 @pytest.mark.parametrize("sentinels", [1], indirect=True)
 async def test_a_master_left_running_is_left_for_the_new_one(
-    sentinels: LocalSentinel, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sentinels: LocalSentinel,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """SENTINEL FAILOVER: the old master lives on, taking writes, until the sentinels make
     it a replica (up to 10 s later). The server follows the sentinels' new master at once
@@ -284,6 +287,8 @@ async def test_a_master_left_running_is_left_for_the_new_one(
         print("\n" + outcome.report("SENTINEL FAILOVER, old master left running, no WAIT"))
     assert all(at < outcome.failed_over_at + FOLLOW_S for _, at in outcome.lost.values())
     assert outcome.tally.after(outcome.failed_over_at + FOLLOW_S) >= AFTER
+    new = f"127.0.0.1:{sentinels.master_port()} (was 127.0.0.1:{first})"
+    assert f"the sentinels name a new master for 'sothutu': {new}" in caplog.text
 
 
 @pytest.fixture
