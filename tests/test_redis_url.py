@@ -11,9 +11,16 @@ import pytest
 from redis.asyncio.cluster import RedisCluster
 
 from queue_server import config as config_mod
-from queue_server.config import ClusterSeeds, check_redis_url, cluster_seeds
+from queue_server.config import (
+    ClusterSeeds,
+    SentinelTarget,
+    check_redis_url,
+    cluster_seeds,
+    sentinel_target,
+)
 from queue_server.errors import ConfigError
 from queue_server.store.connection import connect
+from queue_server.store.sentinel import SentinelRedis
 from tests.conftest import ROOT
 
 
@@ -54,7 +61,18 @@ def test_cluster_seeds(url: str, seeds: ClusterSeeds) -> None:
         ("redis+cluster://h:port", "port of 'h:port' must be a number"),
         ("redis+cluster://h:70000", "must be between 1 and 65535"),
         ("redis+cluster://h:7000?timeout=1", "takes no ?options"),
-        ("http://127.0.0.1:6379", "must start with redis://, rediss://, unix:// or"),
+        ("http://127.0.0.1:6379", "must start with redis://, rediss://, unix://, redis+cluster"),
+        ("redis+sentinel://s1:26379", "names the master after the sentinels"),
+        ("redis+sentinel://s1:26379/", "names the master after the sentinels"),
+        ("redis+sentinel:///sothutu", "needs host[:port] of at least one sentinel"),
+        ("redis+sentinel://s1:x/sothutu", "port of 's1:x' must be a number"),
+        ("redis+sentinel://s1/sothutu/one", "must be a number, not /one"),
+        (
+            "redis+sentinel://s1/sothutu?password=x",
+            "takes only ?sentinel_username=, ?sentinel_password=, ?ssl_ca_certs=, not ?password",
+        ),
+        ("redis+sentinel://s1/sothutu?ssl_ca_certs=/ca.pem", "ssl_ca_certs needs rediss+"),
+        ("redis+sentinel://s1/sothutu#x", "takes no #fragment"),
         ("redis-cluster://h:7000", "must start with redis://"),
         ("redis://", "needs a host"),
         ("redis://127.0.0.1:6379/sothutu", "must be a number, not /sothutu"),
@@ -67,6 +85,95 @@ def test_cluster_seeds(url: str, seeds: ClusterSeeds) -> None:
 def test_a_url_that_cannot_work_names_the_reason(url: str, reason: str) -> None:
     with pytest.raises(ValueError, match=re.escape(reason)):
         check_redis_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "target"),
+    [
+        (
+            "redis+sentinel://10.0.0.1,10.0.0.2:26380,[fd00::3]/sothutu",
+            SentinelTarget(
+                (("10.0.0.1", 26379), ("10.0.0.2", 26380), ("fd00::3", 26379)),
+                "sothutu", 0, None, None, None, None, False,
+            ),
+        ),
+        (
+            # The URL's credentials are the data nodes' (an ACL user); the sentinels' own
+            # are options, percent-encoded like the password.
+            "rediss+sentinel://sothutu:m%40t@s1:26380/ha-noi/2"
+            "?sentinel_username=sentinel&sentinel_password=b%C3%AD%26m%E1%BA%ADt"
+            "&ssl_ca_certs=/etc/ssl/tinh-ca.pem",
+            SentinelTarget(
+                (("s1", 26380),), "ha-noi", 2, "sothutu", "m@t", "sentinel", "bí&mật", True,
+                "/etc/ssl/tinh-ca.pem",
+            ),
+        ),
+        (
+            "redis+sentinel://:secret@s1/sothutu/",
+            SentinelTarget((("s1", 26379),), "sothutu", 0, None, "secret", None, None, False),
+        ),
+    ],
+)  # fmt: skip
+def test_sentinel_targets(url: str, target: SentinelTarget) -> None:
+    check_redis_url(url)
+    assert sentinel_target(url) == target
+
+
+async def test_a_sentinel_url_gets_the_masters_client() -> None:
+    url = "rediss+sentinel://u:p@127.0.0.1:26379,127.0.0.1:26380/sothutu/3?sentinel_password=s"
+    client = connect(url)
+    try:
+        assert isinstance(client, SentinelRedis)  # no connection is made before first use
+        pool: Any = client.connection_pool
+        kwargs = pool.connection_kwargs
+        assert (pool.service_name, pool.is_master) == ("sothutu", True)
+        assert (kwargs["db"], kwargs["username"], kwargs["password"]) == (3, "u", "p")
+        assert pool.connection_class.__name__ == "SentinelManagedSSLConnection"
+        assert client.sentinels is not None
+        asked = [s.connection_pool for s in client.sentinels.sentinels]
+        assert [
+            (p.connection_kwargs["port"], p.connection_kwargs["password"],
+             p.connection_class.__name__)
+            for p in asked
+        ] == [(26379, "s", "SSLConnection"), (26380, "s", "SSLConnection")]  # fmt: skip
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("redis", "reason"),
+    [
+        ({"replicas_ack": 1}, "needs a redis.url: the embedded Redis has no replicas"),
+        (
+            {"replicas_ack": 1, "url": "redis+cluster://h:7000"},
+            "is not supported on a Redis Cluster",
+        ),
+        ({"replicas_ack": -1, "url": "redis://h"}, "must be at least 0, not -1"),
+        (
+            {"replicas_ack": 1, "url": "redis://h", "replica_ack_timeout_ms": 0},
+            "must be at least 10, not 0",
+        ),
+    ],
+)
+def test_replicas_ack_that_cannot_work(
+    redis: dict[str, Any], reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    data = tomllib.loads((ROOT / "config.toml").read_text("utf-8"))
+    data["redis"].update(redis)
+    with pytest.raises(ConfigError) as info:
+        config_mod.parse(data, ROOT / "config.toml")
+    assert info.value.key in ("redis.replicas_ack", "redis.replica_ack_timeout_ms")
+    assert reason in info.value.reason
+
+
+def test_replicas_ack_on_sentinel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    data = demo_with_url("redis+sentinel://10.0.0.1,10.0.0.2,10.0.0.3/sothutu")
+    data["redis"].update(replicas_ack=1, replica_ack_timeout_ms=250)
+    cfg = config_mod.parse(data, ROOT / "config.toml")
+    assert cfg.redis.sentinel and not cfg.redis.cluster
+    assert (cfg.redis.replicas_ack, cfg.redis.replica_ack_timeout_ms) == (1, 250)
 
 
 def test_the_config_names_the_key_of_a_bad_url(monkeypatch: pytest.MonkeyPatch) -> None:

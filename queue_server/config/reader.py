@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from printer import InvalidPrintData, PrintOptions
 from queue_server.config.bounds import BOUNDS, REQUIRED, Bound
 from queue_server.config.settings import (
+    CLUSTER_SCHEMES,
     Config,
     HeadLimits,
     RedisConfig,
@@ -482,7 +483,21 @@ def _redis(rd: Reader) -> RedisConfig:
             if env_url:
                 raise ConfigError("environment", "REDIS_URL", str(exc)) from None
             raise rd.fail("url", str(exc)) from None
-    return RedisConfig(url=url or None, appendfsync=fsync)  # type: ignore[arg-type]
+    acks = rd.integer("replicas_ack", 0, lo=0, hi=16)
+    if acks and not url:
+        raise rd.fail("replicas_ack", "needs a redis.url: the embedded Redis has no replicas")
+    if acks and url and url.startswith(CLUSTER_SCHEMES):
+        raise rd.fail(
+            "replicas_ack",
+            "is not supported on a Redis Cluster (WAIT would have to share the script's "
+            "connection to its node); leave it out",
+        )
+    return RedisConfig(
+        url=url or None,
+        appendfsync=fsync,  # type: ignore[arg-type]
+        replicas_ack=acks,
+        replica_ack_timeout_ms=rd.integer("replica_ack_timeout_ms", 500, lo=10, hi=60_000),
+    )
 
 
 def _head_limits(s: Reader) -> HeadLimits:

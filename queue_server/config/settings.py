@@ -18,15 +18,29 @@ FsyncPolicy = Literal["always", "everysec", "no"]
 class RedisConfig:
     url: str | None
     appendfsync: FsyncPolicy
+    # A change of the queue is answered only once this many replicas have it (WAIT), or
+    # 503 after `replica_ack_timeout_ms`; 0: answered as soon as the master has it.
+    replicas_ack: int = 0
+    replica_ack_timeout_ms: int = 500
 
     @property
     def cluster(self) -> bool:
         """A Redis Cluster (or Valkey cluster): `redis+cluster://` or `rediss+cluster://`."""
         return self.url is not None and self.url.startswith(CLUSTER_SCHEMES)
 
+    @property
+    def sentinel(self) -> bool:
+        """A master found through Redis Sentinel: `redis+sentinel://`, `rediss+sentinel://`."""
+        return self.url is not None and self.url.startswith(SENTINEL_SCHEMES)
+
 
 CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://", *CLUSTER_SCHEMES)
+SENTINEL_SCHEMES = ("redis+sentinel://", "rediss+sentinel://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://", *CLUSTER_SCHEMES, *SENTINEL_SCHEMES)
+SENTINEL_PORT = 26379
+# What a sentinel URL may say after `?`: the sentinels' own credentials, and the CA that
+# signs the certificates of sentinels and data nodes under rediss+sentinel://.
+SENTINEL_OPTIONS = ("sentinel_username", "sentinel_password", "ssl_ca_certs")
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,107 @@ class ClusterSeeds:
     username: str | None
     password: str | None
     tls: bool
+
+
+@dataclass(frozen=True)
+class SentinelTarget:
+    """Where a Sentinel client asks for the master, and how it talks to each.
+
+    `username`/`password` (the URL's `user:password@`) are for the master and replicas;
+    the sentinels get `sentinel_username`/`sentinel_password` from the query, and no
+    credentials without them (a sentinel usually has no password, or one of its own)."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    master: str
+    db: int
+    username: str | None
+    password: str | None
+    sentinel_username: str | None
+    sentinel_password: str | None
+    tls: bool
+    ssl_ca_certs: str | None = None
+
+
+def _userinfo(userinfo: str) -> tuple[str | None, str | None]:
+    user, colon, secret = userinfo.partition(":")
+    return unquote(user) or None, unquote(secret) if colon else None
+
+
+def _hosts(hosts: str, default_port: int, what: str, member: str) -> tuple[tuple[str, int], ...]:
+    """`host[:port][,host[:port]...]`, IPv6 hosts in brackets."""
+    nodes = []
+    for item in hosts.split(","):
+        if item.startswith("["):  # [IPv6]:port
+            host, _, port_text = item[1:].partition("]")
+            port_text = port_text.removeprefix(":")
+        else:
+            host, _, port_text = item.partition(":")
+        if not host:
+            raise ValueError(
+                f"a {what} URL needs host[:port] of at least one {member}, not {item!r}"
+            )
+        try:
+            port = int(port_text) if port_text else default_port
+        except ValueError:
+            raise ValueError(f"port of {item!r} must be a number") from None
+        if not 0 < port < 65536:
+            raise ValueError(f"port of {item!r} must be between 1 and 65535")
+        nodes.append((host, port))
+    return tuple(nodes)
+
+
+def sentinel_target(url: str) -> SentinelTarget:
+    """`redis+sentinel://[user:password@]host[:port][,host[:port]...]/MASTER[/db]`
+    (`rediss+` for TLS to sentinels and data nodes alike; port 26379 by default), with
+    `?sentinel_username=&sentinel_password=` for sentinels that have credentials of their
+    own, and `?ssl_ca_certs=` for a CA of your own under TLS.
+
+    >>> t = sentinel_target("redis+sentinel://s1,s2:26380/sothutu/2")
+    >>> t.sentinels, t.master, t.db
+    ((('s1', 26379), ('s2', 26380)), 'sothutu', 2)
+
+    Raises ValueError with a reason for the operator."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or f"{scheme}://" not in SENTINEL_SCHEMES:
+        raise ValueError("a sentinel URL starts with redis+sentinel:// or rediss+sentinel://")
+    if "#" in rest:
+        raise ValueError("a sentinel URL takes no #fragment")
+    rest, _, query_text = rest.partition("?")
+    query = parse_qs(query_text, keep_blank_values=True)
+    unknown = sorted(set(query) - set(SENTINEL_OPTIONS))
+    if unknown or (query_text and not query):
+        raise ValueError(
+            f"a sentinel URL takes only ?{'=, ?'.join(SENTINEL_OPTIONS)}=, "
+            f"not ?{unknown[0] if unknown else query_text}"
+        )
+    options = {k: unquote(v[-1]) for k, v in query.items()}
+    netloc, _, path = rest.partition("/")
+    userinfo, at, hosts = netloc.rpartition("@")
+    username, password = _userinfo(userinfo) if at else (None, None)
+    sentinels = _hosts(hosts, SENTINEL_PORT, "sentinel", "sentinel")
+    master, _, db_text = path.partition("/")
+    master = unquote(master)
+    if not master:
+        raise ValueError(
+            "a sentinel URL names the master after the sentinels, e.g. "
+            "redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/sothutu"
+        )
+    db_text = db_text.strip("/")
+    if db_text and not db_text.isdigit():
+        raise ValueError(f"the database after the master's name must be a number, not /{db_text}")
+    if options.get("ssl_ca_certs") and scheme != "rediss+sentinel":
+        raise ValueError("ssl_ca_certs needs rediss+sentinel:// (TLS)")
+    return SentinelTarget(
+        sentinels=sentinels,
+        master=master,
+        db=int(db_text or 0),
+        username=username,
+        password=password,
+        sentinel_username=options.get("sentinel_username") or None,
+        sentinel_password=options.get("sentinel_password") or None,
+        tls=scheme == "rediss+sentinel",
+        ssl_ca_certs=options.get("ssl_ca_certs") or None,
+    )
 
 
 def cluster_seeds(url: str) -> ClusterSeeds:
@@ -55,38 +170,23 @@ def cluster_seeds(url: str) -> ClusterSeeds:
     if path not in ("", "0"):
         raise ValueError(f"a cluster has only database 0, not /{path}")
     userinfo, at, hosts = netloc.rpartition("@")
-    username = password = None
-    if at:
-        user, colon, secret = userinfo.partition(":")
-        username = unquote(user) or None
-        password = unquote(secret) if colon else None
-    nodes = []
-    for item in hosts.split(","):
-        if item.startswith("["):  # [IPv6]:port
-            host, _, port_text = item[1:].partition("]")
-            port_text = port_text.removeprefix(":")
-        else:
-            host, _, port_text = item.partition(":")
-        if not host:
-            raise ValueError(f"a cluster URL needs host[:port] of at least one node, not {item!r}")
-        try:
-            port = int(port_text) if port_text else 6379
-        except ValueError:
-            raise ValueError(f"port of {item!r} must be a number") from None
-        if not 0 < port < 65536:
-            raise ValueError(f"port of {item!r} must be between 1 and 65535")
-        nodes.append((host, port))
-    return ClusterSeeds(tuple(nodes), username, password, scheme == "rediss+cluster")
+    username, password = _userinfo(userinfo) if at else (None, None)
+    nodes = _hosts(hosts, 6379, "cluster", "node")
+    return ClusterSeeds(nodes, username, password, scheme == "rediss+cluster")
 
 
 def check_redis_url(url: str) -> None:
     """Raises ValueError with a reason if `url` is not one sothutu can connect to."""
     if not url.startswith(REDIS_SCHEMES):
         raise ValueError(
-            f"must start with redis://, rediss://, unix:// or redis+cluster://, not {url!r}"
+            "must start with redis://, rediss://, unix://, redis+cluster:// or "
+            f"redis+sentinel://, not {url!r}"
         )
     if url.startswith(CLUSTER_SCHEMES):
         cluster_seeds(url)
+        return
+    if url.startswith(SENTINEL_SCHEMES):
+        sentinel_target(url)
         return
     parts = urlsplit(url)
     protocol = parse_qs(parts.query).get("protocol", [])

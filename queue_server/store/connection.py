@@ -20,10 +20,11 @@ import redis.asyncio as aredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from queue_server.config import CLUSTER_SCHEMES, RedisConfig
+from queue_server.config import CLUSTER_SCHEMES, SENTINEL_SCHEMES, RedisConfig
 from queue_server.errors import Unavailable
 from queue_server.store.cluster import connect_cluster
 from queue_server.store.multiplex import DEFAULT_TIMEOUT_S, Endpoint, MultiplexedRedis
+from queue_server.store.sentinel import SentinelRedis, connect_sentinel
 
 PR_SET_PDEATHSIG = 1
 
@@ -177,9 +178,12 @@ def connect(url: str) -> aredis.Redis:
 
     For a `redis+cluster://` URL it is a `RedisCluster` (`store/cluster.py`), typed as
     `Redis`: the stores use only commands, pipelines and scripts over keys of one slot,
-    which both clients offer alike."""
+    which both clients offer alike. For a `redis+sentinel://` URL it is the master's client
+    that the sentinels point to (`store/sentinel.py`)."""
     if url.startswith(CLUSTER_SCHEMES):
         return cast(aredis.Redis, connect_cluster(url))
+    if url.startswith(SENTINEL_SCHEMES):
+        return connect_sentinel(url)
     retry_on = (redis.ConnectionError, redis.BusyLoadingError)
     pool = aredis.BlockingConnectionPool.from_url(
         url,
@@ -233,7 +237,11 @@ class RedisHandle:
 
     async def supervise(self, interval_s: float = 0.5) -> None:
         """Restart the embedded server if it dies; its append-only file brings the data back.
+        Under Sentinel, follow the master the sentinels name (`SentinelRedis.follow_master`).
         Runs until cancelled."""
+        if isinstance(self.client, SentinelRedis):
+            await self.client.follow_master(interval_s)
+            return
         log = logging.getLogger("sothutu.redis")
         while True:
             await asyncio.sleep(interval_s)

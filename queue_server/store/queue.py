@@ -22,7 +22,7 @@ from queue_server.rules.calling import CLASSES, Klass, LaneHeads, Waiting
 from queue_server.store import keys
 from queue_server.store.messages import BoardMessages
 from queue_server.store.records import CounterState, Ticket
-from queue_server.store.scripts import Scripts, Template
+from queue_server.store.scripts import ReplicaAck, Scripts, Template
 
 NO_IDEMPOTENCY = "-"
 
@@ -118,10 +118,12 @@ def _list(value: Any) -> list[Any]:
 
 
 class QueueStore:
-    def __init__(self, client: aredis.Redis) -> None:
+    """`replicas`: every script's answer waits for that many replicas (`ReplicaAck`)."""
+
+    def __init__(self, client: aredis.Redis, replicas: ReplicaAck | None = None) -> None:
         # Typed loosely: the client decodes responses to str, which its stubs cannot say.
         self.r: Any = client
-        self.scripts = Scripts(client)
+        self.scripts = Scripts(client, replicas)
         # The boards' message travels with the queue's snapshot.
         self.messages = BoardMessages(client)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -20,8 +22,10 @@ from queue_server.errors import (
     RangeExhausted,
     SothutuError,
     Text,
+    Unavailable,
 )
 from queue_server.store.multiplex import MultiplexedRedis
+from queue_server.store.sentinel import SentinelRedis
 
 NAMES = ("issue", "call", "step", "requeue", "counter", "rollover", "open_sets")
 
@@ -33,6 +37,42 @@ class Moved(SothutuError):
 
 
 Arg = str | int | bytes
+
+
+@dataclass(frozen=True)
+class ReplicaAck:
+    """Answer a script only once `count` replicas have what it wrote: `WAIT count
+    timeout_ms` on the connection that ran it (WAIT counts that connection's writes), or
+    503 if fewer confirm in time; the change may then still be there, as after any 503."""
+
+    count: int
+    timeout_ms: int
+
+    def args(self) -> tuple[str, int, int]:
+        return ("WAIT", self.count, self.timeout_ms)
+
+    def check(self, confirmed: int) -> None:
+        if confirmed < self.count:
+            raise Unavailable(
+                f"{confirmed} of {self.count} replicas confirmed the change in "
+                f"{self.timeout_ms} ms",
+                text_key="error.unavailable_replicas",
+            )
+
+
+# Up to ~5 s of a sentinel failover in progress.
+DEMOTED_ATTEMPTS = 9
+
+
+def demoted(error: redis.ResponseError) -> bool:
+    """A write refused by a replica: READONLY, or a script's error that carries it."""
+    return isinstance(error, redis.ReadOnlyError) or "READONLY You can't write" in str(error)
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    # The WAIT after a script that failed is not awaited: its outcome is dropped.
+    if not future.cancelled():
+        future.exception()
 
 
 class Template:
@@ -81,11 +121,16 @@ def _source(name: str) -> str:
 class Scripts:
     """EVALSHA, loading the script again when Redis answers NOSCRIPT (a restarted Redis has
     an empty script cache). A script run under an idempotency key (KEYS[1], ARGV[1] = '1')
-    may be sent again through a broken connection: its second run answers the first's."""
+    may be sent again through a broken connection: its second run answers the first's.
+    With `replicas`, a script's answer waits for them (`ReplicaAck`)."""
 
-    def __init__(self, client: aredis.Redis) -> None:
+    def __init__(self, client: aredis.Redis, replicas: ReplicaAck | None = None) -> None:
         prelude = _source("prelude")
         self.client: Any = client  # redis-py's execute_command is untyped
+        self.replicas = replicas
+        # hiredis's stub types the argument as a tuple of exactly one value; any length works.
+        wait = replicas.args() if replicas else ()
+        self._wait_wire = hiredis.pack_command(wait) if wait else b""  # type: ignore[arg-type]
         # EVALSHA has no reply callback: on one server, straight to the multiplexer.
         self._mux = client.multiplexer() if isinstance(client, MultiplexedRedis) else None
         self._scripts: dict[str, AsyncScript] = {
@@ -97,11 +142,23 @@ class Scripts:
 
     async def _run_raw(self, name: str, keys: Sequence[Arg], args: list[Any]) -> Any:
         script = self._scripts[name]
-        try:
-            return await self._evalsha(script.sha, keys, args)
-        except NoScriptError:
-            script.sha = await self.client.script_load(script.script)
-            return await self._evalsha(script.sha, keys, args)
+        for attempt in range(DEMOTED_ATTEMPTS):
+            try:
+                try:
+                    return await self._evalsha(script.sha, keys, args)
+                except NoScriptError:
+                    script.sha = await self.client.script_load(script.script)
+                    return await self._evalsha(script.sha, keys, args)
+            except redis.ResponseError as exc:
+                if not isinstance(self.client, SentinelRedis) or not demoted(exc):
+                    raise
+                # The node was the master when the connection was made and is a replica
+                # now: it refused the script's first write, so nothing was done. Again on a
+                # new connection, to the master the sentinels name (they may still be
+                # naming this one for a moment).
+                await self.client.master_changed()
+                await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
+        raise Unavailable(f"no master took script {name}", text_key="error.unavailable")
 
     async def run_template(
         self, name: str, template: Template, keys: tuple[Arg, ...], args: tuple[Arg, ...]
@@ -116,17 +173,52 @@ class Scripts:
             script = self._scripts[name]
             safe = args[0] == "1"  # under an idempotency key: see _evalsha
             try:
-                raw = await self._mux.execute_wire(template.wire(script.sha, keys, args), safe=safe)
+                raw = await self._mux_run(template.wire(script.sha, keys, args), safe)
             except NoScriptError:
                 script.sha = await self.client.script_load(script.script)
-                raw = await self._mux.execute_wire(template.wire(script.sha, keys, args), safe=safe)
+                raw = await self._mux_run(template.wire(script.sha, keys, args), safe)
         return _result(raw) if raw[:1] == "{" else str(raw)
 
     async def _evalsha(self, sha: str, keys: Sequence[Arg], args: list[Any]) -> Any:
+        command = ("EVALSHA", sha, len(keys), *keys, *args)
         if self._mux is None:
-            return await self.client.execute_command("EVALSHA", sha, len(keys), *keys, *args)
+            if self.replicas is None:
+                return await self.client.execute_command(*command)
+            # One connection for both: WAIT counts the writes of the connection it is sent on.
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.execute_command(*command)
+                pipe.execute_command(*self.replicas.args())
+                raw, confirmed = await pipe.execute()
+            self.replicas.check(int(confirmed))
+            return raw
         safe = args[:1] == ["1"]  # under an idempotency key: a second run answers the first's
-        return await self._mux.execute("EVALSHA", sha, len(keys), *keys, *args, safe=safe)
+        try:
+            wire = hiredis.pack_command(command)
+        except TypeError as error:  # an argument Redis cannot take (None, a list)
+            raise redis.DataError(f"EVALSHA: {error}") from None
+        return await self._mux_run(wire, safe)
+
+    def _mux_run(self, wire: bytes, safe: bool) -> Awaitable[Any]:
+        """A script on the multiplexed connection: the future of its answer, as it is when
+        no replica confirms (the path every ticket takes, no coroutine added); else its WAIT
+        goes right behind it on the same connection, and the answer waits for both."""
+        assert self._mux is not None
+        answer = self._mux.execute_wire(wire, safe=safe)
+        if self.replicas is None:
+            return answer
+        # Never sent again on a new connection, which has no writes to wait for: a broken
+        # connection fails the call (503).
+        return self._confirmed(answer, self._mux.execute_wire(self._wait_wire, safe=False))
+
+    async def _confirmed(self, answer: Awaitable[Any], waited: asyncio.Future[Any]) -> Any:
+        assert self.replicas is not None
+        try:
+            raw = await answer
+        except BaseException:
+            waited.add_done_callback(_consume)
+            raise
+        self.replicas.check(int(await waited))
+        return raw
 
 
 def _result(raw: str | bytes) -> dict[str, Any]:

