@@ -33,15 +33,25 @@ class QuickServer(uvicorn.Server):
     """uvicorn's server, stopped as soon as it is asked. uvicorn looks at `should_exit` every
     0.1 s, and its shutdown pauses 0.1 s for the connections it asked to close; the suite
     stops a server after most of its tests, so these pauses added up to about a minute.
-    Here `stop()` wakes the main loop at once, and a shutdown with no connection or request
-    left skips the pause; any other shutdown is uvicorn's own. The lifespan's shutdown runs
-    either way."""
+    Here `stop_soon()` wakes the main loop at once, and a shutdown with no connection or
+    request left skips the pause; any other shutdown is uvicorn's own. The lifespan's
+    shutdown runs either way."""
 
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
         self.wake: asyncio.Event | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def stop_soon(self) -> None:
+        """Asks the server to stop, from any thread, and has its main loop see it now."""
+        self.should_exit = True
+        loop, wake = self.loop, self.wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed already
+                loop.call_soon_threadsafe(wake.set)
 
     async def main_loop(self) -> None:
+        self.loop = asyncio.get_running_loop()
         self.wake = asyncio.Event()
         counter = 0
         while not await self.on_tick(counter):
@@ -108,11 +118,7 @@ class ServerThread:
         return f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        loop, wake = self.loop, self.server.wake
-        if loop is not None and wake is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has closed already
-                loop.call_soon_threadsafe(wake.set)
+        self.server.stop_soon()
         self.thread.join(timeout=15)
 
 
