@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from printer.render import PrintOptions
 from queue_server.config import Config
@@ -21,7 +20,7 @@ from queue_server.web.app import create_app
 from queue_server.web.server import uvicorn_config
 from tests.printer.escpos_stream import decode
 from tests.printer.fakeprinter import FakePrinter
-from tests.support.server import open_walk_ins
+from tests.support.server import QuickServer, open_walk_ins
 
 OFFICE = "phuong-ba-dinh"
 
@@ -65,7 +64,7 @@ class FixedPortServer:
 
     def __init__(self, config: Config, port: int, host: str = "127.0.0.1") -> None:
         self.config, self.port, self.host = config, port, host
-        self.server: uvicorn.Server | None = None
+        self.server: QuickServer | None = None
         self.thread: threading.Thread | None = None
 
     @property
@@ -74,7 +73,7 @@ class FixedPortServer:
 
     def start(self) -> str:
         app = create_app(self.config)
-        self.server = uvicorn.Server(uvicorn_config(app, self.host, self.port, "warning"))
+        self.server = QuickServer(uvicorn_config(app, self.host, self.port, "warning"))
         server = self.server
         self.thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
         self.thread.start()
@@ -89,7 +88,7 @@ class FixedPortServer:
 
     def stop(self) -> None:
         if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
+            self.server.stop_soon()
             # The printer drivers stop first in the lifespan's shutdown; a thread still alive
             # after this is the hub's reader (see the report on its shutdown), which prints
             # nothing.
