@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 from queue_server import config as config_mod
-from queue_server.services.auth import AuthService
+from queue_server.services.auth import AuthService, use_password_hasher
 from queue_server.services.clock import Clock, FixedClock
 from queue_server.services.queue import QueueService
 from queue_server.store.accounts import Accounts
@@ -25,6 +26,13 @@ OFFICE = "phuong-ba-dinh"
 # A Tuesday morning. 24/11 is Vietnam Culture Day, a public holiday from 2026: working
 # days counted from it (result dates) start on the 25th.
 MORNING = int(datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).timestamp() * 1000)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> None:
+    """argon2's cheapest parameters for the suite's hundreds of users (a deployment keeps
+    the defaults; `serve` and CLI subprocesses too)."""
+    use_password_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")
