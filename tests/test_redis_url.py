@@ -211,3 +211,13 @@ async def test_a_cluster_url_gets_a_cluster_client() -> None:
 )
 def test_urls_that_work(url: str) -> None:
     check_redis_url(url)
+
+
+def test_a_password_never_reaches_a_message() -> None:
+    from queue_server.config import masked
+
+    assert masked("redis://app:s3cret@10.0.0.5:6379/0") == "redis://app:***@10.0.0.5:6379/0"
+    assert masked("rediss://:p%40ss@h/0") == "rediss://:***@h/0"
+    assert masked("redis+sentinel://u:pw@a:26379,b/m") == "redis+sentinel://u:***@a:26379,b/m"
+    assert masked("redis://10.0.0.5:6379/0") == "redis://10.0.0.5:6379/0"
+    assert masked("unix:///tmp/r.sock") == "unix:///tmp/r.sock"

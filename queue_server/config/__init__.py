@@ -22,6 +22,7 @@ from queue_server.config.settings import (
     ServerConfig,
     check_redis_url,
     cluster_seeds,
+    masked,
     sentinel_target,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "check_redis_url",
     "cluster_seeds",
     "load",
+    "masked",
     "parse",
     "parse_office",
     "sentinel_target",

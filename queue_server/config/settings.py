@@ -175,12 +175,25 @@ def cluster_seeds(url: str) -> ClusterSeeds:
     return ClusterSeeds(nodes, username, password, scheme == "rediss+cluster")
 
 
+def masked(url: str) -> str:
+    """`url` with its password replaced by "***", for a message or a log line.
+
+    >>> masked("redis://app:s3cret@10.0.0.5:6379/0")
+    'redis://app:***@10.0.0.5:6379/0'
+    """
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, hosts = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.partition(':')[0]}:***@{hosts}"
+
+
 def check_redis_url(url: str) -> None:
     """Raises ValueError with a reason if `url` is not one sothutu can connect to."""
     if not url.startswith(REDIS_SCHEMES):
         raise ValueError(
             "must start with redis://, rediss://, unix://, redis+cluster:// or "
-            f"redis+sentinel://, not {url!r}"
+            f"redis+sentinel://, not {masked(url)!r}"
         )
     if url.startswith(CLUSTER_SCHEMES):
         cluster_seeds(url)

@@ -20,7 +20,7 @@ import redis.asyncio as aredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-from queue_server.config import CLUSTER_SCHEMES, SENTINEL_SCHEMES, RedisConfig
+from queue_server.config import CLUSTER_SCHEMES, SENTINEL_SCHEMES, RedisConfig, masked
 from queue_server.errors import Unavailable
 from queue_server.store.cluster import connect_cluster
 from queue_server.store.multiplex import DEFAULT_TIMEOUT_S, Endpoint, MultiplexedRedis
@@ -232,7 +232,7 @@ class RedisHandle:
         try:
             await self.client.ping()
         except redis.RedisError as exc:
-            raise Unavailable(f"cannot reach Redis at {self.url}: {exc}") from exc
+            raise Unavailable(f"cannot reach Redis at {masked(self.url)}: {exc}") from exc
         return self.client
 
     async def supervise(self, interval_s: float = 0.5) -> None:
