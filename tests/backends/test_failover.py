@@ -41,8 +41,8 @@ from queue_server.store.connection import connect, redis_server_binary
 from queue_server.store.queue import QueueStore
 from queue_server.store.scripts import ReplicaAck
 from queue_server.store.streams import GroupReader
-from tests.backends.conftest import OFFICE_B, two_offices
 from tests.conftest import MORNING, start_server
+from tests.support.offices import OFFICE_B, two_offices
 from tests.support.servers import (
     LocalCluster,
     LocalSentinel,
