@@ -311,7 +311,9 @@ async def one_run(n: int, args: argparse.Namespace) -> dict[str, Any]:
         res["rss_start_mb"] = rss_mb(pid)
         open_gates(sync_redis, slugs)
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        # The client lets a connection go after 2 s idle, before the server does (uvicorn,
+        # 5 s): else a request may leave on a connection the server is closing.
+        limits = httpx.Limits(max_connections=64, keepalive_expiry=2.0)
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60,
                                      limits=limits) as http:  # fmt: skip
             for s in slugs:
