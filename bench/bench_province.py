@@ -15,7 +15,8 @@ on an embedded Redis of its own (AOF on, everysec), one server process, and:
     counter 3 and finished by a staff client (one office's cycles one after another, as
     one counter works); call→board latency from the moment `call-next` is sent to each of
     the office's boards receiving its `ticket.called`, p50/p99; CPU of the server and
-    Redis per ticket;
+    Redis per ticket (the load runs between two ticks of the scheduler, whose work
+    grows with the offices, so that the figures are the tickets');
 (e) with `--processes` including 2: a second server process on the same Redis (its
     start-up timed as well), each office's boards split over both, the calls through the
     first, latency on the boards of each.
@@ -67,6 +68,21 @@ from queue_server.store import keys  # noqa: E402
 # slow box (a counter's cycle waits for its last one).
 FIELD, COUNTERS = "HT", (1, 2, 3)
 GC_SETTLE_S = 12.0  # the server freezes its start-up heap again 10 s after start (wiring.py)
+# The scheduler's tick runs at start and every 30 s after (services/scheduler.py), a few
+# Redis calls per office: at 200 offices on a busy box it kept the process busy for
+# seconds. Load runs are placed between two ticks, so that their figures are the tickets'.
+TICK_S, TICK_BUSY_S = 30.0, 5.0
+
+
+async def between_ticks(started: float, seconds: float) -> None:
+    """Waits until `seconds` of load fit before the next tick of a process started at
+    `started` (perf_counter), and at least TICK_BUSY_S after the last one."""
+    now = time.perf_counter()
+    since = (now - started) % TICK_S
+    if since < TICK_BUSY_S:
+        await asyncio.sleep(TICK_BUSY_S - since)
+    elif since + seconds > TICK_S:
+        await asyncio.sleep(TICK_S - since + TICK_BUSY_S)
 
 
 def province(data: dict[str, Any], n: int) -> list[str]:
@@ -339,6 +355,7 @@ async def one_run(n: int, args: argparse.Namespace) -> dict[str, Any]:
             res.update(await baselines(base, embedded.url(), pid))
 
             # (d) load, one process
+            await between_ticks(started, args.seconds)
             c0, r0, me0 = cpu_seconds(pid), redis_cpu_seconds(sync_redis), cpu_seconds(os.getpid())
             load = await drive(http, slugs, args.rate, args.seconds)
             res["bench_cpu"] = (cpu_seconds(os.getpid()) - me0) / load.seconds
@@ -376,6 +393,7 @@ async def one_run(n: int, args: argparse.Namespace) -> dict[str, Any]:
                 await clips_ready(f"http://127.0.0.1:{port_b}", slugs[0])
                 await asyncio.sleep(max(1.0, started_b + GC_SETTLE_S - time.perf_counter()))
                 res["rss_b_boards_mb"] = rss_mb(pid_b)
+                await between_ticks(started, args.seconds)  # the first process runs the jobs
                 c0, cb0, r0 = cpu_seconds(pid), cpu_seconds(pid_b), redis_cpu_seconds(sync_redis)
                 load = await drive(http, slugs, args.rate, args.seconds)
                 cycles = max(1, load.cycles)
