@@ -12,8 +12,8 @@ on an embedded Redis of its own (AOF on, everysec), one server process, and:
     run) and after `--boards` board sockets per office (per idle board);
 (c) idle CPU of the server and of Redis with every board connected;
 (d) load: `--rate` tickets a second spread over the offices in turn, each issued, called at
-    counter 3 and finished by a staff client (one office's cycles one after another, as
-    one counter works); call→board latency from the moment `call-next` is sent to each of
+    one of counters 1-3 and finished by a staff client (a counter's cycles one after
+    another, as one clerk works); call→board latency from the moment `call-next` is sent to each of
     the office's boards receiving its `ticket.called`, p50/p99; CPU of the server and
     Redis per ticket (the load runs between two ticks of the scheduler, whose work
     grows with the offices, so that the figures are the tickets');
