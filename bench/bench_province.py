@@ -14,10 +14,10 @@ on an embedded Redis of its own (AOF on, everysec), one server process, and:
 (d) load: `--rate` tickets a second spread over the offices in turn, each issued, called at
     one of counters 1-3 and finished by a staff client (a counter's cycles one after
     another, as one clerk works; at most IN_FLIGHT cycles at once, the others waiting
-    their turn, which is reported); call→board latency from the moment `call-next` is sent to each of
-    the office's boards receiving its `ticket.called`, p50/p99; CPU of the server and
-    Redis per ticket (the load runs between two ticks of the scheduler, whose work
-    grows with the offices, so that the figures are the tickets');
+    their turn, which is reported); call→board latency from the moment `call-next` is
+    sent to each of the office's boards receiving its `ticket.called`, p50/p99; CPU of
+    the server and Redis per ticket (the load runs between two ticks of the scheduler,
+    whose work grows with the offices, so that the figures are the tickets');
 (e) with `--processes` including 2: a second server process on the same Redis (its
     start-up timed as well), each office's boards split over both, the calls through the
     first, latency on the boards of each.
