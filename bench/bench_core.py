@@ -40,7 +40,7 @@ from websockets.asyncio.client import ClientConnection, connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import demo_setup  # noqa: E402
+from bench.common import demo_setup, percentile, rss_kb  # noqa: E402
 from queue_server.store import keys  # noqa: E402
 from queue_server.store.connection import connect as redis_connect  # noqa: E402
 from queue_server.store.multiplex import MultiplexedRedis  # noqa: E402
@@ -73,11 +73,6 @@ def bench_fields(pairs: int, used: set[str]) -> list[dict[str, object]]:
          "name_en": f"Benchmark {i}", "last_number": 99999}
         for i in range(pairs * FIELDS_PER_RUN)
     ]  # fmt: skip
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def ensure_wrk() -> str:
@@ -174,13 +169,6 @@ def stolen(before: list[int], after: list[int]) -> float:
     `cpu_ticks()` (steal time): what makes figures on a shared box drift."""
     spent = [b - a for a, b in zip(before, after, strict=True)]
     return spent[7] / max(1, sum(spent[:8]))
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 async def open_boards(ws_url: str, n: int) -> list[ClientConnection]:

@@ -48,7 +48,7 @@ import tomli_w
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import demo_setup  # noqa: E402
+from bench.common import demo_setup, rss_kb  # noqa: E402
 
 OFFICE = "phuong-ba-dinh"
 HANDSHAKE = (
@@ -92,13 +92,6 @@ def serve_traced(argv: list[str]) -> None:
     signal.signal(signal.SIGUSR1, dump)
     signal.signal(signal.SIGUSR2, trim)
     sys.exit(main(argv))
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 def client_frame(opcode: int, payload: bytes) -> bytes:

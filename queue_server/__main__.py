@@ -165,7 +165,7 @@ def serve(
     import uvicorn
 
     from queue_server.web.app import create_app
-    from queue_server.web.server import uvicorn_config
+    from queue_server.web.server import raise_open_files_limit, uvicorn_config
 
     # From here on the config says where the server listens: links made outside a request
     # (print jobs) are built from it.
@@ -176,6 +176,7 @@ def serve(
     print(_urls(cfg, server.base_url()), flush=True)
     if is_loopback(server.host):
         print("  (this machine only: `serve --lan` serves the office network)", flush=True)
+    raise_open_files_limit()
     app = create_app(cfg)
     config = uvicorn_config(
         app, server.host, server.port, access_log=access_log, limits=server.head_limits

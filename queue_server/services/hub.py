@@ -113,10 +113,11 @@ class Hub:
     boards of one centre does not read the tickets of the other hundred, and a process
     with no screen open reads no ticket events at all.
 
-    On one Redis server a single reader task reads every stream with one blocking XREAD.
-    A Redis Cluster refuses an XREAD over several slots, so there it runs one reader per
-    slot (`store.streams.stream_group`; in practice one per office, as offices rarely
-    share a slot; an office's two streams share its slot). Each stream's events come from
+    On one Redis server a reader task reads the streams of up to 25 offices with one
+    blocking XREAD, in up to 8 readers (`store.streams.stream_group`: a read costs for
+    each stream it names). A Redis Cluster refuses an XREAD over several slots, so there
+    it runs one reader per slot (in practice one per office, as offices rarely share a
+    slot; an office's two streams share its slot). Each stream's events come from
     one reader, in stream order, once; a change reaches the listeners before the sockets
     hear of it; events of different offices are not ordered among themselves.
 
@@ -145,6 +146,7 @@ class Hub:
         self.cursors: dict[str, str] = {}
         self._changes: set[str] = set()  # the streams of changes among them
         self._groups: dict[int, tuple[GroupReader, list[str]]] = {}
+        self._group_of: dict[str, int] = {}  # each watched office's group
         self._readers: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
         self._closed = False
@@ -173,7 +175,8 @@ class Hub:
         self.cursors[changes] = await self.store.last_id(changes)
         self._changes.add(changes)
         self.subs.setdefault(office, set())
-        group = stream_group(self.store.r, office)
+        group = stream_group(self.store.r, office, len(self._group_of))
+        self._group_of[office] = group
         if group in self._groups:
             reader, offices = self._groups[group]
             offices.append(office)
@@ -208,7 +211,7 @@ class Hub:
                 except BaseException:
                     subs.discard(sub)  # else the next socket would take it as read
                     raise
-                await self._wake(self._groups[stream_group(self.store.r, office)][0])
+                await self._wake(self._groups[self._group_of[office]][0])
             return sub
 
     def unsubscribe(self, sub: Subscription) -> None:

@@ -2,7 +2,7 @@
 
 One XREAD may read several streams only if they are in one slot: on a single server every
 office's stream is, on a Redis Cluster only offices whose slugs hash alike. `stream_group`
-says which offices one reader may take together.
+says which offices one reader takes together.
 
 A reader also blocks on a stream of its own (`keys.hub_wake`), so that the hub can cut a
 read short by adding to it: to stop at once at shutdown, or to read an office it has just
@@ -22,13 +22,23 @@ from queue_server.store.multiplex import MultiplexedRedis
 from queue_server.store.queue import Event
 
 WAKE_TTL_MS = 60_000
+# On a single server, how many offices one reader takes, and how many readers a process
+# runs at most. Every read names each stream of its group, and Redis and the client pay
+# for each name at every read: with one reader for a whole province, every event cost in
+# proportion to the number of offices (docs/BENCHMARKS.md, "A province on one process").
+# Each reader holds a connection of the pool (SOTHUTU_REDIS_POOL, 64 by default) while it
+# waits.
+OFFICES_PER_READER = 25
+MAX_READERS = 8
 
 
-def stream_group(client: object, office: str) -> int:
-    """Offices whose event streams one XREAD may read together have the same group: all
-    of them on a single server, those of one slot on a cluster."""
+def stream_group(client: object, office: str, order: int) -> int:
+    """The group of the reader that reads an office, whose streams one XREAD may read with
+    the others of its group: on a cluster, the offices of one slot; on a single server,
+    OFFICES_PER_READER offices in the order they are watched (`order`: how many were
+    before), in at most MAX_READERS groups taken in turn."""
     if not is_cluster(client):
-        return 0
+        return (order // OFFICES_PER_READER) % MAX_READERS
     return key_slot(keys.events(office).encode())
 
 

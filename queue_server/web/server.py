@@ -6,6 +6,7 @@ import asyncio
 import copy
 import json
 import logging
+import resource
 from http import HTTPStatus
 from typing import Any
 
@@ -243,6 +244,24 @@ def log_config() -> dict[str, Any]:
     error_logger = config["loggers"].setdefault("uvicorn.error", {})
     error_logger["filters"] = [*error_logger.get("filters", []), "client_errors"]
     return config
+
+
+def raise_open_files_limit() -> int:
+    """Raises the process's soft limit of open files to its hard limit; returns the limit.
+
+    A login shell or a systemd service starts a process with a soft limit of 1,024 (the hard
+    one far higher: 524,288 under systemd), kept low for old programs that wait with
+    `select()`. The server waits with epoll, and a province's process holds a socket for
+    every board, counter and kiosk it serves: at 1,024 it would refuse the thousandth.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):  # an unlimited hard limit above the kernel's nr_open
+            pass
+    return soft
 
 
 def uvicorn_config(

@@ -20,7 +20,7 @@ from queue_server.services.offices import OfficeRegistry
 from queue_server.store import keys
 from queue_server.store.offices import OfficeSettings
 from queue_server.store.queue import Event, QueueStore
-from queue_server.store.streams import GroupReader, stream_group
+from queue_server.store.streams import MAX_READERS, OFFICES_PER_READER, GroupReader, stream_group
 
 OFFICE = "phuong-ba-dinh"
 # Far longer than any test: whatever happens within a test came from a wake-up.
@@ -55,7 +55,7 @@ async def test_an_office_joins_a_blocked_reader_at_once_and_loses_nothing(r: Any
         first = await hub.subscribe("phuong-ba-dinh")
         await asyncio.sleep(0.2)
         second = await hub.subscribe("phuong-hoan-kiem")
-        assert stream_group(r, "phuong-ba-dinh") == stream_group(r, "phuong-hoan-kiem")
+        assert stream_group(r, "phuong-ba-dinh", 0) == stream_group(r, "phuong-hoan-kiem", 1)
         assert len(hub._readers) == 1  # one XREAD for both on one server
         for n in range(1, 6):
             await store.append_event("phuong-hoan-kiem", "test", {"n": n})
@@ -63,6 +63,49 @@ async def test_an_office_joins_a_blocked_reader_at_once_and_loses_nothing(r: Any
         assert await numbers(second, 5) == [1, 2, 3, 4, 5]
         assert await numbers(first, 5) == [10, 20, 30, 40, 50]
         assert first.queue.empty() and second.queue.empty()
+    finally:
+        await hub.close()
+
+
+@pytest.mark.parametrize(
+    ("order", "group"),
+    [
+        (0, 0),
+        (OFFICES_PER_READER - 1, 0),
+        (OFFICES_PER_READER, 1),
+        (OFFICES_PER_READER * MAX_READERS - 1, MAX_READERS - 1),
+        (OFFICES_PER_READER * MAX_READERS, 0),
+    ],
+)
+async def test_on_one_server_offices_share_a_reader_by_the_order_they_are_watched(
+    r: Any, order: int, group: int
+) -> None:
+    assert stream_group(r, "xa-001", order) == group
+
+
+async def test_a_province_is_read_by_several_readers_and_loses_nothing(r: Any) -> None:
+    """Each read names every stream of its reader's offices, and Redis and the process pay
+    for each name at every read: on one server a province's offices are spread over
+    readers of OFFICES_PER_READER offices, and the events of an office of each arrive."""
+    store = QueueStore(r)
+    hub = Hub(store, block_ms=LONG_BLOCK_MS)
+    slugs = [f"xa-{i:03d}" for i in range(OFFICES_PER_READER * 2 + 10)]
+    try:
+        for slug in slugs:
+            await hub.watch(slug)
+        assert [len(offices) for _, offices in hub._groups.values()] == [
+            OFFICES_PER_READER, OFFICES_PER_READER, 10
+        ]  # fmt: skip
+        assert len(hub._readers) == 3
+        watched = [slugs[0], slugs[OFFICES_PER_READER + 3], slugs[-1]]
+        subs = [await hub.subscribe(slug) for slug in watched]
+        await asyncio.sleep(0.2)  # every reader blocked in XREAD
+        for n in range(1, 4):
+            for i, slug in enumerate(watched):
+                await store.append_event(slug, "test", {"n": n * 10 + i})
+        for i, sub in enumerate(subs):
+            assert await numbers(sub, 3) == [10 + i, 20 + i, 30 + i]
+            assert sub.queue.empty()
     finally:
         await hub.close()
 
