@@ -7,11 +7,13 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 import zxingcpp
 from websockets.asyncio.client import connect
 
 from printer.render import PrintOptions
 from queue_server.config import Config
+from queue_server.errors import Conflict, Forbidden
 from queue_server.office import Printer
 from queue_server.services.printing import ServerDriver
 from queue_server.store import keys
@@ -265,3 +267,19 @@ async def test_raster_ticket_from_the_queue_carries_the_ticket_qr(
     assert image.width == 576
     found = [res.text for res in zxingcpp.read_barcodes(image.convert("L"))]
     assert found == [f"{server.url}/t/{ticket['id']}"]
+
+
+async def test_a_clerk_is_told_a_job_is_not_theirs_even_while_it_is_on_the_wire(r: Any) -> None:
+    """Whose the job is comes before what it is doing: another's job is refused as such
+    (403), also in the moment its bytes are being sent; one's own job then is a 409."""
+    jobs = PrintJobs(r)
+    await jobs.ensure_group(OFFICE, "quay-1")
+    theirs = await jobs.enqueue(
+        OFFICE, "quay-1", "ticket", {}, ticket=None, requested_by="minh", now_ms=1
+    )
+    assert await jobs.next_job(OFFICE, "quay-1", 10) is not None
+    assert await jobs.begin(OFFICE, "quay-1", theirs, 2)  # on the wire
+    with pytest.raises(Forbidden):
+        await jobs.clear(OFFICE, "quay-1", theirs, "lan", 3, None, only_own=True)
+    with pytest.raises(Conflict):
+        await jobs.clear(OFFICE, "quay-1", theirs, "minh", 3, None, only_own=True)

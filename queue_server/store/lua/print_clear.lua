@@ -6,11 +6,9 @@
 --       8 only a waiting job requested by this name ('' = any job)
 local prev = replay()
 if prev then return prev end
-if redis.call('HGET', KEYS[4], 'sending') == ARGV[2] then
-  return fail('printing', 'the job is being sent to the printer right now')
-end
 local where
 local waiting = redis.call('XRANGE', KEYS[2], ARGV[2], ARGV[2])
+-- Whose the job is comes first: another's job is refused as such, whatever it is doing.
 if ARGV[8] ~= '' then
   if #waiting == 0 then
     if redis.call('ZSCORE', KEYS[6], ARGV[2] .. '|printed') then
@@ -22,6 +20,9 @@ if ARGV[8] ~= '' then
   local by = ''
   for i = 1, #f, 2 do if f[i] == 'by' then by = f[i + 1] end end
   if by ~= ARGV[8] then return fail('not_yours', 'the job was sent by someone else') end
+end
+if redis.call('HGET', KEYS[4], 'sending') == ARGV[2] then
+  return fail('printing', 'the job is being sent to the printer right now')
 end
 if ARGV[8] == '' and redis.call('HDEL', KEYS[3], ARGV[2]) == 1 then
   where = 'held'
