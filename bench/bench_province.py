@@ -315,7 +315,9 @@ async def one_run(n: int, args: argparse.Namespace) -> dict[str, Any]:
     config.write_text(tomli_w.dumps(data), "utf-8")
     cli = [sys.executable, "-m", "queue_server", "--config", str(config)]
     added = await asyncio.to_thread(
-        subprocess.run, [*cli, "user", "add", "bench", "--role", "staff"],
+        # A clerk of every office the run serves.
+        subprocess.run,
+        [*cli, "user", "add", "bench", "--role", "staff", *(f"--office={o}" for o in slugs)],
         input=b"bench-password\n", capture_output=True, cwd=ROOT,
     )  # fmt: skip
     if added.returncode:
