@@ -181,7 +181,13 @@ def serve(
     config = uvicorn_config(
         app, server.host, server.port, access_log=access_log, limits=server.head_limits
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    except SystemExit:  # uvicorn's answer to a start that failed
+        refusal = getattr(app.state, "refusal", None)
+        if refusal is not None:  # said last, after the traceback uvicorn logged
+            raise refusal from None
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:
