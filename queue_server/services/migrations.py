@@ -90,6 +90,17 @@ async def migrate(schema: SchemaStore, deployment: Deployment) -> list[int]:
         done.append(step.to)
 
 
+async def check_for_tools(schema: SchemaStore, offices: Sequence[str]) -> None:
+    """For the command line, which writes data of this version and migrates nothing (the
+    server does, at start): stamps a fresh install, so that the first start has nothing to
+    migrate, and refuses data of a newer sothutu (`DataTooNew`)."""
+    stored = await schema.version()
+    if stored is None and not await schema.has_data(offices):
+        await schema.stamp(None, CURRENT)  # False: another process stamped it first
+    elif stored is not None and stored > CURRENT:
+        raise DataTooNew(stored, CURRENT)
+
+
 async def warn_unbound(auth: AuthService) -> None:
     """At every start, until each is registered again for its office."""
     unbound = await auth.unbound_devices()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -78,4 +79,35 @@ def test_the_previous_releases_data_is_upgraded_at_start(
     finally:
         server.stop()
         client.flushall()  # no newer version left for the next test's server
+        client.close()
+
+
+def test_the_command_line_stamps_a_fresh_install_and_refuses_newer_data(
+    redis_server: EmbeddedRedis,
+) -> None:
+    """It writes data of this version and migrates nothing: a user added before the first
+    start leaves the server nothing to migrate; data of a newer sothutu is not touched."""
+    url = redis_server.url()
+    client: Any = redis.Redis.from_url(url, decode_responses=True)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "queue_server", "--config", str(ROOT / "config.toml"),
+             "user", "add", *args],
+            input="mat-khau-moi-1\n", capture_output=True, text=True, timeout=30, cwd=ROOT,
+            env={**os.environ, "REDIS_URL": url},
+        )  # fmt: skip
+
+    try:
+        client.flushall()
+        done = cli("hoa", "--role", "manager", "--office", OFFICE)
+        assert done.returncode == 0, done.stderr
+        assert client.get(keys.schema()) == "2"
+        client.set(keys.schema(), "3")
+        done = cli("tu", "--role", "staff", "--office", OFFICE)
+        assert done.returncode == 2
+        assert "error: the data in Redis has schema version 3" in done.stderr
+        assert not client.exists(keys.user("tu"))
+    finally:
+        client.flushall()
         client.close()
