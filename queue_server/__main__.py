@@ -18,10 +18,12 @@ from queue_server.errors import SothutuError
 from queue_server.network import is_loopback
 from queue_server.people import ADMIN, DEVICE_KINDS, ROLES
 from queue_server.services.auth import AuthService, clean_full_name
+from queue_server.services.migrations import check_for_tools
 from queue_server.services.offices import OfficeRegistry, parse_table
 from queue_server.store.accounts import Accounts
 from queue_server.store.connection import RedisHandle
 from queue_server.store.offices import OfficeList, OfficeSettings
+from queue_server.store.schema import SchemaStore
 from queue_server.web.i18n import error_text
 
 T = TypeVar("T")
@@ -32,6 +34,7 @@ def _with_redis(cfg: config_mod.Config, work: Callable[[AuthService], Awaitable[
         handle = RedisHandle(cfg.redis, cfg.server.data_dir)
         client = await handle.start(attach=True)
         try:
+            await check_for_tools(SchemaStore(client), [o.slug for o in cfg.offices])
             return await work(AuthService(Accounts(client)))
         finally:
             await handle.stop()
@@ -47,6 +50,7 @@ def _with_offices(cfg: config_mod.Config, work: Callable[[OfficeRegistry], Await
         handle = RedisHandle(cfg.redis, cfg.server.data_dir)
         client = await handle.start(attach=True)
         try:
+            await check_for_tools(SchemaStore(client), [o.slug for o in cfg.offices])
             registry = OfficeRegistry(cfg, OfficeSettings(client), OfficeList(client))
             await registry.load()
             return await work(registry)
@@ -181,7 +185,13 @@ def serve(
     config = uvicorn_config(
         app, server.host, server.port, access_log=access_log, limits=server.head_limits
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    except SystemExit:  # uvicorn's answer to a start that failed
+        refusal = getattr(app.state, "refusal", None)
+        if refusal is not None:  # said last, after the traceback uvicorn logged
+            raise refusal from None
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:

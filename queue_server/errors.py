@@ -2,6 +2,7 @@
 
     SothutuError                 code, message (a sentence a person can act on), status
     ├── ConfigError              a wrong or missing value in config.toml: file, key, reason
+    ├── DataTooNew               the data in Redis is of a newer sothutu than this one
     ├── BadRequest        400    malformed JSON, wrong types, unknown enum values
     │   ├── PayloadTooLarge 413
     │   └── UnsupportedMediaType 415  a body that is not sent as JSON
@@ -102,6 +103,23 @@ class ConfigError(SothutuError):
         self.file = file
         self.key = key
         self.reason = reason
+
+
+class DataTooNew(SothutuError):
+    """The data's schema version is newer than this code's: raised before anything serves
+    (an older sothutu must not write data it does not understand); its text is for the
+    operator, in English."""
+
+    code = "data_too_new"
+
+    def __init__(self, stored: int, known: int) -> None:
+        super().__init__(
+            f"the data in Redis has schema version {stored}, newer than this sothutu's "
+            f"version {known}: a newer sothutu wrote it. Upgrade sothutu to the version "
+            "that wrote the data (or newer) on this machine; this one will not serve it."
+        )
+        self.stored = stored
+        self.known = known
 
 
 class BadRequest(SothutuError):

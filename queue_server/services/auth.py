@@ -212,6 +212,10 @@ class AuthService:
                 unbound.append(device["name"])
         return users, unbound
 
+    async def unbound_devices(self) -> list[str]:
+        """Devices still serving every office (registered before devices had one)."""
+        return [d["name"] for d in await self.accounts.devices() if not d.get("office")]
+
     async def login(self, name: str, password: str) -> tuple[str, Principal]:
         user = await self.accounts.user(name) if NAME_RE.match(name) else None
         stored = user["hash"] if user else _DUMMY_HASH

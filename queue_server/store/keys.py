@@ -205,6 +205,12 @@ def month_aggregate(slug: str, month: str) -> str:
     return f"{office(slug)}:aggm:{month}"
 
 
+def schema() -> str:
+    """The shape of the deployment's data, a version number (`store/schema.py`). Alone in
+    its slot: it is read and set by itself."""
+    return f"{PREFIX}:schema"
+
+
 def scheduler_lock() -> str:
     return f"{PREFIX}:scheduler:lock"
 

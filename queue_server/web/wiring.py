@@ -18,12 +18,14 @@ from starlette.requests import HTTPConnection
 
 from display import voice
 from queue_server.config import Config
+from queue_server.errors import DataTooNew
 from queue_server.rules.calendar import statutory_holidays
 from queue_server.services.appointments import AppointmentService
 from queue_server.services.auth import AuthService
 from queue_server.services.clock import Clock
 from queue_server.services.counter_stats import CounterStats
 from queue_server.services.hub import Hub
+from queue_server.services.migrations import Deployment, migrate, warn_unbound
 from queue_server.services.notify import OutboxSender, adapter_from_url
 from queue_server.services.office_list import LiveOffices
 from queue_server.services.offices import OfficeRegistry
@@ -44,6 +46,7 @@ from queue_server.store.printjobs import PrintJobs
 from queue_server.store.queue import Event, QueueStore
 from queue_server.store.ratings import RatingStore
 from queue_server.store.schedule import SchedulerLock, ScheduleStore
+from queue_server.store.schema import SchemaStore
 from queue_server.store.scripts import ReplicaAck
 
 log = logging.getLogger("sothutu")
@@ -90,26 +93,19 @@ async def freeze_long_lived(settle_s: float = 10.0) -> None:
         gc.freeze()
 
 
-async def adopt_legacy_people(auth: AuthService, offices: list[str], source: str) -> None:
-    """Users and devices made before people had offices keep working: users get the
-    offices of the config (said here once, when it happens); a device registered for every
-    office is bound to the only office, else named here at every start until registered
-    again for its office."""
-    users, unbound = await auth.adopt_legacy(offices)
-    if users:
-        log.warning(
-            "%d user(s) made before users had offices now have their role in every office "
-            "of %s (%s): %s. Change this in each office's console (Cán bộ) or with "
-            "`python -m queue_server user add NAME --role ROLE --office SLUG`.",
-            len(users), source, ", ".join(offices), ", ".join(users),
-        )  # fmt: skip
-    if unbound:
-        log.warning(
-            "device(s) registered before devices had one office still serve every office: "
-            "%s. Register each again for its office (console: Thiết bị; or `python -m "
-            "queue_server device add NAME --kind KIND --office SLUG`).",
-            ", ".join(unbound),
-        )
+async def upgrade_data(
+    app: Starlette, handle: RedisHandle, schema: SchemaStore, auth: AuthService, config: Config
+) -> None:
+    """Brings older data to this code's shape before anything reads it; data of a newer
+    sothutu stops the start (`serve` says why: `app.state.refusal`)."""
+    deployment = Deployment(auth, [o.slug for o in config.offices], str(config.path))
+    try:
+        await migrate(schema, deployment)
+    except DataTooNew as exc:
+        app.state.refusal = exc
+        await handle.stop()
+        raise
+    await warn_unbound(auth)
 
 
 def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
@@ -124,6 +120,8 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         store = QueueStore(
             client, ReplicaAck(acks, config.redis.replica_ack_timeout_ms) if acks else None
         )
+        auth = AuthService(Accounts(client))
+        await upgrade_data(app, handle, SchemaStore(client), auth, config)
         offices = OfficeRegistry(config, OfficeSettings(client), OfficeList(client))
         await offices.load()
         queue = QueueService(config, store, clock, offices)
@@ -136,8 +134,6 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
 
         hub = Hub(store)
         hub.listen("office.config_changed", reload_office)
-        auth = AuthService(Accounts(client))
-        await adopt_legacy_people(auth, [o.slug for o in config.offices], str(config.path))
         supervisor = asyncio.create_task(handle.supervise(), name="sothutu-redis-supervisor")
         printing = PrintService(config, PrintJobs(client), queue, clock)
         # One task per network printer; across processes a Redis lock picks the one driving.
