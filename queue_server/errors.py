@@ -2,7 +2,8 @@
 
     SothutuError                 code, message (a sentence a person can act on), status
     ├── ConfigError              a wrong or missing value in config.toml: file, key, reason
-    ├── DataTooNew               the data in Redis is of a newer sothutu than this one
+    ├── DataNotUnderstood        the data's schema version is not one this code knows
+    │   └── DataTooNew           the data in Redis is of a newer sothutu than this one
     ├── BadRequest        400    malformed JSON, wrong types, unknown enum values
     │   ├── PayloadTooLarge 413
     │   └── UnsupportedMediaType 415  a body that is not sent as JSON
@@ -105,7 +106,14 @@ class ConfigError(SothutuError):
         self.reason = reason
 
 
-class DataTooNew(SothutuError):
+class DataNotUnderstood(SothutuError):
+    """The data in Redis is of a shape this code does not know: raised before anything
+    serves; its text is for the operator, in English."""
+
+    code = "data_not_understood"
+
+
+class DataTooNew(DataNotUnderstood):
     """The data's schema version is newer than this code's: raised before anything serves
     (an older sothutu must not write data it does not understand); its text is for the
     operator, in English."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import redis.asyncio as aredis
 
+from queue_server.errors import DataNotUnderstood
 from queue_server.store import keys
 from queue_server.store.scripts import _source
 
@@ -21,7 +22,15 @@ class SchemaStore:
         """The stored version; None when the data has none (a fresh install, or data
         written before versions were stored)."""
         raw = await self.r.get(keys.schema())
-        return int(raw) if raw is not None else None
+        if raw is None:
+            return None
+        if not str(raw).isdigit() or int(raw) < 1:
+            raise DataNotUnderstood(
+                f"the data's schema version in Redis (key {keys.schema()}) is {raw!r}, not "
+                "a whole number from 1: something other than sothutu wrote that key. Put "
+                "back the version the data was written with (docs/operations.md, Upgrades)."
+            )
+        return int(raw)
 
     async def has_data(self, offices: Iterable[str]) -> bool:
         """Whether anything an earlier sothutu wrote is there: people, devices, the list

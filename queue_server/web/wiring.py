@@ -18,7 +18,7 @@ from starlette.requests import HTTPConnection
 
 from display import voice
 from queue_server.config import Config
-from queue_server.errors import DataTooNew
+from queue_server.errors import DataNotUnderstood
 from queue_server.rules.calendar import statutory_holidays
 from queue_server.services.appointments import AppointmentService
 from queue_server.services.auth import AuthService
@@ -101,7 +101,7 @@ async def upgrade_data(
     deployment = Deployment(auth, [o.slug for o in config.offices], str(config.path))
     try:
         await migrate(schema, deployment)
-    except DataTooNew as exc:
+    except DataNotUnderstood as exc:
         app.state.refusal = exc
         await handle.stop()
         raise

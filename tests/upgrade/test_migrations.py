@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from queue_server.errors import DataTooNew
+from queue_server.errors import DataNotUnderstood, DataTooNew
 from queue_server.services.auth import AuthService
 from queue_server.services.migrations import CURRENT, Deployment, migrate
 from queue_server.store import keys
@@ -84,3 +84,11 @@ async def test_data_of_a_newer_sothutu_is_refused(r: Any, auth: AuthService) -> 
     assert "schema version 3, newer than this sothutu's version 2" in str(refused.value)
     assert "Upgrade sothutu" in str(refused.value)
     assert await r.get(keys.schema()) == "3"
+
+
+@pytest.mark.parametrize("raw", ["abc", "0", "-1", "2.5"])
+async def test_a_version_that_is_not_one_is_refused_in_words(r: Any, raw: str) -> None:
+    await r.set(keys.schema(), raw)
+    with pytest.raises(DataNotUnderstood) as refused:
+        await SchemaStore(r).version()
+    assert repr(raw) in str(refused.value) and keys.schema() in str(refused.value)
