@@ -128,14 +128,15 @@ class RequestFields(logging.Filter):
             record.route = context.route()
             record.status = context.status
             record.duration_ms = context.duration_ms()
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
+        if isinstance(record.args, tuple) and record.args:
             # Argument by argument: uvicorn's access formatter reads its record's arguments.
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # a malformed call: the handler reports it as logging does
         clean = redact(message)
-        if clean != message:
+        if clean != message:  # a secret in the message itself: the line as written
             record.msg, record.args = clean, ()
         return True
 
@@ -164,11 +165,19 @@ class JsonLines(logging.Formatter):
 TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
+class TextLines(logging.Formatter):
+    """The application's text lines, as before; a traceback's secrets redacted too."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def formatException(self, ei: Any) -> str:
+        return redact(super().formatException(ei))
+
+
 def configure_root(log_format: str) -> None:
     """The root logger's handlers (the application's lines) get `RequestFields`, and in
     json mode `JsonLines`; uvicorn's own loggers are set by `web.server.log_config`."""
     for handler in logging.getLogger().handlers:
         handler.addFilter(RequestFields())
-        handler.setFormatter(
-            JsonLines() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
-        )
+        handler.setFormatter(JsonLines() if log_format == "json" else TextLines())
