@@ -164,11 +164,16 @@ def _urls(cfg: config_mod.Config, base: str) -> str:
 
 
 def serve(
-    cfg: config_mod.Config, host: str | None, port: int | None, access_log: bool = True
+    cfg: config_mod.Config,
+    host: str | None,
+    port: int | None,
+    access_log: bool = True,
+    log_format: str | None = None,
 ) -> None:
     import uvicorn
 
     from queue_server.web.app import create_app
+    from queue_server.web.http.request_log import configure_root
     from queue_server.web.server import raise_open_files_limit, uvicorn_config
 
     # From here on the config says where the server listens: links made outside a request
@@ -181,9 +186,16 @@ def serve(
     if is_loopback(server.host):
         print("  (this machine only: `serve --lan` serves the office network)", flush=True)
     raise_open_files_limit()
+    log_format = log_format or server.log_format
+    configure_root(log_format)
     app = create_app(cfg)
     config = uvicorn_config(
-        app, server.host, server.port, access_log=access_log, limits=server.head_limits
+        app,
+        server.host,
+        server.port,
+        access_log=access_log,
+        limits=server.head_limits,
+        log_format=log_format,
     )
     try:
         uvicorn.Server(config).run()
@@ -209,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--port", type=int)
     p_serve.add_argument(
         "--no-access-log", action="store_true", help="do not log every request (busy sites)"
+    )
+    p_serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="text or json: one JSON object a line, with the request's id, office, route, "
+        "status and duration (default: [server] log_format, else text)",
     )
     p_serve.add_argument("--config", type=Path, dest="config_sub")
     p_user = sub.add_parser("user", help="manage users").add_subparsers(
@@ -286,7 +304,13 @@ def main(argv: list[str] | None = None) -> int:
         cfg = config_mod.load(path)
         if args.command == "serve":
             host = "0.0.0.0" if args.lan else args.host
-            serve(cfg, host, args.port, access_log=not args.no_access_log)
+            serve(
+                cfg,
+                host,
+                args.port,
+                access_log=not args.no_access_log,
+                log_format=args.log_format,
+            )
         elif args.command == "user":
             offices = _offices(cfg, args.offices, args.role != ADMIN)
             if args.action == "grant":

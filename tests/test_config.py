@@ -85,6 +85,7 @@ _DELETE = object()
         ("server.max_headers", 5, "server.max_headers", "at least 20"),
         ("server.max_head_bytes", 2.5, "server.max_head_bytes", "an integer"),
         ("server.max_head_bytes", 6000, "server.max_head_bytes", "at least max_header_line"),
+        ("server.log_format", "xml", "server.log_format", '"text" or "json"'),
         ("offices", [], "offices", "at least one office"),
     ],
 )

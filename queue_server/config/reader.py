@@ -535,7 +535,10 @@ def parse(data: Mapping[str, Any], path: Path) -> Config:
         heartbeat_s=s.number("heartbeat_s", 10.0),
         body_timeout_s=s.number("body_timeout_s", ServerConfig.body_timeout_s),
         head_limits=_head_limits(s),
+        log_format=s.text("log_format", "text"),
     )
+    if server.log_format not in ("text", "json"):
+        raise s.fail("log_format", 'must be "text" or "json"')
     redis = _redis(root.table("redis"))
     # Each office is read as an office of its own: its keys in `bounds` start at its table.
     offices = tuple(_office(Reader(file, o.data, o.prefix)) for o in root.tables("offices"))

@@ -249,6 +249,8 @@ class ServerConfig:
     # A body not in full this long after its head is answered 408.
     body_timeout_s: float = 10.0
     head_limits: HeadLimits = HeadLimits()
+    # "text" or "json" (`serve --log-format` overrides it).
+    log_format: str = "text"
 
     def base_url(self) -> str:
         """The address for links made outside a request (a print job, a reminder): the

@@ -4,7 +4,8 @@ Jobs put reminders in the outbox (`BookingStore.remind`); `OutboxSender` reads t
 consumer group, hands each to the adapter, and acknowledges it only once sent, so a crash
 between the two sends it again rather than never. The adapter is chosen by `[notify] url`:
 
-* ``log:`` (default) writes each message to the log;
+* ``log:`` (default) writes a line for each message to the log (no text, the phone
+  masked: no personal data in logs);
 * ``smtp://host:port?from=a@b&to={phone}@sms-gateway`` sends e-mail (to the booking's
   address, else to `to` with the phone filled in: many SMS gateways take e-mail).
 """
@@ -38,9 +39,18 @@ class Adapter(Protocol):
         """Deliver one message; False when it cannot be delivered to anyone (dropped)."""
 
 
+def masked_phone(phone: str) -> str:
+    """A phone number as a log line may show it: its last three digits."""
+    return "*" * max(len(phone) - 3, 0) + phone[-3:]
+
+
 class LogAdapter:
+    """Writes a line for the message to the log: its code, the phone number masked, its
+    length. Not its text, which may hold a citizen's address (no personal data in logs)."""
+
     async def send(self, message: Message) -> bool:
-        log.info("reminder to %s (%s): %s", message.phone, message.code, message.text)
+        phone = masked_phone(message.phone)
+        log.info("reminder %s to %s: %d characters", message.code, phone, len(message.text))
         return True
 
 

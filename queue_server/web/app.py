@@ -29,6 +29,7 @@ from queue_server.web import (
 )
 from queue_server.web.http.body_deadline import BodyDeadline
 from queue_server.web.http.errors import HANDLERS, UnexpectedErrors, internal_error
+from queue_server.web.http.request_log import RequestIds
 from queue_server.web.http.sessions import SESSION_COOKIE, ApiAwareSessions, session_key
 from queue_server.web.http.templates import WEB
 from queue_server.web.realtime import office_socket
@@ -73,6 +74,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
         Mount("/display/static", StaticFiles(directory=display.STATIC), name="display-static"),
     ]
     middleware = [
+        Middleware(RequestIds),
         Middleware(UnexpectedErrors),
         Middleware(BodyDeadline, timeout_s=config.server.body_timeout_s),
         Middleware(

@@ -17,6 +17,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from queue_server.config import HeadLimits
 from queue_server.web.http.errors import error_body
+from queue_server.web.http.request_log import JsonLines, RequestFields
 
 
 class CoalescingTransport:
@@ -237,12 +238,21 @@ class ClientErrorLines(logging.Filter):
         return True
 
 
-def log_config() -> dict[str, Any]:
-    """uvicorn's own logging configuration, with `ClientErrorLines` on its error logger."""
+def log_config(log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's own logging configuration, with `ClientErrorLines` on its error logger,
+    `RequestFields` on its handlers (request fields, secrets redacted) and, for
+    `log_format` "json", `JsonLines` as their formatter."""
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    config.setdefault("filters", {})["client_errors"] = {"()": ClientErrorLines}
+    filters = config.setdefault("filters", {})
+    filters["client_errors"] = {"()": ClientErrorLines}
+    filters["request_fields"] = {"()": RequestFields}
     error_logger = config["loggers"].setdefault("uvicorn.error", {})
     error_logger["filters"] = [*error_logger.get("filters", []), "client_errors"]
+    for handler in config["handlers"].values():
+        handler["filters"] = [*handler.get("filters", []), "request_fields"]
+    if log_format == "json":
+        for name in config["formatters"]:
+            config["formatters"][name] = {"()": JsonLines}
     return config
 
 
@@ -271,13 +281,14 @@ def uvicorn_config(
     log_level: str = "info",
     access_log: bool = True,
     limits: HeadLimits | None = None,
+    log_format: str = "text",
 ) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level=log_level,
-        log_config=log_config(),
+        log_config=log_config(log_format),
         access_log=access_log,
         # The sans-I/O websockets protocol: no deprecated legacy API, less memory per socket.
         ws="websockets-sansio",
