@@ -162,10 +162,8 @@ def _urls(cfg: config_mod.Config, base: str) -> str:
 def serve(
     cfg: config_mod.Config, host: str | None, port: int | None, access_log: bool = True
 ) -> None:
-    import uvicorn
-
     from queue_server.web.app import create_app
-    from queue_server.web.server import raise_open_files_limit, uvicorn_config
+    from queue_server.web.server import Server, raise_open_files_limit, uvicorn_config
 
     # From here on the config says where the server listens: links made outside a request
     # (print jobs) are built from it.
@@ -181,7 +179,7 @@ def serve(
     config = uvicorn_config(
         app, server.host, server.port, access_log=access_log, limits=server.head_limits
     )
-    uvicorn.Server(config).run()
+    Server(config).run()
 
 
 def main(argv: list[str] | None = None) -> int:

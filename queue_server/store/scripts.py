@@ -137,6 +137,16 @@ class Scripts:
             name: client.register_script(prelude + "\n" + _source(name)) for name in NAMES
         }
 
+    async def load(self) -> None:
+        """SCRIPT LOAD of every script (idempotent): at start, and again for readiness, since
+        a restarted Redis has an empty script cache. Running them never needs this (NOSCRIPT
+        loads a script again); readiness says they are there."""
+        loaded = await asyncio.gather(
+            *(self.client.script_load(s.script) for s in self._scripts.values())
+        )
+        for script, sha in zip(self._scripts.values(), loaded, strict=True):
+            script.sha = sha
+
     async def run(self, name: str, keys: Sequence[Arg], args: list[Any]) -> dict[str, Any]:
         return _result(await self._run_raw(name, keys, args))
 

@@ -31,6 +31,7 @@ from queue_server.web.http.body_deadline import BodyDeadline
 from queue_server.web.http.errors import HANDLERS, UnexpectedErrors, internal_error
 from queue_server.web.http.sessions import SESSION_COOKIE, ApiAwareSessions, session_key
 from queue_server.web.http.templates import WEB
+from queue_server.web.probes import readyz
 from queue_server.web.realtime import office_socket
 from queue_server.web.wiring import services
 
@@ -59,6 +60,7 @@ async def favicon(request: Request) -> Response:
 def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
+        Route("/readyz", readyz),
         Route("/favicon.ico", favicon),
         *api.routes(),
         WebSocketRoute("/ws/offices/{office}", office_socket),
