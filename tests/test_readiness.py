@@ -36,6 +36,12 @@ def cached_scripts(client: redis.Redis) -> int:
     return int(client.info("memory")["number_of_cached_scripts"])
 
 
+def script_calls(client: redis.Redis) -> int:
+    """SCRIPT commands served (Redis 6 counts them together, 7 per subcommand)."""
+    stats = client.info("commandstats")
+    return sum(int(v["calls"]) for k, v in stats.items() if k.startswith("cmdstat_script"))
+
+
 @pytest.mark.slow
 def test_readyz_follows_an_external_redis(tmp_path: Path) -> None:
     external = EmbeddedRedis(tmp_path / "external", appendfsync="always")
@@ -48,6 +54,10 @@ def test_readyz_follows_an_external_redis(tmp_path: Path) -> None:
         # Loaded at start, and again by the probe after Redis lost its script cache.
         probe = redis.Redis(unix_socket_path=str(external.socket))
         assert cached_scripts(probe) >= 7
+        # A probe loads nothing Redis has (before Redis 7 a SCRIPT LOAD goes to the AOF).
+        calls = script_calls(probe)
+        assert readyz(server.url)[0] == 200
+        assert script_calls(probe) == calls + 1  # SCRIPT EXISTS alone
         probe.script_flush()
         assert readyz(server.url) == (200, {"ready": True})
         assert cached_scripts(probe) >= 7

@@ -2,8 +2,8 @@
 
 503 `{"ready": false, "waiting_for": [...]}` while Redis does not answer, the Lua scripts
 are not loaded or the offices not read, and from the first signal to stop; 200
-`{"ready": true}` otherwise. Each probe asks Redis again (SCRIPT LOAD of every script,
-idempotent, so a restarted Redis has them again), within a second."""
+`{"ready": true}` otherwise. Each probe asks Redis again within a second: PING, then
+SCRIPT EXISTS, loading any script a restarted Redis no longer has."""
 
 from __future__ import annotations
 
