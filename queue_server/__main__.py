@@ -170,11 +170,9 @@ def serve(
     access_log: bool = True,
     log_format: str | None = None,
 ) -> None:
-    import uvicorn
-
     from queue_server.web.app import create_app
     from queue_server.web.http.request_log import configure_root
-    from queue_server.web.server import raise_open_files_limit, uvicorn_config
+    from queue_server.web.server import Server, raise_open_files_limit, uvicorn_config
 
     # From here on the config says where the server listens: links made outside a request
     # (print jobs) are built from it.
@@ -198,7 +196,7 @@ def serve(
         log_format=log_format,
     )
     try:
-        uvicorn.Server(config).run()
+        Server(config).run()
     except SystemExit:  # uvicorn's answer to a start that failed
         refusal = getattr(app.state, "refusal", None)
         if refusal is not None:  # said last, after the traceback uvicorn logged

@@ -427,6 +427,11 @@ class QueueService:
         """Raises `StoreError` when Redis does not answer."""
         await self.store.ping()
 
+    async def load_scripts(self) -> None:
+        """Every Lua script in Redis's script cache; raises `StoreError` when Redis does not
+        answer."""
+        await self.store.load_scripts()
+
     async def start_day(self, slug: str, office: Office | None = None) -> int:
         """Cancel waiting tickets of earlier days; returns how many. Idempotent. `office`:
         one not served yet (an office just added)."""

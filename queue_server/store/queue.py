@@ -501,6 +501,9 @@ class QueueStore:
     async def ping(self) -> None:
         await self.r.ping()
 
+    async def load_scripts(self) -> None:
+        await self.scripts.load()
+
     async def events_after(self, slug: str, after: str, count: int = 1000) -> list[Event]:
         raw = await self.r.xrange(keys.events(slug), min=f"({after}", count=count)
         return [self._event(slug, eid, f) for eid, f in raw]

@@ -137,6 +137,20 @@ class Scripts:
             name: client.register_script(prelude + "\n" + _source(name)) for name in NAMES
         }
 
+    async def load(self) -> None:
+        """Every script in Redis's script cache: at start, and again for readiness, since a
+        restarted Redis has an empty cache. Running them never needs this (NOSCRIPT loads a
+        script again); readiness says they are there. SCRIPT EXISTS first (on a cluster:
+        on every primary), and SCRIPT LOAD only of the missing ones: before Redis 7 a SCRIPT
+        LOAD goes to the append-only file and the replicas, scripts and all, and a probe
+        asks every few seconds."""
+        scripts = list(self._scripts.values())
+        present = await self.client.script_exists(*(s.sha for s in scripts))
+        missing = [s for s, there in zip(scripts, present, strict=True) if not there]
+        loaded = await asyncio.gather(*(self.client.script_load(s.script) for s in missing))
+        for script, sha in zip(missing, loaded, strict=True):
+            script.sha = sha
+
     async def run(self, name: str, keys: Sequence[Arg], args: list[Any]) -> dict[str, Any]:
         return _result(await self._run_raw(name, keys, args))
 

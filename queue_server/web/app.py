@@ -32,6 +32,7 @@ from queue_server.web.http.errors import HANDLERS, UnexpectedErrors, internal_er
 from queue_server.web.http.request_log import RequestIds
 from queue_server.web.http.sessions import SESSION_COOKIE, ApiAwareSessions, session_key
 from queue_server.web.http.templates import WEB
+from queue_server.web.probes import readyz
 from queue_server.web.realtime import office_socket
 from queue_server.web.wiring import services
 
@@ -60,6 +61,7 @@ async def favicon(request: Request) -> Response:
 def create_app(config: Config, *, clock: Clock | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
+        Route("/readyz", readyz),
         Route("/favicon.ico", favicon),
         *api.routes(),
         WebSocketRoute("/ws/offices/{office}", office_socket),

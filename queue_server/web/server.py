@@ -8,6 +8,7 @@ import json
 import logging
 import resource
 from http import HTTPStatus
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -272,6 +273,21 @@ def raise_open_files_limit() -> int:
         except (ValueError, OSError):  # an unlimited hard limit above the kernel's nr_open
             pass
     return soft
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, telling the app at the first signal to stop (SIGTERM, Ctrl-C):
+    `/readyz` answers 503 from then on. uvicorn then stops listening, answers the requests
+    in flight (for up to `timeout_graceful_shutdown`), closes idle connections and every
+    WebSocket with 1012 "service restart" (boards and consoles reconnect by themselves, to
+    this server once it is back or to another behind the same address), and only then runs
+    the lifespan's end (print drivers: web/wiring.py, docs/operations.md)."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        readiness = getattr(getattr(self.config.app, "state", None), "readiness", None)
+        if readiness is not None:
+            readiness.shutting_down = True
+        super().handle_exit(sig, frame)
 
 
 def uvicorn_config(

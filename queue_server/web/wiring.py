@@ -73,6 +73,16 @@ class Services:
     province_feed: ProvinceFeed
 
 
+@dataclass(slots=True)
+class Readiness:
+    """What `/readyz` (web/probes.py) knows beyond a Redis that answers now: set by the
+    lifespan as start-up goes, and at the first signal to stop (web/server.py `Server`)."""
+
+    scripts: bool = False  # every Lua script loaded once (SCRIPT LOAD)
+    offices: bool = False  # the offices read from Redis and followed
+    shutting_down: bool = False
+
+
 def services(conn: HTTPConnection | Starlette) -> Services:
     """The process's services, for a request, a socket, or the app itself."""
     app = conn if isinstance(conn, Starlette) else conn.app
@@ -114,6 +124,7 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         warning = config.server.address_warning(str(config.path))
         if warning:
             log.warning("%s", warning)
+        ready = app.state.readiness = Readiness()
         handle = RedisHandle(config.redis, config.server.data_dir)
         client = await handle.start()
         acks = config.redis.replicas_ack
@@ -122,6 +133,8 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         )
         auth = AuthService(Accounts(client))
         await upgrade_data(app, handle, SchemaStore(client), auth, config)
+        await store.load_scripts()
+        ready.scripts = True
         offices = OfficeRegistry(config, OfficeSettings(client), OfficeList(client))
         await offices.load()
         queue = QueueService(config, store, clock, offices)
@@ -149,6 +162,7 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         # the offices admins add, close or reopen from now on).
         live = LiveOffices(offices, queue, hub, jobs, drivers)
         await live.start()
+        ready.offices = True
         # Whether this process runs the scheduler or not, the gate is right from the first
         # request: the scheduler moves it only when a boundary passes.
         await jobs.sync_gates(queue.clock.now_ms())
@@ -194,6 +208,7 @@ def lifespan(config: Config, clock: Clock | None = None) -> Lifespan:
         try:
             yield {}
         finally:
+            ready.shutting_down = True
             freezer.cancel()
             await scheduler.stop()
             await drivers.close()

@@ -25,15 +25,16 @@ from starlette.types import ASGIApp
 
 from queue_server.store import keys
 from queue_server.store.connection import EmbeddedRedis
-from queue_server.web.server import uvicorn_config
+from queue_server.web.server import Server, uvicorn_config
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-class QuickServer(uvicorn.Server):
-    """uvicorn's server, stopped as soon as it is asked. uvicorn looks at `should_exit` every
-    0.1 s, and its shutdown pauses 0.1 s for the connections it asked to close; the suite
-    stops a server after most of its tests, so these pauses added up to about a minute.
+class QuickServer(Server):
+    """The command line's server (web/server.py `Server`), stopped as soon as it is asked.
+    uvicorn looks at `should_exit` every 0.1 s, and its shutdown pauses 0.1 s for the
+    connections it asked to close; the suite stops a server after most of its tests, so
+    these pauses added up to about a minute.
     Here `stop_soon()` wakes the main loop at once, and a shutdown with no connection or
     request left skips the pause; any other shutdown is uvicorn's own. The lifespan's
     shutdown runs either way."""

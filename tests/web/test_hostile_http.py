@@ -31,6 +31,7 @@ UNKNOWN = {
 # anything named in its path.
 PUBLIC: dict[str, str] = {
     "/healthz": "monitoring",
+    "/readyz": "monitoring: a load balancer or orchestrator asks before sending traffic",
     "/favicon.ico": "browsers ask for it on every page",
     "/login": "the login form itself (its POST is refused without the form's CSRF token)",
     "/logout": "ends whatever session the cookie holds",
