@@ -11,6 +11,7 @@ from queue_server.services.auth import AuthService
 from queue_server.services.clock import FixedClock
 from tests.browser.conftest import browser
 from tests.conftest import MORNING, OFFICE, start_server
+from tests.support import console
 
 # The browser of tests/browser (real headless Chromium), for test_browser.py.
 __all__ = ["browser"]
@@ -30,9 +31,8 @@ def served(r: Any, config: config_mod.Config) -> Iterator[str]:
 
 
 async def bearer(auth: AuthService, name: str, role: str) -> dict[str, str]:
-    await auth.add_user(name, role, PASSWORD, offices=[OFFICE])
-    token, _ = await auth.login(name, PASSWORD)
-    return {"Authorization": f"Bearer {token}"}
+    """A user of the demo office (an admin: of every office)."""
+    return await console.bearer(auth, name, role, [OFFICE])
 
 
 @pytest.fixture

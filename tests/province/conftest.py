@@ -3,9 +3,6 @@ province admin's credentials."""
 
 from __future__ import annotations
 
-import copy
-import dataclasses
-import tomllib
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,15 +17,15 @@ from queue_server.services.auth import AuthService
 from queue_server.services.clock import Clock
 from queue_server.store.connection import EmbeddedRedis
 from tests.browser.conftest import browser
-from tests.conftest import ROOT, start_server
+from tests.conftest import start_server
+from tests.support import console
+from tests.support.offices import NAME_B, OFFICE_B, two_offices
 
 OFFICE_A = "phuong-ba-dinh"
-OFFICE_B = "phuong-hoan-kiem"
-NAME_B = "Trung tâm Phục vụ hành chính công phường Hoàn Kiếm"
 PASSWORD = "mat-khau-123"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
-__all__ = ["browser"]
+__all__ = ["NAME_B", "OFFICE_B", "browser", "two_offices"]
 
 
 class ShiftedClock(Clock):
@@ -51,20 +48,6 @@ class ShiftedClock(Clock):
         self.shift_ms += minutes * 60_000
 
 
-def two_offices(redis_url: str, data_dir: Path) -> config_mod.Config:
-    """The demo config with a second office (the first one's copy under another name)."""
-    data = tomllib.loads((ROOT / "config.toml").read_text("utf-8"))
-    second = copy.deepcopy(data["offices"][0])
-    second.update(slug=OFFICE_B, name=NAME_B)
-    data["offices"].append(second)
-    cfg = config_mod.parse(data, ROOT / "config.toml")
-    return dataclasses.replace(
-        cfg,
-        redis=dataclasses.replace(cfg.redis, url=redis_url),
-        server=dataclasses.replace(cfg.server, data_dir=data_dir, heartbeat_s=1.0),
-    )
-
-
 @pytest.fixture
 def config(redis_server: EmbeddedRedis, tmp_path: Path) -> config_mod.Config:
     return two_offices(redis_server.url(), tmp_path / "data")
@@ -84,9 +67,8 @@ def server(r: Any, config: config_mod.Config, shifted: ShiftedClock) -> Iterator
 
 
 async def bearer(auth: AuthService, name: str, role: str) -> dict[str, str]:
-    await auth.add_user(name, role, PASSWORD, offices=[OFFICE_A, OFFICE_B])
-    token, _ = await auth.login(name, PASSWORD)
-    return {"Authorization": f"Bearer {token}"}
+    """A user of both offices (an admin: of every office)."""
+    return await console.bearer(auth, name, role, [OFFICE_A, OFFICE_B])
 
 
 @pytest.fixture

@@ -37,6 +37,13 @@ async def log_in(client: httpx.AsyncClient, name: str) -> str:
     return csrf_of((await client.get("/login")).text)
 
 
+async def bearer(auth: AuthService, name: str, role: str, offices: list[str]) -> dict[str, str]:
+    """The Authorization header of a new user `name` with `role` in each of `offices`."""
+    await auth.add_user(name, role, PASSWORD, offices=offices)
+    token, _ = await auth.login(name, PASSWORD)
+    return {"Authorization": f"Bearer {token}"}
+
+
 class Session:
     def __init__(self, client: httpx.AsyncClient, csrf: str) -> None:
         self.client = client

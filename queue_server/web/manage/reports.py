@@ -27,6 +27,7 @@ from queue_server.services.reports import (
 )
 from queue_server.web.api.reports import parse_month, parse_range
 from queue_server.web.http.errors import language
+from queue_server.web.http.responses import csv_attachment, workbook_attachment
 from queue_server.web.http.templates import page_user, render
 from queue_server.web.i18n import error_text, translate
 from queue_server.web.manage import charts
@@ -303,12 +304,7 @@ async def export_csv(request: Request) -> Response:
         w.writerow(table.header)
         w.writerows(["" if c is None else c for c in row] for row in table.rows)
         w.writerow([])
-    # A BOM so Excel opens the Vietnamese text as UTF-8.
-    return Response(
-        "\ufeff" + buf.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_filename(report, "csv")}"'},
-    )
+    return csv_attachment(buf.getvalue(), _filename(report, "csv"))
 
 
 async def export_xlsx(request: Request) -> Response:
@@ -326,13 +322,7 @@ async def export_xlsx(request: Request) -> Response:
             sheet.append(row)
         sheet.column_dimensions["A"].width = 32
         sheet.freeze_panes = "B3"
-    out = io.BytesIO()
-    book.save(out)
-    return Response(
-        out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_filename(report, "xlsx")}"'},
-    )
+    return workbook_attachment(book, _filename(report, "xlsx"))
 
 
 async def monthly_page(request: Request) -> Response:

@@ -19,6 +19,7 @@ from queue_server.services.province import ProvinceReport, rating_average
 from queue_server.services.reports import Metrics, figures
 from queue_server.web.api.reports import parse_month
 from queue_server.web.http.errors import language
+from queue_server.web.http.responses import csv_attachment, workbook_attachment
 from queue_server.web.http.templates import page_admin, render
 from queue_server.web.i18n import error_text, translate
 from queue_server.web.manage.reports import COLUMNS, Cell, cell_text
@@ -98,12 +99,7 @@ async def export_csv(request: Request) -> Response:
     w.writerow(header(lang))
     for row in [*rows(report), total_row(report, lang)]:
         w.writerow(["" if c is None else c for c in row])
-    # A BOM so Excel opens the Vietnamese text as UTF-8.
-    return Response(
-        "\ufeff" + buf.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_filename(month, "csv")}"'},
-    )
+    return csv_attachment(buf.getvalue(), _filename(month, "csv"))
 
 
 async def export_xlsx(request: Request) -> Response:
@@ -121,13 +117,7 @@ async def export_xlsx(request: Request) -> Response:
         sheet.append(row)
     sheet.column_dimensions["A"].width = 48
     sheet.freeze_panes = "B3"
-    out = io.BytesIO()
-    book.save(out)
-    return Response(
-        out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_filename(month, "xlsx")}"'},
-    )
+    return workbook_attachment(book, _filename(month, "xlsx"))
 
 
 def routes() -> list[BaseRoute]:
