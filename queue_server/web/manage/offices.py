@@ -66,6 +66,7 @@ def _page(
     rows = [(o, registry.entry(o.slug)) for o in registry.known()]
     context: dict[str, Any] = {
         "user": who.name,
+        "active": "offices",
         "rows": rows,
         "sources": [(o.slug, o.name) for o in registry.known()],
         "values": values or {},
